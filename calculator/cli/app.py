@@ -1,0 +1,125 @@
+"""The typer application and the options every command shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from calculator import __version__
+from calculator.errors import InputError
+
+app = typer.Typer(
+    name="batchcalc",
+    help="What Claude API work costs on the synchronous API, on the Message Batches API (half "
+         "price, results within 24 h) and on batches with prompt caching, and whether a bill "
+         "matches the published rates.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+STATE = {"debug": False, "quiet": False}
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Output format: table (terminal), json (versioned contract), csv "
+                           "(long form, exact values) or markdown.", case_sensitive=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", help="Write to this file (atomically) instead of standard output.",
+    dir_okay=False)]
+PricesOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--prices", help="A YAML price file or directory layered over the built-in catalogue "
+                     "(add a model, override a rate, a negotiated price). Repeatable.")]
+OnOpt = Annotated[Optional[str], typer.Option(
+    "--on", help="Price at the rates in effect on this date (YYYY-MM-DD). Default: today (UTC).",
+    metavar="DATE")]
+
+
+def version_callback(value: bool):
+    if value:
+        from pricing import load_catalogue
+
+        typer.echo(f"batchcalc {__version__} (price catalogue {load_catalogue().version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Show the version and the catalogue version.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+):
+    STATE["debug"] = debug
+    STATE["quiet"] = quiet
+
+
+def parse_date(value: Optional[str], option: str = "--on") -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def catalogue(prices: Optional[list[Path]]):
+    from pricing import load_catalogue
+
+    return load_catalogue(prices or None)
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file in the same directory and rename it into place, so an
+    interrupted run never leaves a half-written report."""
+    import tempfile
+
+    path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def emit(report, fmt: Format, output: Optional[Path]) -> None:
+    """Render the report and write it; exits with the report's exit code."""
+    from reports import render
+
+    color = output is None and fmt == Format.table and sys.stdout.isatty()
+    text = render(report, fmt.value, color=color)
+    if output is not None and str(output) != "-":
+        try:
+            write_atomically(output, text)
+        except OSError as exc:
+            raise InputError(f"cannot write output ({exc.strerror})", path=str(output)) from None
+        if not STATE["quiet"]:
+            typer.echo(f"wrote {output}", err=True)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)

@@ -1,0 +1,36 @@
+"""`batchcalc prices`."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+
+
+@app.command()
+def prices(
+    model: Annotated[Optional[str], typer.Argument(
+        help="A model in any spelling (API id, alias, Bedrock, Vertex, Console name). "
+             "Omit for every model.")] = None,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    prices_path: PricesOpt = None,
+):
+    """List the price catalogue, or one model's dated rate cards.
+
+    Rates are USD per million tokens as printed on Anthropic's pricing page; batch is the
+    Message Batches API. Models without a published price are marked **unpriced**, never $0.
+
+    Examples:
+
+        batchcalc prices
+
+        batchcalc prices claude-sonnet-4-5 --on 2026-01-15
+
+        batchcalc prices "Claude Haiku 4.5" --format json
+    """
+    from calculator.price_list import build_prices_report
+
+    cat = catalogue(prices_path)
+    emit(build_prices_report(cat, parse_date(on), model), fmt, output)

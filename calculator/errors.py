@@ -1,0 +1,68 @@
+"""Every error batchcalc raises on purpose, as one tree.
+
+    BatchcalcError                 anything the CLI turns into one line on stderr and exit code 1
+    ├── InputError                 a file, line or row that is not what was expected
+    │   └── SourceMismatchError    a file that is not what --source said it was
+    ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
+    ├── ModelError                 a model that cannot be priced
+    │   ├── UnknownModelError      no catalogue entry for that spelling (with close matches)
+    │   ├── UnpricedModelError     a known model with no published price (with the reason)
+    │   └── NoRateError            a known model, but no rate card covers that date or tier
+    ├── InvalidUsageError          an impossible combination (fast mode with batch, ...)
+    └── NetworkError               an API call asked for by a flag failed
+
+Messages are complete sentences naming the file, line or row and what was expected, because
+the CLI prints them as they are.
+"""
+
+from __future__ import annotations
+
+
+class BatchcalcError(Exception):
+    """Base class: a user-facing error (exit code 1)."""
+
+
+class InputError(BatchcalcError):
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+        self.path, self.line = path, line
+
+
+class SourceMismatchError(InputError):
+    pass
+
+
+class CatalogueError(BatchcalcError):
+    pass
+
+
+class ModelError(BatchcalcError):
+    pass
+
+
+class UnknownModelError(ModelError):
+    def __init__(self, model: str, suggestions: list[str]):
+        hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown model {model!r}.{hint} (`batchcalc prices` lists the models)")
+        self.model, self.suggestions = model, suggestions
+
+
+class UnpricedModelError(ModelError):
+    def __init__(self, model: str, reason: str):
+        super().__init__(f"model {model!r} is unpriced: {reason}")
+        self.model, self.reason = model, reason
+
+
+class NoRateError(ModelError):
+    pass
+
+
+class InvalidUsageError(BatchcalcError):
+    pass
+
+
+class NetworkError(BatchcalcError):
+    pass

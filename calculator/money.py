@@ -1,0 +1,43 @@
+"""Exact money: Decimal with enough precision that sums of billions of tokens never round."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+# 50 significant digits: a 10^15-token month at a 3-decimal rate stays exact.
+CONTEXT = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
+MTOK = Decimal(1_000_000)
+CENT = Decimal("0.01")
+
+
+def per_mtok(tokens: int, usd_per_mtok: Decimal) -> Decimal:
+    """Cost of ``tokens`` at a USD-per-million-tokens rate, exact."""
+    return CONTEXT.divide(CONTEXT.multiply(Decimal(tokens), usd_per_mtok), MTOK)
+
+
+def money_str(value: Decimal) -> str:
+    """The exact value as a plain decimal string (no exponent), for JSON and CSV."""
+    if value == 0:
+        return "0"
+    text = format(value.normalize(CONTEXT), "f")
+    return text
+
+
+def usd(value: Decimal, places: int = 2) -> str:
+    """For display only: $1,234.57 (half-even), negative as -$1.00."""
+    q = Decimal(1).scaleb(-places)
+    rounded = value.quantize(q, rounding=decimal.ROUND_HALF_EVEN)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,.{places}f}"
+
+
+def rate_str(value: Decimal) -> str:
+    """A per-MTok rate as printed on the pricing page: 3, 3.75, 0.3, 0.125."""
+    return f"${money_str(value)}"
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if whole == 0:
+        return None
+    return CONTEXT.divide(part * 100, whole)

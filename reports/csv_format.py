@@ -1,0 +1,17 @@
+"""CSV: the report's long-form table with exact values, for spreadsheets and scripts."""
+
+import csv
+import io
+
+from calculator.report import Report
+from reports.cells import exact
+
+
+def render(report: Report) -> str:
+    table = report.long_table()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([c.key for c in table.columns])
+    for row in table.rows:
+        writer.writerow([exact(row.get(c.key)) for c in table.columns])
+    return buf.getvalue()
