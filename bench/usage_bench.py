@@ -1,0 +1,142 @@
+"""Benchmark `batchcalc usage` on a generated Console usage CSV against a bare pyarrow read.
+
+    python bench/usage_bench.py                  # 10,000,000 rows, 3 rounds (the issue's target)
+    python bench/usage_bench.py --rows 1000000   # quick mode for development
+
+The file is generated once into bench/out/ (ignored by git) with numpy + pyarrow, so writing it
+takes seconds, not minutes. Each round runs, alternately and as whole processes:
+
+  baseline:  python -c "pyarrow.csv.read_csv(FILE)"         (just reading the file)
+  batchcalc: batchcalc usage FILE --format json -o /dev/null  (read, validate, aggregate, price)
+
+and prints both wall times, their ratio (target <= 2x) and the peak RSS of each (target < 2 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ["usage_date_utc", "model_version", "api_key", "workspace", "usage_type", "context_window",
+           "usage_input_tokens_no_cache", "usage_input_tokens_cache_write_5m",
+           "usage_input_tokens_cache_write_1h", "usage_input_tokens_cache_read",
+           "usage_output_tokens", "web_search_count", "inference_geo", "speed"]
+# Models priced throughout the generated date range (2026-03-13 .. 2026-11-30).
+MODELS = ["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6", "Claude Opus 4.5"]
+FIRST_DAY = "2026-03-13"
+DAYS = 263
+PER_KEY = len(MODELS) * 2 * 2 * 2  # model x usage_type x context_window x inference_geo
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """A Console usage CSV with ``rows`` distinct (day, key, model, tier, context, geo) rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    keys = -(-rows // (DAYS * PER_KEY))  # enough API keys for every row to be distinct
+    rng = np.random.default_rng(seed)
+    days = np.datetime64(FIRST_DAY) + np.arange(DAYS)
+    day_str = pa.array(np.datetime_as_string(days, unit="D"))
+    key_str = pa.array([f"apikey_{k:05d}" for k in range(keys)])
+    ws_str = pa.array([f"wrkspc_{k % 23:02d}" for k in range(keys)])
+    model_str = pa.array(MODELS)
+    tier_str = pa.array(["standard", "batch"])
+    ctx_str = pa.array(["0-200k", "200k-1M"])
+    geo_str = pa.array(["global", "us"])
+    schema = pa.schema([(c, pa.string() if i < 6 or i > 11 else pa.int64()) for i, c in enumerate(COLUMNS)])
+    chunk = 1_000_000
+    opts = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    with pacsv.CSVWriter(str(path), schema, write_options=opts) as writer:
+        for start in range(0, rows, chunk):
+            i = np.arange(start, min(rows, start + chunk), dtype=np.int64)
+            n = len(i)
+            geo, r = i % 2, i // 2
+            ctx, r = r % 2, r // 2
+            tier, r = r % 2, r // 2
+            model, r = r % len(MODELS), r // len(MODELS)
+            key, day = r % keys, r // keys
+            long = ctx == 1
+            uncached = rng.integers(1_000, 400_000, n) + long * 150_000
+            cached = rng.random(n) < 0.4
+            w5 = np.where(cached, rng.integers(0, 50_000, n), 0)
+            w1 = np.where(cached & (rng.random(n) < 0.3), rng.integers(0, 30_000, n), 0)
+            rd = np.where(cached, rng.integers(0, 900_000, n), 0)
+            out = rng.integers(100, 120_000, n)
+            ws = np.where(rng.random(n) < 0.05, rng.integers(1, 40, n), 0)
+            cols = [day_str.take(pa.array(day)), model_str.take(pa.array(model)),
+                    key_str.take(pa.array(key)), ws_str.take(pa.array(key)),
+                    tier_str.take(pa.array(tier)), ctx_str.take(pa.array(ctx)),
+                    pa.array(uncached), pa.array(w5), pa.array(w1), pa.array(rd), pa.array(out),
+                    pa.array(ws), geo_str.take(pa.array(geo)), pa.array(np.full(n, "standard"))]
+            writer.write_table(pa.Table.from_arrays(cols, schema=schema))
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()}")
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; measure each command in a fresh
+    # wrapper so the figure is its own (see peak_rss below).
+    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+
+
+def peak_rss(cmd: list[str]) -> int:
+    """Peak RSS of ``cmd`` alone: run it under a wrapper process that reports its children's maximum."""
+    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
+               " check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) * 1024
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", type=int, default=10_000_000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--file", type=Path, help="Use this CSV instead of generating one.")
+    p.add_argument("--regenerate", action="store_true")
+    args = p.parse_args(argv)
+
+    path = args.file or HERE / "out" / f"console_usage_{args.rows}.csv"
+    if args.file is None and (args.regenerate or not path.exists()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        tmp = path.with_suffix(".tmp")
+        generate(tmp, args.rows)
+        os.replace(tmp, path)
+        print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e9:.2f} GB) in "
+              f"{time.perf_counter() - t0:.1f} s: {path}")
+    batchcalc = str(Path(sys.executable).with_name("batchcalc"))
+    baseline = [sys.executable, "-c", "import sys, pyarrow.csv as c; c.read_csv(sys.argv[1])", str(path)]
+    ours = [batchcalc, "--quiet", "usage", str(path), "--format", "json", "-o", os.devnull]
+    base_t, ours_t = [], []
+    for r in range(args.rounds):
+        b, _ = timed(baseline)
+        o, _ = timed(ours)
+        base_t.append(b)
+        ours_t.append(o)
+        print(f"round {r + 1}: pyarrow.csv.read_csv {b:.2f} s   batchcalc usage {o:.2f} s   ratio {o / b:.2f}x")
+    base_rss, ours_rss = peak_rss(baseline), peak_rss(ours)
+    best_b, best_o = min(base_t), min(ours_t)
+    med_ratio = sorted(o / b for o, b in zip(ours_t, base_t))[len(ours_t) // 2]
+    print(f"best: read_csv {best_b:.2f} s, batchcalc usage {best_o:.2f} s, ratio {best_o / best_b:.2f}x "
+          f"(median of rounds {med_ratio:.2f}x; target <= 2x)")
+    print(f"peak RSS: read_csv {base_rss / 2**20:,.0f} MiB, batchcalc usage {ours_rss / 2**20:,.0f} MiB "
+          f"(target < 2048 MiB)")
+    ok = med_ratio <= 2 and ours_rss < 2 * 2**30
+    print("PASS" if ok else "MISS")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

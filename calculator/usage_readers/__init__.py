@@ -1,0 +1,97 @@
+"""Usage readers: every export format into chunks of the canonical Usage frame.
+
+    batch_results.py   Message Batches results JSONL (only succeeded results are billed)
+    admin_usage.py     Admin API usage report JSON (a page, a list of pages, a directory)
+    console_csv.py     the Console usage CSV
+    generic_csv.py     any CSV with a --map column mapping
+    admin_api.py       --from-api: the usage report fetched with httpx, every page
+    detect.py          which of these a file is (gzip is undone first)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Iterator, Optional
+
+from calculator.errors import InputError, SourceMismatchError
+from calculator.usage_frame import Chunk, ReaderInfo
+from calculator.usage_readers._io import expand
+from calculator.usage_readers._policy import InvalidRows
+from calculator.usage_readers.detect import DESCRIPTIONS, USAGE_SOURCES, check_kind, detect
+
+
+class UsageSource:
+    """Files (or API pages) to read; ``chunks()`` streams them, ``info`` collects notes."""
+
+    def __init__(self, paths: Iterable[str] = (), *, source: Optional[str] = None,
+                 mapping: Optional[dict[str, str]] = None, on: Optional[dt.date] = None,
+                 catalogue=None, policy: Optional[InvalidRows] = None, pages=None):
+        if source is not None and source not in USAGE_SOURCES:
+            raise InputError(f"--source {source!r}: expected one of {', '.join(USAGE_SOURCES)}")
+        self.paths = expand(paths) if pages is None else []
+        self.source = source
+        self.mapping = mapping or {}
+        self.on = on or dt.datetime.now(dt.timezone.utc).date()
+        self.catalogue = catalogue
+        self.policy = policy or InvalidRows()
+        self.pages = pages
+        self.info = ReaderInfo(source=source or "auto", paths=list(self.paths))
+        self.kinds: dict[str, str] = {}
+
+    def _kind(self, path: str) -> str:
+        if self.source is not None:
+            if path != "-":
+                check_kind(path, self.source)
+            return self.source
+        if path == "-":
+            raise InputError("standard input needs --source (its format cannot be detected without "
+                             "reading it twice)", path="-")
+        kind = detect(path)
+        if kind == "empty":
+            raise InputError("file is empty", path=path)
+        if kind in ("admin-cost", "console-cost-csv"):
+            raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not usage: use "
+                                      f"`batchcalc reconcile USAGE --costs {path}`", path=path)
+        if kind == "unknown":
+            raise InputError("not a recognised usage export (expected batch results JSONL, an Admin API "
+                             "usage report, a Console usage CSV, or a CSV with --map); use --source",
+                             path=path)
+        if kind == "generic-csv" and not self.mapping:
+            from calculator.usage_readers._io import head
+            from calculator.usage_readers.detect import csv_header
+
+            found = ", ".join(repr(c) for c in csv_header(head(path)))
+            raise InputError(f"a CSV that is not a Console usage export (columns {found}): map its "
+                             f"columns with --map, e.g. --map model=COLUMN --map uncached_input=COLUMN "
+                             f"--map output=COLUMN", path=path)
+        return kind
+
+    def chunks(self) -> Iterator[Chunk]:
+        from calculator.usage_readers import admin_usage, batch_results, console_csv, generic_csv
+
+        if self.pages is not None:
+            self.info.source = "admin-api"
+            yield from admin_usage.parse_pages(self.pages, "Admin API", self.info, self.policy)
+            return
+        for path in self.paths:
+            kind = self._kind(path)
+            self.kinds[path] = kind
+            if kind == "batch-results":
+                if self.catalogue is None:
+                    from pricing import load_catalogue
+
+                    self.catalogue = load_catalogue()
+                yield from batch_results.read(path, self.info, self.policy, self.on, self.catalogue)
+            elif kind == "admin-usage":
+                yield from admin_usage.read(path, self.info, self.policy)
+            elif kind == "console-csv":
+                yield from console_csv.read(path, self.info, self.policy)
+            else:
+                yield from generic_csv.read(path, self.info, self.policy, self.mapping, self.on)
+
+
+def open_usage(paths: Iterable[str] = (), *, source: Optional[str] = None,
+               mapping: Optional[dict[str, str]] = None, on: Optional[dt.date] = None,
+               catalogue=None, skip_invalid: bool = False, pages=None) -> UsageSource:
+    return UsageSource(paths, source=source, mapping=mapping, on=on, catalogue=catalogue,
+                       policy=InvalidRows(skip_invalid), pages=pages)

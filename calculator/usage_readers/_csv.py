@@ -1,0 +1,206 @@
+"""Reading a large CSV in blocks with pyarrow: bounded memory, every core, exact int64 counts.
+
+The file is read in blocks of whole lines (a block ends at its last newline), each parsed by
+``pyarrow.csv.read_csv`` with the column types fixed, so a 10-million-row export never has to fit
+in memory and a block parses on all cores. A block that fails to convert (a count that is not a
+whole number, a row with too few fields) is parsed again as text to name the bad row.
+Limitation: a quoted field containing a newline that falls on a block boundary is reported as a
+malformed row.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from calculator.errors import InputError
+from calculator.usage_frame import COUNTS, Chunk
+from calculator.usage_readers._io import BOM, open_binary
+from calculator.usage_readers._policy import InvalidRows
+from calculator.usage_readers.detect import csv_header
+
+BLOCK_SIZE = 16 << 20  # 16 MiB of text per block: ~130,000 Console rows
+_INT = re.compile(r"^\s*[+]?\d+(?:\.0*)?\s*$")
+
+
+def _line_locator(first_line: int):
+    return lambda i: f"line {first_line + i}"
+
+
+class CsvBlocks:
+    """A CSV file's header and its blocks of whole lines."""
+
+    def __init__(self, path: str, block_size: int = BLOCK_SIZE):
+        self.path = path
+        self.block_size = block_size
+        self.fh = open_binary(path)
+        first = self.fh.readline()
+        if first.startswith(BOM):
+            first = first[3:]
+        while first and not first.strip():
+            first = self.fh.readline()  # blank lines before the header
+        if not first.strip():
+            self.close()
+            raise InputError("file is empty (expected a CSV header line)", path=path)
+        self.header = csv_header(first)
+        if len(self.header) < 2:
+            self.close()
+            raise InputError(f"not a CSV file: the first line has no comma-separated columns "
+                             f"({first[:60].decode('utf-8', 'replace').strip()!r})", path=path)
+
+    def close(self):
+        if self.path != "-":
+            self.fh.close()
+
+    def blocks(self) -> Iterator[tuple[int, bytes]]:
+        """(line number of the block's first row, bytes of whole lines)."""
+        line = 2
+        rest = b""
+        try:
+            while True:
+                buf = self.fh.read(self.block_size)
+                if not buf:
+                    if rest.strip():
+                        yield line, rest + b"\n"
+                    return
+                data = rest + buf
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    rest = data
+                    continue
+                data, rest = data[:cut], data[cut:]
+                yield line, data
+                line += data.count(b"\n")
+        except (OSError, EOFError) as exc:
+            raise InputError(f"cannot read file ({exc})", path=self.path) from None
+        finally:
+            self.close()
+
+
+def find_columns(path: str, header: list[str], wanted: dict[str, str], required: set[str],
+                 what: str) -> dict[str, int]:
+    """Canonical name -> column index. ``wanted`` maps canonical names to header names
+    (matched case-insensitively); a missing required column is an error naming expected and found."""
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    found = {}
+    missing = []
+    for canon, col in wanted.items():
+        i = index.get(col.strip().lower())
+        if i is None:
+            if canon in required:
+                missing.append(col)
+        else:
+            found[canon] = i
+    if missing:
+        raise InputError(
+            f"{what}: missing column(s) {', '.join(repr(m) for m in missing)}; expected "
+            f"{', '.join(wanted[c] for c in wanted if c in required)} (required) and optionally "
+            f"{', '.join(wanted[c] for c in wanted if c not in required) or 'nothing else'}; "
+            f"found {', '.join(repr(h) for h in header)}", path=path, line=1)
+    return found
+
+
+def read_chunks(blocks: CsvBlocks, columns: dict[str, int], policy: InvalidRows,
+                constants: dict[str, str] | None = None) -> Iterator[Chunk]:
+    """Chunks with canonical column names from the selected CSV columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    path = blocks.path
+    header = blocks.header
+    names = [f"c{i}" for i in range(len(header))]
+    by_index = {i: canon for canon, i in columns.items()}
+    include = [names[i] for i in sorted(by_index)]
+    types = {names[i]: (pa.int64() if by_index[i] in COUNTS else pa.string()) for i in by_index}
+    read_opts = pacsv.ReadOptions(column_names=names, block_size=1 << 20)
+    conv = pacsv.ConvertOptions(column_types=types, include_columns=include,
+                                strings_can_be_null=False, quoted_strings_can_be_null=False)
+    for first_line, data in blocks.blocks():
+        buf = pa.py_buffer(data)
+        try:
+            table = pacsv.read_csv(buf, read_options=read_opts, convert_options=conv)
+        except pa.ArrowInvalid:
+            table = _careful(buf, names, by_index, include, first_line, path, policy)
+            if table is None:
+                continue
+            locate = table.locate
+            table = table.table
+        else:
+            locate = _line_locator(first_line)
+        table = table.rename_columns([by_index[int(n[1:])] for n in table.column_names])
+        n = table.num_rows
+        for canon, value in (constants or {}).items():
+            table = table.append_column(canon, pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n, dtype=np.int32)),
+                pa.array([value])))
+        # Empty count cells are zero.
+        for c in COUNTS:
+            if c in table.column_names and table[c].null_count:
+                table = table.set_column(table.column_names.index(c), c, pc.fill_null(table[c], 0))
+        yield Chunk(table, path, locate)
+
+
+class _Parsed:
+    def __init__(self, table, locate):
+        self.table, self.locate = table, locate
+
+
+def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRows):
+    """Parse a block that failed fast conversion as text, naming (or skipping) each bad row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad_shape: list[int] = []
+
+    def on_invalid(row):
+        bad_shape.append(row.number if row.number is not None else -1)
+        policy.bad(path, f"line {first_line + row.number - 1}" if row.number else None,
+                   f"expected {row.expected_columns} fields, found {row.actual_columns} "
+                   f"({row.text[:80]!r})", "malformed row")
+        return "skip"
+
+    read_opts = pacsv.ReadOptions(column_names=names, use_threads=False)
+    parse = pacsv.ParseOptions(invalid_row_handler=on_invalid)
+    conv = pacsv.ConvertOptions(column_types={n: pa.string() for n in include}, include_columns=include,
+                                strings_can_be_null=False)
+    try:
+        table = pacsv.read_csv(buf, read_options=read_opts, parse_options=parse, convert_options=conv)
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"not a readable CSV block starting at line {first_line} ({exc})", path=path) from None
+    # Rows kept, and their line numbers (skipped malformed rows shift the rest).
+    n = table.num_rows
+    lines = np.arange(n) + first_line
+    for b in sorted(x for x in bad_shape if x > 0):
+        lines[lines >= first_line + b - 1] += 1
+    keep = np.ones(n, dtype=bool)
+    columns = {}
+    for name in include:
+        canon = by_index[int(name[1:])]
+        values = table[name].to_pylist()
+        if canon not in COUNTS:
+            columns[name] = pa.array(values, pa.string())
+            continue
+        ints = np.zeros(n, dtype=np.int64)
+        for i, v in enumerate(values):
+            if not keep[i]:
+                continue
+            if v is None or v.strip() == "":
+                continue
+            if not _INT.match(v):
+                kind = "negative" if v.strip().startswith("-") else "not a whole number"
+                policy.bad(path, f"line {lines[i]}",
+                           f"column {canon!r}: {v!r} is {kind} (expected a whole number of "
+                           f"{'requests' if canon == 'requests' else 'tokens' if 'web' not in canon else 'searches'} >= 0)",
+                           "non-integer count" if kind != "negative" else "negative count")
+                keep[i] = False
+                continue
+            ints[i] = int(float(v)) if "." in v else int(v)
+        columns[name] = pa.array(ints)
+    table = pa.table(columns)
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        lines = lines[keep]
+    return _Parsed(table, lambda i, _l=lines: f"line {_l[i]}")

@@ -1,0 +1,84 @@
+"""Opening inputs: plain or gzip files, standard input ("-"), directories of exports."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from pathlib import Path
+
+from calculator.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+BOM = b"\xef\xbb\xbf"
+EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson")
+
+
+def expand(paths) -> list[str]:
+    """Files to read: directories become their export files, sorted by name."""
+    out: list[str] = []
+    for p in paths:
+        p = str(p)
+        if p == "-":
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(str(f) for f in path.iterdir()
+                           if f.is_file() and f.name.lower().endswith(EXPORT_SUFFIXES))
+            if not files:
+                raise InputError("no .json, .jsonl, .csv or .gz files in this directory", path=p)
+            out.extend(files)
+        elif not path.exists():
+            raise InputError("file not found", path=p)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no input files given")
+    return out
+
+
+def open_binary(path: str):
+    """A binary stream of the (decompressed) contents, with a peekable buffer."""
+    try:
+        raw = sys.stdin.buffer if path == "-" else open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"), buffer_size=1 << 20)
+    return buffered
+
+
+def head(path: str, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of the decompressed contents, BOM removed (for detection)."""
+    if path == "-":
+        # Standard input cannot be reopened: the caller reads it through open_binary once.
+        raise InputError("standard input needs --source (it cannot be read twice to detect its format)",
+                         path="-")
+    fh = open_binary(path)
+    try:
+        data = fh.read(size)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read file ({exc})", path=path) from None
+    finally:
+        fh.close()
+    return data[3:] if data.startswith(BOM) else data
+
+
+def read_text(path: str) -> str:
+    """The whole (decompressed) file as text, BOM removed; for JSON documents."""
+    fh = open_binary(path)
+    try:
+        data = fh.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read file ({exc})", path=path) from None
+    finally:
+        if path != "-":
+            fh.close()
+    if data.startswith(BOM):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", path=path) from None

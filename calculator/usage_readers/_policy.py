@@ -1,0 +1,41 @@
+"""What happens to a bad row: a one-line error (the default) or, with --skip-invalid, a counted skip."""
+
+from __future__ import annotations
+
+from calculator.errors import InputError
+
+SHOWN = 5  # skipped rows described in the warnings; the rest are only counted
+
+
+class InvalidRows:
+    def __init__(self, skip: bool = False):
+        self.skip = skip
+        self.count = 0
+        self.examples: list[str] = []
+        self.by_reason: dict[str, int] = {}
+
+    def bad(self, path: str, where: str | None, message: str, reason: str = "invalid row") -> None:
+        """Report one bad row: raises InputError unless skipping."""
+        text = f"{where}: {message}" if where else message
+        if not self.skip:
+            raise InputError(text + " (--skip-invalid skips such rows and counts them)", path=path)
+        self.count += 1
+        self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
+        if len(self.examples) < SHOWN:
+            self.examples.append(f"{path}: {text}")
+
+    def more(self, n: int, reason: str) -> None:
+        """Count ``n`` further skipped rows of an already described kind (only when skipping)."""
+        if n > 0 and self.skip:
+            self.count += n
+            self.by_reason[reason] = self.by_reason.get(reason, 0) + n
+
+    def warnings(self) -> list[str]:
+        if not self.count:
+            return []
+        reasons = ", ".join(f"{n:,} {r}" for r, n in sorted(self.by_reason.items()))
+        out = [f"{self.count:,} invalid row(s) skipped (--skip-invalid): {reasons}"]
+        out += [f"skipped: {e}" for e in self.examples]
+        if self.count > len(self.examples):
+            out.append(f"... and {self.count - len(self.examples):,} more skipped row(s)")
+        return out

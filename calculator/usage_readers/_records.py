@@ -1,0 +1,52 @@
+"""Turning row-level records (JSON sources) into chunks of the Usage frame."""
+
+from __future__ import annotations
+
+from calculator.usage_frame import COUNTS, DIMENSIONS, Chunk
+
+CHUNK_ROWS = 100_000
+
+
+class RecordBuffer:
+    """Collects records (dicts with canonical keys) and their locations; flushes chunks."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.rows: dict[str, list] = {k: [] for k in (*DIMENSIONS, *COUNTS)}
+        self.where: list[str] = []
+
+    def add(self, record: dict, where: str) -> None:
+        for k, values in self.rows.items():
+            v = record.get(k)
+            values.append((0 if v is None else v) if k in COUNTS else ("" if v is None else str(v)))
+        self.where.append(where)
+
+    def __len__(self):
+        return len(self.where)
+
+    def flush(self) -> Chunk | None:
+        import pyarrow as pa
+
+        if not self.where:
+            return None
+        table = pa.table({k: pa.array(v, pa.int64() if k in COUNTS else pa.string())
+                          for k, v in self.rows.items()})
+        where = self.where
+        self.rows = {k: [] for k in self.rows}
+        self.where = []
+        return Chunk(table, self.path, lambda i, _w=where: _w[i], line_based=False)
+
+
+def whole(value, key: str):
+    """A JSON count: an int >= 0 (negatives are left to the aggregator), or None if not an int."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None

@@ -1,0 +1,145 @@
+"""The Admin API usage report (``GET /v1/organizations/usage_report/messages``).
+
+A page is ``{"data": [{"starting_at", "ending_at", "results": [...]}], "has_more", "next_page"}``;
+a file may hold one page, a JSON list of pages, or one page per line; a directory holds such
+files. Each result has ``uncached_input_tokens``, ``cache_creation.ephemeral_5m_input_tokens``,
+``cache_creation.ephemeral_1h_input_tokens``, ``cache_read_input_tokens``, ``output_tokens``,
+``server_tool_use.web_search_requests`` and the dimensions it was grouped by (``model``,
+``service_tier``, ``context_window``, ``workspace_id``, ``api_key_id``, ``inference_geo``,
+``speed``); a dimension the report was not grouped by is null.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Iterator
+
+from calculator.errors import InputError, SourceMismatchError
+from calculator.usage_frame import NOT_GROUPED, Chunk, ReaderInfo, normalise_period
+from calculator.usage_readers._io import read_text
+from calculator.usage_readers._policy import InvalidRows
+from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, whole
+
+COUNT_FIELDS = {
+    "uncached_input": ("uncached_input_tokens",),
+    "cache_write_5m": ("cache_creation", "ephemeral_5m_input_tokens"),
+    "cache_write_1h": ("cache_creation", "ephemeral_1h_input_tokens"),
+    "cache_read": ("cache_read_input_tokens",),
+    "output": ("output_tokens",),
+    "web_search_requests": ("server_tool_use", "web_search_requests"),
+}
+REQUIRED = ("uncached_input_tokens", "output_tokens")
+
+
+def load_pages(path: str) -> list[dict]:
+    """The pages in a file: one page, a list of pages, or one page per line."""
+    text = read_text(path)
+    if not text.strip():
+        raise InputError("file is empty (expected an Admin API report: {\"data\": [...]})", path=path)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        pages = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                pages.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                                 path=path) from None
+        doc = pages
+    pages = doc if isinstance(doc, list) else [doc]
+    for i, page in enumerate(pages):
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            found = sorted(page)[:6] if isinstance(page, dict) else type(page).__name__
+            raise SourceMismatchError(
+                f"page {i + 1}: not an Admin API report page (expected an object with a \"data\" "
+                f"list of buckets; found {found})", path=path)
+    return pages
+
+
+def _get(result: dict, keys: tuple[str, ...]):
+    v = result
+    for k in keys:
+        if not isinstance(v, dict):
+            return None
+        v = v.get(k)
+    return v
+
+
+def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: InvalidRows,
+                source: str = "admin_usage") -> Iterator[Chunk]:
+    buf = RecordBuffer(path)
+    ungrouped: set[str] = set()
+    for p, page in enumerate(pages):
+        info.stats["pages"] = info.stats.get("pages", 0) + 1
+        for b, bucket in enumerate(page.get("data") or []):
+            where_b = f"page {p + 1} data[{b}]"
+            if not isinstance(bucket, dict):
+                policy.bad(path, where_b, "expected a bucket object", "malformed bucket")
+                continue
+            period = normalise_period(str(bucket.get("starting_at") or ""))
+            if period is None:
+                policy.bad(path, where_b, f"starting_at {bucket.get('starting_at')!r} is not a timestamp",
+                           "bad date")
+                continue
+            for r, result in enumerate(bucket.get("results") or []):
+                where = f"{where_b}.results[{r}]"
+                if not isinstance(result, dict):
+                    policy.bad(path, where, "expected a result object", "malformed result")
+                    continue
+                if "amount" in result:
+                    raise SourceMismatchError(
+                        f"{where}: this is a cost report (results have \"amount\"), not a usage report; "
+                        f"use `batchcalc reconcile` for cost reports", path=path)
+                missing = [k for k in REQUIRED if k not in result]
+                if missing:
+                    policy.bad(path, where, f"missing {', '.join(missing)} (found {', '.join(sorted(result)) or 'nothing'})",
+                               "missing field")
+                    continue
+                rec = {"period": period, "source": source,
+                       "workspace": result.get("workspace_id") or "",
+                       "api_key": result.get("api_key_id") or ""}
+                for dim, key in (("model", "model"), ("service_tier", "service_tier")):
+                    v = result.get(key)
+                    if v is None:
+                        ungrouped.add(key)
+                    rec[dim] = NOT_GROUPED if v is None else v
+                ctx = result.get("context_window")
+                if ctx is None:
+                    ungrouped.add("context_window")
+                rec["context_tier"] = ctx or ""
+                rec["inference_geo"] = result.get("inference_geo") or "global"
+                rec["speed"] = result.get("speed") or "standard"
+                ok = True
+                for canon, keys in COUNT_FIELDS.items():
+                    raw = _get(result, keys)
+                    v = whole(raw, canon)
+                    if v is None:
+                        policy.bad(path, where, f"{'.'.join(keys)} = {raw!r} is not a whole number of "
+                                   f"{'searches' if 'web' in canon else 'tokens'}", "non-integer count")
+                        ok = False
+                        break
+                    rec[canon] = v
+                if not ok:
+                    continue
+                buf.add(rec, where)
+                if len(buf) >= CHUNK_ROWS:
+                    yield buf.flush()
+    chunk = buf.flush()
+    if chunk is not None:
+        yield chunk
+    for key in sorted(ungrouped):
+        if key == "context_window":
+            note = (f"{path}: the report is not grouped by context_window: priced at base (≤200K) "
+                    f"rates; long-context usage would be under-priced (group by context_window)")
+        else:
+            note = (f"{path}: the report is not grouped by {key}: those rows cannot be priced "
+                    f"(fetch it with group_by[]={key})")
+        if note not in info.warnings:
+            info.warnings.append(note)
+
+
+def read(path: str, info: ReaderInfo, policy: InvalidRows) -> Iterator[Chunk]:
+    yield from parse_pages(load_pages(path), path, info, policy)
