@@ -605,7 +605,7 @@ class UsageAnalyser:
                 seen_in = sorted({c for p in earlier_chunk for c in self.pk_chunks[p]})
                 prev = [self._seen[c][0][shared[self._seen[c][1]]] for c in seen_in]
                 prev = np.concatenate(prev) if prev else np.zeros(0, dtype=np.int64)
-                dup |= mine & np.isin(keys, prev)
+                dup = dup | (mine & np.isin(keys, prev))
         if not dup.any():
             return None
         rows = np.flatnonzero(dup)

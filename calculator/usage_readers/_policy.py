@@ -18,7 +18,10 @@ class InvalidRows:
         """Report one bad row: raises InputError unless skipping."""
         text = f"{where}: {message}" if where else message
         if not self.skip:
-            raise InputError(text + " (--skip-invalid skips such rows and counts them)", path=path)
+            hint = " (--skip-invalid skips such rows and counts them)"
+            if where and where.startswith("line ") and where[5:].isdigit():
+                raise InputError(message + hint, path=path, line=int(where[5:]))
+            raise InputError(text + hint, path=path)
         self.count += 1
         self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
         if len(self.examples) < SHOWN:
