@@ -22,6 +22,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/batchcalc estimate --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
+	$(BIN)/batchcalc usage examples/usage_report.json
+	$(BIN)/batchcalc usage examples/batch_results.jsonl --on 2026-11-02
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -512,16 +512,17 @@ class UsageAnalyser:
             return
         pk_rows, chunk_pks = self._pricing_keys(codes)
         # duplicates
-        keys = self._dup_keys(pk_rows, codes)
-        drop = self._duplicates(chunk, keys, pk_rows, chunk_pks, positions)
-        if drop is not None:
-            keep = ~drop
-            codes = {k: v[keep] for k, v in codes.items()}
-            counts = {k: v[keep] for k, v in counts.items()}
-            pk_rows, keys, positions = pk_rows[keep], keys[keep], positions[keep]
-        self._seen.append((keys, pk_rows, chunk.locate, chunk.path, positions))
-        for p in chunk_pks:
-            self.pk_chunks[p].append(len(self._seen) - 1)
+        if chunk.buckets:
+            keys = self._dup_keys(pk_rows, codes)
+            drop = self._duplicates(chunk, keys, pk_rows, chunk_pks, positions)
+            if drop is not None:
+                keep = ~drop
+                codes = {k: v[keep] for k, v in codes.items()}
+                counts = {k: v[keep] for k, v in counts.items()}
+                pk_rows, keys, positions = pk_rows[keep], keys[keep], positions[keep]
+            self._seen.append((keys, pk_rows, chunk.locate, chunk.path, positions))
+            for p in chunk_pks:
+                self.pk_chunks[p].append(len(self._seen) - 1)
         m = len(positions)
         self.rows_used += m
         # exact token sums per pricing key

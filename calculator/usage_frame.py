@@ -66,6 +66,9 @@ class Chunk:
     path: str
     locate: Callable[[int], str]
     line_based: bool = True  # locate() gives "line N"
+    # Rows are buckets (one per period and dimensions: a repeat is a duplicate) rather than
+    # single requests (batch results: many requests share the dimensions; custom_id dedups them).
+    buckets: bool = True
 
 
 @dataclass

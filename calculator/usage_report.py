@@ -203,6 +203,10 @@ def build_usage_report(result: UsageResult) -> UsageReport:
                  + (f", {result.rows_skipped:,} skipped" if result.rows_skipped else "")
                  + (f", {result.rows_filtered:,} outside --since/--until" if result.rows_filtered else "")),
     ]
+    batch = {k: result.stats.get(k, 0) for k in ("succeeded", "errored", "canceled", "expired")}
+    if any(batch.values()):
+        summary.append(("Batch results", f"{batch['succeeded']:,} succeeded (billed); {batch['errored']:,} errored, "
+                                         f"{batch['canceled']:,} canceled, {batch['expired']:,} expired (not billed)"))
     if result.first_period:
         summary.insert(0, ("Period", f"{result.first_period[:10]} to {result.last_period[:10]}"))
     assumptions = list(result.assumptions) + [

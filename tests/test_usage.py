@@ -291,3 +291,22 @@ def test_library_frame(tmp_path):
 def test_usage_help_has_examples(cli):
     r = cli("usage", "--help")
     assert r.code == 0 and "Examples" in r.out and "--from-api" in r.out
+
+
+def test_batch_results_example_and_stdin(cli, monkeypatch):
+    import io
+    import sys
+
+    r = cli("usage", EXAMPLES / "batch_results.jsonl", "--on", "2026-11-02", "-f", "json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    # Sonnet 4.6 batch: input 7,500 x $1.50 = 0.01125; 1h writes 10,000 x $3 = 0.03;
+    # reads 20,000 x $0.15 = 0.003; output 1,200 x $7.50 = 0.009 -> 0.05325
+    assert Decimal(doc["totals"]["cost_usd"]) == Decimal("0.05325")
+    assert doc["batch_results"]["errored"] == 1 and doc["batch_results"]["expired"] == 1
+    assert doc["duplicate_rows"] == 0  # requests sharing dimensions are not duplicate buckets
+    data = (EXAMPLES / "console_usage.csv").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    r = cli("usage", "-", "--source", "console-csv", "-f", "json")
+    assert r.code == 0, r.err
+    check_example_totals(r.json())

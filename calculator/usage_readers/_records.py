@@ -10,8 +10,9 @@ CHUNK_ROWS = 100_000
 class RecordBuffer:
     """Collects records (dicts with canonical keys) and their locations; flushes chunks."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, buckets: bool = True):
         self.path = path
+        self.buckets = buckets
         self.rows: dict[str, list] = {k: [] for k in (*DIMENSIONS, *COUNTS)}
         self.where: list[str] = []
 
@@ -34,7 +35,7 @@ class RecordBuffer:
         where = self.where
         self.rows = {k: [] for k in self.rows}
         self.where = []
-        return Chunk(table, self.path, lambda i, _w=where: _w[i], line_based=False)
+        return Chunk(table, self.path, lambda i, _w=where: _w[i], line_based=False, buckets=self.buckets)
 
 
 def whole(value, key: str):

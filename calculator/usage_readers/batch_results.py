@@ -22,7 +22,7 @@ RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
 
 
 def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogue) -> Iterator[Chunk]:
-    buf = RecordBuffer(path)
+    buf = RecordBuffer(path, buckets=False)
     seen: dict[str, int] = {}
     thresholds: dict[str, int | None] = {}
     split_assumed = 0
