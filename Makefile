@@ -24,6 +24,9 @@ demo: $(VENV)/.installed
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
 	$(BIN)/batchcalc usage examples/usage_report.json
 	$(BIN)/batchcalc usage examples/batch_results.jsonl --on 2026-11-02
+	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
+	# rate): reconcile reports it and exits 3, which is the expected outcome here.
+	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -47,7 +47,7 @@ def detect_bytes(data: bytes) -> str:
     cols = {c.lower() for c in csv_header(text)}
     if "usage_input_tokens_no_cache" in cols or "usage_output_tokens" in cols:
         return "console-csv"
-    if "token_type" in cols and ("cost_usd" in cols or "list_price_usd" in cols):
+    if ("token_type" in cols or "usage_date_utc" in cols) and ("cost_usd" in cols or "list_price_usd" in cols):
         return "console-cost-csv"
     if len(cols) >= 2:
         return "generic-csv"

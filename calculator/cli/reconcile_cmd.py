@@ -1,0 +1,162 @@
+"""`batchcalc reconcile`."""
+
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.usage_cmd import Source
+from calculator.errors import InputError
+
+
+class CostSourceName(str, Enum):
+    admin_cost = "admin-cost"
+    console_cost_csv = "console-cost-csv"
+    generic_invoice_csv = "generic-invoice-csv"
+
+
+def parse_tolerance(values: Optional[list[str]]):
+    from calculator.reconciling import Tolerance
+
+    tol = Tolerance()
+    for v in values or []:
+        text = v.strip()
+        try:
+            if text.endswith("%"):
+                tol.relative_percent = Decimal(text[:-1])
+                if tol.relative_percent < 0:
+                    raise InvalidOperation
+            else:
+                tol.absolute = Decimal(text.lstrip("$"))
+                if tol.absolute < 0:
+                    raise InvalidOperation
+        except InvalidOperation:
+            raise InputError(f"--tolerance {v!r}: expected dollars (0.05) or a percentage (0.5%), >= 0") from None
+    return tol
+
+
+@app.command()
+def reconcile(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="Usage exports and cost reports, told apart by their contents (an Admin API cost report "
+             "or a Console cost CSV is a cost report; any usage format of `batchcalc usage` is usage).",
+        show_default=False)] = None,
+    usage_files: Annotated[Optional[list[Path]], typer.Option(
+        "--usage", "-u", help="A usage export (repeatable).")] = None,
+    cost_files: Annotated[Optional[list[Path]], typer.Option(
+        "--costs", "-c", help="A cost report or invoice CSV (repeatable).")] = None,
+    source: Annotated[Optional[Source], typer.Option("--source", help="Usage format, instead of detecting it.",
+                                                     case_sensitive=False)] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option(
+        "--map", metavar="NAME=COLUMN", help="Column mapping of a generic usage CSV (see batchcalc usage).")] = None,
+    cost_source: Annotated[Optional[CostSourceName], typer.Option(
+        "--cost-source", help="Cost format, instead of detecting it.", case_sensitive=False)] = None,
+    cost_mapping: Annotated[Optional[list[str]], typer.Option(
+        "--cost-map", metavar="NAME=COLUMN",
+        help="Column mapping of an invoice CSV: date, amount_usd or amount_cents (required), model, "
+             "token_type, cost_type, service_tier, context_window, workspace, currency, list_price_usd.")] = None,
+    tolerance: Annotated[Optional[list[str]], typer.Option(
+        "--tolerance", "-t", metavar="AMOUNT",
+        help="A line is within tolerance when |billed - expected| <= max(dollars, percent of expected). "
+             "Give dollars (default 0.01: sub-cent rounding is ignored) and/or a percentage such as 0.5% "
+             "(default 0%).")] = None,
+    contract: Annotated[Optional[Path], typer.Option(
+        "--contract", help="contract.yaml with a negotiated discount (global discount_percent and/or "
+                           "per-model models: {id: percent}): expected prices are reduced by it.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only days on or after this one.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only days on or before this one.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
+    from_api: Annotated[bool, typer.Option(
+        "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
+                           "for --since/--until (default the last 30 days).")] = False,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    prices_path: PricesOpt = None,
+):
+    """Check a bill line by line: usage at the published rates (expected) against what was billed.
+
+    Lines are joined on day x model x token type x service tier x context window (and workspace
+    when both sides have it). Each residual is diagnosed when it matches a known pattern (batch
+    billed at the standard rate, 1h cache writes priced as 5m, long-context tier missing or
+    misapplied, the 1.1x residency multiplier, a constant ratio: a negotiated discount).
+    Exit code 3 when any line is outside tolerance (so CI and finance scripts can gate on it).
+
+    Examples:
+
+        batchcalc reconcile examples/usage_report.json examples/cost_report.json
+
+        batchcalc reconcile --usage console-usage.csv --costs console-cost.csv --tolerance 0.05 --tolerance 0.1%
+
+        batchcalc reconcile usage.json costs.json --contract contract.yaml --format json -o reconciliation.json
+
+        batchcalc reconcile --usage usage.json --costs invoice.csv --cost-map date=Day --cost-map model=Model --cost-map amount_usd=Amount
+
+        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc reconcile --from-api --since 2026-10-01 --until 2026-10-31
+    """
+    import datetime as dt
+
+    from calculator.contract import load_contract
+    from calculator.cost_readers import CostSource
+    from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
+    from calculator.reconcile_report import build_reconcile_report
+    from calculator.reconciling import reconcile as run_reconcile
+    from calculator.usage_analysis import UsageAnalyser
+    from calculator.usage_readers import UsageSource
+    from calculator.usage_readers._io import expand
+    from calculator.usage_readers._policy import InvalidRows
+    from calculator.usage_readers.detect import detect
+    from calculator.usage_readers.generic_csv import parse_mapping
+
+    cat = catalogue(prices_path)
+    tol = parse_tolerance(tolerance)
+    since_d = parse_date(since, "--since") if since else None
+    until_d = parse_date(until, "--until") if until else None
+    policy = InvalidRows(skip_invalid)
+    usage_paths = [str(p) for p in usage_files or []]
+    cost_paths = [str(p) for p in cost_files or []]
+    for path in expand([str(f) for f in files]) if files else []:
+        kind = detect(path) if path != "-" else "unknown"
+        if kind in ("admin-cost", "console-cost-csv"):
+            cost_paths.append(path)
+        elif kind in ("batch-results", "admin-usage", "console-csv"):
+            usage_paths.append(path)
+        elif kind == "empty":
+            raise InputError("file is empty", path=path)
+        else:
+            raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
+                             "or --costs (and --cost-map)", path=path)
+    usage_pages = cost_pages = None
+    if from_api:
+        if usage_paths or cost_paths:
+            raise InputError("give either files or --from-api, not both")
+        from calculator.usage_readers import admin_api
+
+        end = until_d or dt.datetime.now(dt.timezone.utc).date()
+        start = since_d or end - dt.timedelta(days=30)
+        usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
+            start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")))
+        cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))
+    else:
+        if not usage_paths:
+            raise InputError("no usage given: pass a usage export (or --usage FILE)")
+        if not cost_paths:
+            raise InputError("no costs given: pass a cost report (or --costs FILE)")
+    src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
+                      on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
+    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict)
+    analyser.consume(src)
+    usage_result = analyser.finish()
+    costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
+                           mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy, pages=cost_pages)
+    costs = [c for c in costs_src.lines()
+             if (since_d is None or c.date >= since_d) and (until_d is None or c.date <= until_d)]
+    result = run_reconcile(analyser.frame(), costs, cat, tolerance=tol,
+                           contract=load_contract(contract, cat) if contract else None,
+                           usage_warnings=usage_result.warnings + costs_src.warnings,
+                           usage_rows=usage_result.rows_used)
+    emit(build_reconcile_report(result), fmt, output)

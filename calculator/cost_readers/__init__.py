@@ -1,0 +1,204 @@
+"""Cost readers: what was billed, line by line, in US dollars.
+
+    admin_cost.py            Admin API cost report JSON (``amount`` is a decimal string in CENTS)
+    console_cost_csv.py      the Console cost CSV (``cost_usd`` in dollars, display-name models)
+    generic_invoice_csv.py   any invoice CSV with a --cost-map column mapping
+
+Every reader yields ``BilledLine``s: a day, a model (catalogue id), the Admin API token type, the
+cost type, service tier, context tier and workspace where the source has them (None where it
+does not), and the amount in dollars. Amounts in cents are converted here and only here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Iterator, Optional
+
+from calculator.costing import ADMIN_TOKEN_TYPES
+from calculator.errors import InputError, SourceMismatchError
+from calculator.usage_frame import CONTEXT_SPELLINGS, TIER_SPELLINGS
+from calculator.usage_readers._io import expand
+from calculator.usage_readers._policy import InvalidRows
+from calculator.usage_readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
+
+ADMIN_NAMES = set(ADMIN_TOKEN_TYPES.values())
+# Token type spellings (Console cost CSV, invoices) -> Admin API names.
+TOKEN_TYPE_SPELLINGS = {
+    **{v: v for v in ADMIN_NAMES},
+    "input_no_cache": "uncached_input_tokens", "input": "uncached_input_tokens",
+    "uncached_input": "uncached_input_tokens", "input_tokens": "uncached_input_tokens",
+    "input_cache_read": "cache_read_input_tokens", "cache_read": "cache_read_input_tokens",
+    "input_cache_write_5m": "cache_creation.ephemeral_5m_input_tokens",
+    "input_cache_write_5min": "cache_creation.ephemeral_5m_input_tokens",
+    "input_cache_creation_5m": "cache_creation.ephemeral_5m_input_tokens",
+    "cache_write_5m": "cache_creation.ephemeral_5m_input_tokens",
+    "ephemeral_5m_input_tokens": "cache_creation.ephemeral_5m_input_tokens",
+    "input_cache_write_1h": "cache_creation.ephemeral_1h_input_tokens",
+    "input_cache_creation_1h": "cache_creation.ephemeral_1h_input_tokens",
+    "cache_write_1h": "cache_creation.ephemeral_1h_input_tokens",
+    "ephemeral_1h_input_tokens": "cache_creation.ephemeral_1h_input_tokens",
+    "output": "output_tokens", "output_tokens": "output_tokens",
+}
+COST_TYPES = ("tokens", "web_search", "code_execution", "session_usage")
+NOT_RECONCILABLE = ("code_execution", "session_usage")  # usage exports carry no hours for these
+
+
+@dataclass
+class BilledLine:
+    date: dt.date
+    cost_type: str
+    amount: Decimal  # USD
+    currency: str
+    where: str
+    model: Optional[str] = None
+    token_type: Optional[str] = None
+    service_tier: Optional[str] = None
+    context_tier: Optional[str] = None
+    workspace: Optional[str] = None
+    list_price: Optional[Decimal] = None
+    description: Optional[str] = None
+
+
+class LineMaker:
+    """Normalises the fields of one billed line, reporting bad values through the policy."""
+
+    def __init__(self, catalogue, policy: InvalidRows):
+        self.catalogue = catalogue
+        self.policy = policy
+        self._models: dict[str, object] = {}
+
+    def model(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        if raw is None or str(raw).strip() == "":
+            return True, None
+        raw = str(raw).strip()
+        got = self._models.get(raw)
+        if got is None:
+            from calculator.errors import UnknownModelError
+
+            try:
+                got = self.catalogue.model(raw).id
+            except UnknownModelError as exc:
+                got = exc
+            self._models[raw] = got
+        if isinstance(got, Exception):
+            self.policy.bad(path, where, str(got), "unknown model")
+            return False, None
+        return True, got
+
+    def token_type(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        if raw is None or str(raw).strip() == "":
+            return True, None
+        key = str(raw).strip().lower()
+        if key in TOKEN_TYPE_SPELLINGS:
+            return True, TOKEN_TYPE_SPELLINGS[key]
+        self.policy.bad(path, where, f"unknown token_type {raw!r} (expected one of "
+                        f"{', '.join(sorted(ADMIN_NAMES))} or the Console names input_no_cache, "
+                        f"input_cache_read, input_cache_write_5m, input_cache_write_1h, output)",
+                        "unknown token type")
+        return False, None
+
+    def tier(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        if raw is None or str(raw).strip() == "":
+            return True, None
+        key = str(raw).strip().lower()
+        if key in TIER_SPELLINGS:
+            return True, TIER_SPELLINGS[key]
+        if key in self.catalogue.meta.unpriced_service_tiers:
+            return True, key
+        self.policy.bad(path, where, f"unknown service tier {raw!r} (expected standard or batch)",
+                        "unknown service tier")
+        return False, None
+
+    def context(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        if raw is None or str(raw).strip() == "":
+            return True, None
+        key = str(raw).strip().lower()
+        if key in CONTEXT_SPELLINGS:
+            return True, CONTEXT_SPELLINGS[key]
+        self.policy.bad(path, where, f"unknown context_window {raw!r} (expected 0-200k or 200k-1M)",
+                        "unknown context window")
+        return False, None
+
+    def cost_type(self, raw, token_type, path, where) -> tuple[bool, str]:
+        if raw is None or str(raw).strip() == "":
+            return True, "tokens"
+        key = str(raw).strip().lower().replace(" ", "_")
+        if key in COST_TYPES:
+            return True, key
+        self.policy.bad(path, where, f"unknown cost_type {raw!r} (expected {', '.join(COST_TYPES)})",
+                        "unknown cost type")
+        return False, "tokens"
+
+
+def parse_amount(raw, path, where, policy: InvalidRows, what: str) -> Optional[Decimal]:
+    from decimal import InvalidOperation
+
+    if isinstance(raw, bool) or raw is None or (isinstance(raw, str) and not raw.strip()):
+        policy.bad(path, where, f"{what} is missing", "bad amount")
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "").lstrip("$"))
+    except InvalidOperation:
+        policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
+        return None
+    if not value.is_finite():
+        policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
+        return None
+    return value
+
+
+class CostSource:
+    """Cost files (or API pages) to read."""
+
+    def __init__(self, paths: Iterable[str] = (), *, source: Optional[str] = None,
+                 mapping: Optional[dict[str, str]] = None, catalogue=None,
+                 policy: Optional[InvalidRows] = None, pages=None):
+        if source is not None and source not in COST_SOURCES:
+            raise InputError(f"--cost-source {source!r}: expected one of {', '.join(COST_SOURCES)}")
+        self.paths = expand(paths) if pages is None else []
+        self.source, self.mapping, self.pages = source, mapping or {}, pages
+        if catalogue is None:
+            from pricing import load_catalogue
+
+            catalogue = load_catalogue()
+        self.catalogue = catalogue
+        self.policy = policy or InvalidRows()
+        self.warnings: list[str] = []
+        self.kinds: dict[str, str] = {}
+
+    def _kind(self, path: str) -> str:
+        if self.source is not None:
+            if path != "-":
+                check_kind(path, self.source)
+            return self.source
+        if path == "-":
+            raise InputError("standard input needs --cost-source", path="-")
+        kind = detect(path)
+        if kind == "empty":
+            raise InputError("file is empty", path=path)
+        if kind in ("admin-cost", "console-cost-csv"):
+            return kind
+        if kind == "generic-csv" and self.mapping:
+            return "generic-invoice-csv"
+        raise SourceMismatchError(f"expected a cost report (an Admin API cost report, a Console cost "
+                                  f"CSV, or an invoice CSV with --cost-map), but this looks like "
+                                  f"{DESCRIPTIONS.get(kind, kind)}", path=path)
+
+    def lines(self) -> Iterator[BilledLine]:
+        from calculator.cost_readers import admin_cost, console_cost_csv, generic_invoice_csv
+
+        maker = LineMaker(self.catalogue, self.policy)
+        if self.pages is not None:
+            yield from admin_cost.parse_pages(self.pages, "Admin API cost report", maker, self.policy, self.warnings)
+            return
+        for path in self.paths:
+            kind = self._kind(path)
+            self.kinds[path] = kind
+            if kind == "admin-cost":
+                yield from admin_cost.read(path, maker, self.policy, self.warnings)
+            elif kind == "console-cost-csv":
+                yield from console_cost_csv.read(path, maker, self.policy, self.warnings)
+            else:
+                yield from generic_invoice_csv.read(path, maker, self.policy, self.mapping, self.warnings)

@@ -1,0 +1,118 @@
+"""`batchcalc reconcile`: expected against billed, line by line, as a Report (exit code 3 beyond tolerance).
+
+JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
+API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
+cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; web_search;
+"all" when the bill has no token types)::
+
+    {"schema_version", "catalogue_version",
+     "totals": {"expected_usd", "billed_usd", "residual_usd"},
+     "lines": [{"date", "model", "token_type", "service_tier", "context_window", "workspace",
+                "expected_usd", "billed_usd", "residual_usd", "residual_percent",
+                "within_tolerance", "diagnosis", "tokens", "list_price_usd"}],
+     "unmatched": {"usage": [...], "costs": [...]}, "not_reconciled": [...],
+     "lines_outside_tolerance", "level", "tolerance", "contract", "constant_ratio", "warnings"}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from calculator.money import usd
+from calculator.reconciling import Line, ReconcileResult
+from calculator.report import Column, Report, Table
+from calculator.usage_frame import CONTEXT_WINDOW_NAMES
+
+LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
+                Column("service_tier", "Tier"), Column("context_window", "Context"),
+                Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
+                Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent"),
+                Column("diagnosis", "Diagnosis")]
+
+
+def line_dict(line: Line) -> dict:
+    k = line.key
+    ctx = k.get("context_window")
+    return {"date": k["date"], "model": k.get("model"), "token_type": k.get("token_type"),
+            "service_tier": k.get("service_tier"), "context_window": CONTEXT_WINDOW_NAMES.get(ctx, ctx),
+            "workspace": k.get("workspace"), "expected_usd": line.expected, "billed_usd": line.billed,
+            "residual_usd": line.residual, "residual_percent": line.residual_percent,
+            "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
+            "list_price_usd": line.list_price}
+
+
+@dataclass
+class ReconcileReport(Report):
+    result: Optional[ReconcileResult] = None
+
+    def payload(self) -> dict:
+        r = self.result
+        c = r.contract
+        return {
+            "totals": {"expected_usd": r.expected_total, "billed_usd": r.billed_total,
+                       "residual_usd": r.residual_total},
+            "lines_outside_tolerance": len(r.outside),
+            "level": list(r.level),
+            "tolerance": {"absolute_usd": r.tolerance.absolute, "relative_percent": r.tolerance.relative_percent},
+            "contract": None if c is None else {"path": c.path, "discount_percent": c.discount_percent,
+                                                "models": c.models, "effective_from": c.effective_from,
+                                                "effective_to": c.effective_to},
+            "constant_ratio": r.constant_ratio,
+            "model_ratios": r.model_ratios,
+            "usage_rows": r.usage_rows,
+            "cost_lines": r.cost_lines,
+            "lines": [line_dict(l) for l in r.lines],
+            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
+                          "costs": [line_dict(l) for l in r.unmatched_costs]},
+            "not_reconciled": [line_dict(l) for l in r.not_reconciled],
+        }
+
+    def tables(self) -> list[Table]:
+        r = self.result
+        out = []
+        bad = [line_dict(l) for l in r.outside]
+        if bad:
+            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", LINE_COLUMNS, bad))
+        out.append(Table("lines", "Matched lines", LINE_COLUMNS, [line_dict(l) for l in r.lines]))
+        if r.unmatched_usage:
+            out.append(Table("unmatched_usage", "Usage with no bill line", LINE_COLUMNS,
+                             [line_dict(l) for l in r.unmatched_usage]))
+        if r.unmatched_costs:
+            out.append(Table("unmatched_costs", "Bill lines with no usage", LINE_COLUMNS,
+                             [line_dict(l) for l in r.unmatched_costs]))
+        if r.not_reconciled:
+            out.append(Table("not_reconciled", "Listed, not reconciled", LINE_COLUMNS,
+                             [line_dict(l) for l in r.not_reconciled]))
+        return out
+
+    def long_table(self) -> Table:
+        r = self.result
+        rows = []
+        for match, ls in (("matched", r.lines), ("usage_only", r.unmatched_usage), ("costs_only", r.unmatched_costs),
+                          ("not_reconciled", r.not_reconciled)):
+            rows += [{"match": match, **line_dict(l)} for l in ls]
+        cols = [Column("match", "Match"), *LINE_COLUMNS[:5], Column("workspace", "Workspace"),
+                *LINE_COLUMNS[5:9], Column("within_tolerance", "Within tolerance"), LINE_COLUMNS[9],
+                Column("tokens", "Quantity", "int"), Column("list_price_usd", "List price", "money")]
+        return Table("reconciliation", "Reconciliation, every line", cols, rows)
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.result.outside else 0
+
+
+def build_reconcile_report(result: ReconcileResult) -> ReconcileReport:
+    outside = result.outside
+    summary = [
+        ("Expected (catalogue rates)", usd(result.expected_total)),
+        ("Billed", usd(result.billed_total)),
+        ("Residual", usd(result.residual_total) + (" (exact: " + str(result.residual_total) + ")"
+                                                    if result.residual_total and abs(result.residual_total) < 1 else "")),
+        ("Lines", f"{len(result.lines):,} matched, {len(result.unmatched_usage):,} usage only, "
+                  f"{len(result.unmatched_costs):,} bill only"),
+        ("Outside tolerance", f"{len(outside):,}" + (" (exit code 3)" if outside else "")),
+    ]
+    return ReconcileReport(kind="reconcile", title="Invoice reconciliation: expected vs billed",
+                           catalogue_version=result.catalogue_version, summary=summary,
+                           assumptions=result.assumptions, warnings=result.warnings, result=result)

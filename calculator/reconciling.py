@@ -1,0 +1,412 @@
+"""Invoice reconciliation: usage at catalogue rates (expected) against the bill, line by line.
+
+Lines are joined on day x model x token type x service tier x context window, and workspace when
+both sides carry it. When the cost report lacks a dimension (no token types, no tiers: totals
+only), both sides are summed over it and the report says at which level it reconciled.
+
+For each line: expected, billed, residual (billed - expected), residual percent, whether it is
+within tolerance (|residual| <= max(absolute, relative x |expected|)), and a diagnosis when the
+residual matches a known pattern. Each pattern is tested by re-pricing the same usage the wrong
+way and comparing that with the bill:
+
+    batch billed at the standard rate       the batch tokens priced at the standard tier
+    1-hour cache writes priced as 5-minute  the 1h write tokens at the 5m write rate
+    long-context tier missing / misapplied  the tokens priced with the other context tier
+    the 1.1x residency multiplier           the tokens priced with the other inference_geo
+    a negotiated discount                   one constant billed/expected ratio on every line
+                                            (or on every line of a model): --contract removes it
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from calculator.contract import Contract
+from calculator.cost_readers import NOT_RECONCILABLE, BilledLine
+from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
+from calculator.errors import InputError, InvalidUsageError, ModelError
+from calculator.money import CONTEXT, MTOK
+from calculator.usage_frame import CONTEXT_WINDOW_NAMES, NOT_GROUPED, TOKEN_COUNTS
+
+JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "workspace")
+ALL = "all"  # a dimension summed over (the cost report does not split by it)
+DEFAULT_ABS_TOLERANCE = Decimal("0.01")  # USD per line: ignores sub-cent rounding
+DEFAULT_REL_TOLERANCE = Decimal(0)  # percent of expected; off unless asked
+PATTERN_SLACK = Decimal("0.005")  # a pattern matches within 0.5% (or the absolute tolerance)
+RATIO_SPREAD = Decimal("0.002")  # ratios within 0.2% of each other count as constant
+MIN_RATIO_EXPECTED = Decimal(1)  # lines under $1 are too small to judge a ratio
+
+
+@dataclass
+class Tolerance:
+    absolute: Decimal = DEFAULT_ABS_TOLERANCE
+    relative_percent: Decimal = DEFAULT_REL_TOLERANCE
+
+    def allows(self, residual: Decimal, expected: Decimal) -> bool:
+        return abs(residual) <= max(self.absolute, abs(expected) * self.relative_percent / 100)
+
+
+VARIANTS = ("as_standard", "as_5m", "other_context", "other_geo")
+
+
+@dataclass
+class Expected:
+    """The usage side of one line, with the wrong-but-plausible ways to price it.
+
+    Variants: as_standard (batch usage priced at the standard tier), as_5m (1h writes at the 5m
+    rate), other_context (the other context tier), other_geo (the other inference_geo). Each is
+    kept as its difference from ``amount`` over the parts of the line where it exists.
+    """
+
+    amount: Decimal = Decimal(0)
+    tokens: int = 0
+    unpriced: Optional[str] = None
+    geos: set = field(default_factory=set)
+    contexts: set = field(default_factory=set)
+    deltas: dict = field(default_factory=dict)
+
+    def add_variant(self, name: str, value: Optional[Decimal], base: Decimal) -> None:
+        if value is not None:
+            self.deltas[name] = self.deltas.get(name, Decimal(0)) + (value - base)
+
+    def variant(self, name: str) -> Optional[Decimal]:
+        return self.amount + self.deltas[name] if name in self.deltas else None
+
+
+@dataclass
+class Line:
+    key: dict
+    expected: Optional[Decimal]
+    billed: Decimal
+    tokens: int
+    list_price: Optional[Decimal]
+    residual: Optional[Decimal] = None
+    residual_percent: Optional[Decimal] = None
+    within: bool = True
+    diagnosis: Optional[str] = None
+    exp: Optional[Expected] = None
+
+
+@dataclass
+class ReconcileResult:
+    catalogue_version: str
+    level: tuple[str, ...]
+    lines: list[Line]
+    unmatched_usage: list[Line]
+    unmatched_costs: list[Line]
+    not_reconciled: list[Line]
+    expected_total: Decimal
+    billed_total: Decimal
+    tolerance: Tolerance
+    contract: Optional[Contract]
+    constant_ratio: Optional[Decimal]
+    model_ratios: dict[str, Decimal]
+    warnings: list[str]
+    assumptions: list[str]
+    usage_rows: int
+    cost_lines: int
+
+    @property
+    def residual_total(self) -> Decimal:
+        return self.billed_total - self.expected_total
+
+    @property
+    def outside(self) -> list[Line]:
+        return [l for l in (*self.lines, *self.unmatched_usage, *self.unmatched_costs) if not l.within]
+
+
+def _close(a: Decimal, b: Decimal, tol: Tolerance) -> bool:
+    return abs(a - b) <= max(tol.absolute, abs(b) * PATTERN_SLACK)
+
+
+def _money(tokens: int, rate: Decimal) -> Decimal:
+    return CONTEXT.divide(CONTEXT.multiply(Decimal(tokens), rate), MTOK)
+
+
+class _UsageSide:
+    def __init__(self, catalogue, contract: Optional[Contract]):
+        self.catalogue = catalogue
+        self.contract = contract
+        self.entries: dict[tuple, Expected] = {}
+
+    def factor(self, model, day) -> Decimal:
+        return self.contract.factor(model, day) if self.contract else Decimal(1)
+
+    def _price(self, model, day, tokens, tier, long, geo, speed):
+        try:
+            return price_usage(self.catalogue, model, day, tokens, service_tier=tier, long_context=long,
+                               inference_geo=geo, speed=None if speed == "standard" else speed)
+        except (ModelError, InvalidUsageError):
+            return None
+
+    def add_group(self, day: dt.date, model: str, tier: str, ctx: str, geo: str, speed: str,
+                  workspace: str, counts: dict[str, int]) -> None:
+        tokens = TokenCounts(**{c: int(counts[c]) for c in (*TOKEN_COUNTS, "web_search_requests")})
+        reason = None
+        base = None
+        if model == NOT_GROUPED or tier == NOT_GROUPED:
+            reason = "the usage export is not grouped by model and service tier"
+        else:
+            try:
+                base = price_usage(self.catalogue, model, day, tokens, service_tier=tier, long_context=ctx == "long",
+                                   inference_geo=geo, speed=None if speed == "standard" else speed)
+            except (ModelError, InvalidUsageError) as exc:
+                reason = str(exc)
+        f = self.factor(model, day)
+        std = ctxv = geov = None
+        if base is not None:
+            if tier == "batch":
+                std = self._price(model, day, tokens, "standard", ctx == "long", geo, speed)
+            other = self._price(model, day, tokens, tier, ctx != "long", geo, speed)
+            ctxv = other if other is not None and other.total != base.total else None
+            og = "global" if geo == "us" else "us"
+            other = self._price(model, day, tokens, tier, ctx == "long", og, speed)
+            geov = other if other is not None and other.total != base.total else None
+        for col in (*TOKEN_COUNTS, "web_search"):
+            qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
+            if not qty:
+                continue
+            if col == "web_search":
+                key = (day, None, "web_search", None, None, workspace)
+            else:
+                key = (day, model, ADMIN_TOKEN_TYPES[col], tier, ctx, workspace)
+            e = self.entries.setdefault(key, Expected())
+            e.tokens += qty
+            e.geos.add(geo)
+            e.contexts.add(ctx)
+            if base is None:
+                e.unpriced = reason
+                continue
+            amount = base.line(col).cost * f
+            e.add_variant("as_standard", std.line(col).cost * f if std is not None and std.line(col) else None, amount)
+            e.add_variant("other_context", ctxv.line(col).cost * f if ctxv is not None and ctxv.line(col) else None, amount)
+            e.add_variant("other_geo", geov.line(col).cost * f if geov is not None and geov.line(col) else None, amount)
+            as5 = None
+            if col == "cache_write_1h":
+                as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
+            e.add_variant("as_5m", as5, amount)
+            e.amount += amount
+
+
+def _project(key: tuple, level: tuple[str, ...]) -> tuple:
+    """The key at the reconciliation level: dimensions the bill does not split by become ALL
+    (web search stays its own cost type)."""
+    return tuple(v if dim in level or (dim == "token_type" and v == "web_search") else ALL
+                 for dim, v in zip(JOIN_DIMS, key))
+
+
+def _merge(a: Expected, b: Expected) -> Expected:
+    deltas = dict(a.deltas)
+    for k, v in b.deltas.items():
+        deltas[k] = deltas.get(k, Decimal(0)) + v
+    return Expected(amount=a.amount + b.amount, tokens=a.tokens + b.tokens, unpriced=a.unpriced or b.unpriced,
+                    geos=a.geos | b.geos, contexts=a.contexts | b.contexts, deltas=deltas)
+
+
+def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
+              contract: Optional[Contract] = None, usage_warnings: list[str] | None = None,
+              usage_rows: int = 0) -> ReconcileResult:
+    """Reconcile a Usage frame (pandas, ``calculator.usage_frame``) against billed lines."""
+    tol = tolerance or Tolerance()
+    warnings: list[str] = list(usage_warnings or [])
+    assumptions: list[str] = []
+    # -- the bill: one currency, no overlaps -----------------------------------------------
+    currencies = sorted({c.currency for c in costs})
+    if len(currencies) > 1:
+        where = {cur: next(c.where for c in costs if c.currency == cur) for cur in currencies}
+        raise InputError("mismatched currencies in the cost report: " + ", ".join(
+            f"{cur} ({where[cur]})" for cur in currencies) + "; convert to one currency (USD) first")
+    if currencies and currencies[0] != "USD":
+        raise InputError(f"the costs are in {currencies[0]} ({costs[0].where}); the catalogue's prices "
+                         f"are in USD: convert the bill to USD first")
+    token_lines = [c for c in costs if c.cost_type == "tokens"]
+    usage_ws = frame is not None and len(frame) and (frame["workspace"].astype(str) != "").any()
+    level = ["date"]
+    for dim, attr in (("model", "model"), ("token_type", "token_type"), ("service_tier", "service_tier"),
+                      ("context_window", "context_tier")):
+        if token_lines and all(getattr(c, attr) is not None for c in token_lines):
+            level.append(dim)
+        elif token_lines:
+            missing = sum(1 for c in token_lines if getattr(c, attr) is None)
+            what = {"token_type": "token types (only totals)", "model": "models",
+                    "service_tier": "service tiers", "context_window": "context windows"}[dim]
+            warnings.append(f"the cost report has no {what} on {missing:,} of {len(token_lines):,} token "
+                            f"line(s): reconciled without splitting by {dim.replace('_', ' ')}")
+    if costs and all(c.workspace is not None for c in costs) and usage_ws:
+        level.append("workspace")
+    elif usage_ws or any(c.workspace for c in costs):
+        assumptions.append("workspace is not on both sides: lines are joined across workspaces")
+    level_t = tuple(level)
+    # -- the usage side --------------------------------------------------------------------
+    side = _UsageSide(catalogue, contract)
+    if frame is not None and len(frame):
+        df = frame.copy()
+        df["day"] = df["period"].astype(str).str.slice(0, 10)
+        keep_ws = "workspace" in level_t
+        if not keep_ws:
+            df["workspace"] = ""
+        dims = ["day", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace"]
+        cols = [*TOKEN_COUNTS, "web_search_requests"]
+        grouped = df.groupby(dims, observed=True)[cols].sum().reset_index()
+        for row in grouped.itertuples(index=False):
+            rec = row._asdict()
+            side.add_group(dt.date.fromisoformat(rec["day"]), str(rec["model"]), str(rec["service_tier"]),
+                           str(rec["context_tier"]), str(rec["inference_geo"]), str(rec["speed"]),
+                           str(rec["workspace"]), {c: rec[c] for c in cols})
+    expected: dict[tuple, Expected] = {}
+    for key, e in side.entries.items():
+        k = _project(key, level_t)
+        expected[k] = _merge(expected[k], e) if k in expected else e
+    # -- the bill side ---------------------------------------------------------------------
+    billed: dict[tuple, list[BilledLine]] = {}
+    not_reconciled: list[Line] = []
+    seen: dict[tuple, BilledLine] = {}
+    for c in costs:
+        ident = (c.date, c.model, c.token_type, c.cost_type, c.service_tier, c.context_tier, c.workspace,
+                 c.description)
+        if ident in seen:
+            first = seen[ident]
+            same_file = first.where.split(" ")[0] == c.where.split(" ")[0]
+            raise InputError(
+                f"{'the same cost line twice' if same_file else 'overlapping date ranges'}: "
+                f"{c.date.isoformat()} {c.model or ''} {c.token_type or c.cost_type} is billed in "
+                f"{first.where} and again in {c.where}; give each day once")
+        seen[ident] = c
+        if c.cost_type in NOT_RECONCILABLE:
+            not_reconciled.append(Line({"date": c.date, "model": c.model, "token_type": c.cost_type,
+                                        "service_tier": c.service_tier, "context_window": None,
+                                        "workspace": c.workspace}, None, c.amount, 0, c.list_price,
+                                       diagnosis=f"{c.cost_type.replace('_', ' ')}: usage exports carry no "
+                                                 f"container hours, so this cost is listed, not reconciled"))
+            continue
+        if c.cost_type == "web_search":
+            key = (c.date, None, "web_search", None, None, c.workspace or "")
+        else:
+            key = (c.date, c.model, c.token_type, c.service_tier, c.context_tier, c.workspace or "")
+        billed.setdefault(_project(key, level_t), []).append(c)
+    # -- join ------------------------------------------------------------------------------
+    lines, only_usage, only_costs = [], [], []
+    unchecked: dict[str, list] = {}
+    for key in sorted(set(expected) | set(billed), key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        e = expected.get(key)
+        b = billed.get(key)
+        kd = dict(zip(JOIN_DIMS, key))
+        amount = sum((x.amount for x in b), Decimal(0)) if b else Decimal(0)
+        lp = sum((x.list_price for x in b), Decimal(0)) if b and all(x.list_price is not None for x in b) else None
+        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e)
+        if e is not None and e.unpriced:
+            line.diagnosis = "unpriced usage: not checked"
+            entry = unchecked.setdefault(e.unpriced, [Decimal(0), 0])
+            entry[0] += amount
+            entry[1] += 1
+            (lines if b else only_usage).append(line)
+            continue
+        if e is not None and b is not None:
+            line.residual = amount - e.amount
+            line.residual_percent = (line.residual * 100 / e.amount) if e.amount else None
+            line.within = tol.allows(line.residual, e.amount)
+            lines.append(line)
+        elif e is not None:
+            line.residual = -e.amount
+            line.within = tol.allows(line.residual, e.amount)
+            line.diagnosis = "usage with no bill line"
+            only_usage.append(line)
+        else:
+            line.residual = amount
+            line.within = tol.allows(amount, Decimal(0))
+            line.diagnosis = "billed with no usage"
+            only_costs.append(line)
+    for reason, (amount, n) in unchecked.items():
+        warnings.append(f"{n} line(s) billed {amount.normalize():f} USD in all are not checked: {reason}")
+    # -- diagnoses ---------------------------------------------------------------------------
+    constant, per_model = _ratios(lines)
+    for line in lines:
+        if not line.within:
+            line.diagnosis = _diagnose(line, tol, constant, per_model)
+    if constant is not None:
+        pct = (1 - constant) * 100
+        warnings.append(
+            f"every line is billed at {constant:.4f}x the published rates: a negotiated "
+            f"{'discount' if pct > 0 else 'surcharge'} of {abs(pct):.2f}%? Put it in a contract file "
+            f"(discount_percent: {pct.normalize():f}) and pass --contract to reconcile it to zero")
+    for model, ratio in per_model.items():
+        pct = (1 - ratio) * 100
+        warnings.append(f"every {model} line is billed at {ratio:.4f}x the published rates: a per-model "
+                        f"discount of {pct:.2f}%? (--contract, models: {{{model}: {pct.normalize():f}}})")
+    expected_total = sum((l.expected for l in (*lines, *only_usage) if l.expected is not None), Decimal(0))
+    # Lines whose usage cannot be priced are not checked: their bill is outside both totals.
+    billed_total = sum((l.billed for l in (*lines, *only_costs) if l.exp is None or not l.exp.unpriced), Decimal(0))
+    if not_reconciled:
+        total = sum((l.billed for l in not_reconciled), Decimal(0))
+        warnings.append(f"{len(not_reconciled)} cost line(s) of {total} USD (code execution, sessions) are "
+                        f"listed but not reconciled: usage exports carry no container hours")
+    usage_days = {k[0] for k in expected}
+    cost_days = {k[0] for k in billed}
+    for side_name, days in (("the usage", usage_days - cost_days), ("the costs", cost_days - usage_days)):
+        if days and usage_days and cost_days:
+            warnings.append(f"days only in {side_name}: {', '.join(sorted(d.isoformat() for d in days)[:5])}"
+                            f"{' ...' if len(days) > 5 else ''} (different date ranges?)")
+    if contract is not None:
+        assumptions.append(f"contract {contract.describe()}: expected = published price x (1 - discount)")
+    assumptions.append(f"tolerance per line: |residual| <= max(${tol.absolute}, {tol.relative_percent}% of "
+                       f"expected); the default $0.01 ignores sub-cent rounding")
+    assumptions.append("level: " + " x ".join(level_t))
+    return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
+                           expected_total, billed_total, tol, contract, constant, per_model, warnings,
+                           assumptions, usage_rows, len(costs))
+
+
+def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:
+    """A billed/expected ratio shared by every judgeable line (or every line of a model)."""
+    def common(ls: list[Line]) -> Optional[Decimal]:
+        rs = sorted(l.billed / l.expected for l in ls if l.expected and l.expected >= MIN_RATIO_EXPECTED)
+        if len(rs) < 2:
+            return None
+        mid = rs[len(rs) // 2]
+        if mid <= 0 or (rs[-1] - rs[0]) / mid > RATIO_SPREAD or abs(mid - 1) <= RATIO_SPREAD:
+            return None
+        return mid.quantize(Decimal("0.0001"))
+
+    constant = common(lines)
+    per_model = {}
+    if constant is None:
+        models = sorted({l.key["model"] for l in lines if l.key.get("model") not in (None, ALL)})
+        for m in models:
+            r = common([l for l in lines if l.key["model"] == m])
+            if r is not None:
+                per_model[m] = r
+    return constant, per_model
+
+
+def _diagnose(line: Line, tol: Tolerance, constant, per_model) -> str:
+    e, b, k = line.exp, line.billed, line.key
+    std, as5, octx, ogeo = (e.variant(v) for v in VARIANTS)
+    if std is not None and k.get("service_tier") == "batch" and _close(b, std, tol):
+        return (f"batch tokens billed at the standard rate: billed {b / e.amount:.2f}x the batch price "
+                f"(the Message Batches 50% discount is missing)")
+    if as5 is not None and _close(b, as5, tol):
+        return "1-hour cache writes priced as 5-minute writes (billed at the 5m write rate)"
+    if octx is not None and _close(b, octx, tol):
+        if e.contexts == {"long"}:
+            return "long-context tier missing: usage over the threshold billed at the ≤200K rates"
+        return "long-context rates wrongly applied to usage under the threshold"
+    if ogeo is not None and _close(b, ogeo, tol):
+        if e.geos == {"us"}:
+            return "the 1.1x data-residency multiplier (inference_geo us) is missing from the bill"
+        return "billed with the 1.1x data-residency multiplier, but the usage ran with inference_geo global"
+    ratio = b / e.amount if e.amount else None
+    if constant is not None and ratio is not None:
+        return f"constant ratio {constant} on every line: a negotiated discount of {(1 - constant) * 100:.2f}% (--contract)"
+    model = k.get("model")
+    if model in per_model:
+        r = per_model[model]
+        return f"constant ratio {r} on every {model} line: a per-model discount of {(1 - r) * 100:.2f}% (--contract)"
+    if line.list_price is not None and _close(line.list_price, e.amount, tol):
+        return "the list price matches the catalogue; the billed amount differs from it (a negotiated price?)"
+    if ratio is None:
+        return "billed for usage priced at $0"
+    direction = "more" if b > e.amount else "less"
+    return f"billed {abs(ratio - 1) * 100:.2f}% {direction} than the published rates (no known pattern)"
