@@ -235,7 +235,12 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
                     "service_tier": "service tiers", "context_window": "context windows"}[dim]
             warnings.append(f"the cost report has no {what} on {missing:,} of {len(token_lines):,} token "
                             f"line(s): reconciled without splitting by {dim.replace('_', ' ')}")
-    if costs and all(c.workspace is not None for c in costs) and usage_ws:
+    usage_workspaces = set(frame["workspace"].astype(str)) if usage_ws else set()
+    cost_workspaces = {c.workspace or "" for c in costs}
+    if costs and all(c.workspace is not None for c in costs) and usage_ws and not (usage_workspaces & cost_workspaces):
+        warnings.append("the workspaces of the usage and of the costs have nothing in common (ids on one "
+                        "side, names on the other?): lines are joined across workspaces")
+    elif costs and all(c.workspace is not None for c in costs) and usage_ws:
         level.append("workspace")
     elif usage_ws or any(c.workspace for c in costs):
         assumptions.append("workspace is not on both sides: lines are joined across workspaces")
@@ -384,7 +389,7 @@ def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:
 def _diagnose(line: Line, tol: Tolerance, constant, per_model) -> str:
     e, b, k = line.exp, line.billed, line.key
     std, as5, octx, ogeo = (e.variant(v) for v in VARIANTS)
-    if std is not None and k.get("service_tier") == "batch" and _close(b, std, tol):
+    if std is not None and _close(b, std, tol):
         return (f"batch tokens billed at the standard rate: billed {b / e.amount:.2f}x the batch price "
                 f"(the Message Batches 50% discount is missing)")
     if as5 is not None and _close(b, as5, tol):

@@ -294,3 +294,22 @@ def test_usage_given_as_costs_and_missing_sides(cli, tmp_path):
 def test_reconcile_help_has_examples(cli):
     r = cli("reconcile", "--help")
     assert r.code == 0 and "Examples" in r.out and "exit code 3" in r.out.lower().replace("\n", " ")
+
+
+def test_generic_invoice_csv(cli, tmp_path):
+    invoice = tmp_path / "invoice.csv"
+    # Day 2 only (--since): Opus 4.7 (us) $5.50 + $2.20 + $2.75 = $10.45 and Sonnet 4.6 batch $12.00
+    invoice.write_text("Day,Model,Type,Tier,Amount\n"
+                       "2026-10-02,Claude Opus 4.7,input_no_cache,standard,5.50\n"
+                       "2026-10-02,Claude Opus 4.7,input_cache_write_1h,standard,2.20\n"
+                       "2026-10-02,Claude Opus 4.7,output,standard,2.75\n"
+                       "2026-10-02,claude-sonnet-4-6,input_no_cache,batch,6.00\n"
+                       "2026-10-02,claude-sonnet-4-6,output,batch,6.00\n")
+    r = cli("reconcile", "--usage", USAGE, "--costs", invoice, "--since", "2026-10-02",
+            "--cost-map", "date=Day", "--cost-map", "model=Model", "--cost-map", "token_type=Type",
+            "--cost-map", "service_tier=Tier", "--cost-map", "amount_usd=Amount", "-f", "json")
+    assert r.code == 0, r.err + r.out
+    doc = r.json()
+    assert Decimal(doc["totals"]["billed_usd"]) == Decimal("22.45")
+    assert Decimal(doc["totals"]["residual_usd"]) == 0
+    assert "context_window" not in doc["level"]  # the invoice has no context windows: summed over

@@ -109,3 +109,41 @@ def test_fetch_pages_with_mock_transport():
     with pytest.raises(NetworkError, match="has_more"):
         list(fetch_pages("/v1/x", {}, key="k", base_url="http://test", sleep=lambda s: None,
                          transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"data": [], "has_more": True}))))
+
+
+def test_reconcile_from_api(cli, monkeypatch):
+    """Usage and cost reports both fetched from the (fake) Admin API."""
+    import json as _json
+
+    usage = _json.loads((EXAMPLES / "usage_report.json").read_text())
+    costs = _json.loads((EXAMPLES / "cost_report.json").read_text())
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urlparse(self.path)
+            seen.append(url.path)
+            assert self.headers.get("x-api-key") == KEY
+            body = usage if url.path.endswith("/usage_report/messages") else costs
+            data = _json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", KEY)
+        r = cli("reconcile", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02", "-f", "json")
+    finally:
+        server.shutdown()
+    assert r.code == 3, r.err  # the planted discrepancy of examples/cost_report.json
+    assert Decimal(r.json()["totals"]["residual_usd"]) == Decimal("15")
+    assert "/v1/organizations/cost_report" in seen and "/v1/organizations/usage_report/messages" in seen
+    assert KEY not in r.out + r.err
