@@ -98,6 +98,8 @@ def normalise_period(raw: str) -> Optional[str]:
         t = dt.time.fromisoformat(rest[:8] if len(rest) >= 5 else rest)
     except ValueError:
         return None
+    if t.hour == 0 and t.minute == 0:
+        return day.isoformat()
     return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.usage_cmd import Source
+from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
 
@@ -149,7 +149,7 @@ def reconcile(
     src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
                       on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict)
-    analyser.consume(src)
+    consume(analyser, src)
     usage_result = analyser.finish()
     costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
                            mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy, pages=cost_pages)

@@ -25,6 +25,25 @@ def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def consume(analyser, source) -> None:
+    """Feed every chunk to the analyser, with a progress line on a terminal (not with --quiet)."""
+    import sys
+
+    if STATE["quiet"] or not sys.stderr.isatty():
+        analyser.consume(source)
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    analyser.source = source
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("reading usage", total=None)
+        for chunk in source.chunks():
+            analyser.add_chunk(chunk)
+            progress.update(task, description=f"reading usage: {analyser.rows_read:,} rows")
+
+
 @app.command()
 def usage(
     files: Annotated[Optional[list[Path]], typer.Argument(
@@ -112,5 +131,5 @@ def usage(
                      skip_invalid=skip_invalid, pages=pages)
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
-    analyser.consume(src)
+    consume(analyser, src)
     emit(build_usage_report(analyser.finish()), fmt, output)
