@@ -310,3 +310,15 @@ def test_batch_results_example_and_stdin(cli, monkeypatch):
     r = cli("usage", "-", "--source", "console-csv", "-f", "json")
     assert r.code == 0, r.err
     check_example_totals(r.json())
+
+
+def test_malformed_row_then_bad_count_line_numbers(cli, tmp_path):
+    rows = [CONSOLE_ROWS[0], "2026-10-01,claude-haiku-4-5,k,w,standard", CONSOLE_ROWS[2].replace(",500000,", ",x1,")]
+    path = write_console(tmp_path, rows)
+    one_line_error(cli("usage", path), "usage.csv:3:", "expected 14 fields, found 5")
+    r = cli("usage", path, "--skip-invalid", "-f", "json")
+    assert r.code == 0
+    doc = r.json()
+    assert doc["rows_skipped"] == 2
+    assert any("line 4" in w and "x1" in w for w in doc["warnings"])  # the second bad row, on line 4
+    assert Decimal(doc["totals"]["cost_usd"]) == Decimal("12")  # only the first Sonnet row remains

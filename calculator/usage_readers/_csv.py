@@ -154,12 +154,14 @@ def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRow
     import pyarrow.csv as pacsv
 
     bad_shape: list[int] = []
+    shape_errors: list[tuple] = []
 
     def on_invalid(row):
+        # Never raise in here (pyarrow would print and swallow it): record, report after parsing.
         bad_shape.append(row.number if row.number is not None else -1)
-        policy.bad(path, f"line {first_line + row.number - 1}" if row.number else None,
-                   f"expected {row.expected_columns} fields, found {row.actual_columns} "
-                   f"({row.text[:80]!r})", "malformed row")
+        shape_errors.append((f"line {first_line + row.number - 1}" if row.number else None,
+                             f"expected {row.expected_columns} fields, found {row.actual_columns} "
+                             f"({row.text[:80]!r})"))
         return "skip"
 
     read_opts = pacsv.ReadOptions(column_names=names, use_threads=False)
@@ -170,6 +172,8 @@ def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRow
         table = pacsv.read_csv(buf, read_options=read_opts, parse_options=parse, convert_options=conv)
     except pa.ArrowInvalid as exc:
         raise InputError(f"not a readable CSV block starting at line {first_line} ({exc})", path=path) from None
+    for where, message in shape_errors:
+        policy.bad(path, where, message, "malformed row")
     # Rows kept, and their line numbers (skipped malformed rows shift the rest).
     n = table.num_rows
     lines = np.arange(n) + first_line
