@@ -273,6 +273,7 @@ class UsageAnalyser:
         self.rows_used = 0
         self.rows_filtered = 0
         self.duplicates = 0
+        self.dropped = 0  # rows read into chunks, then skipped here (bad values, duplicates)
         self.chunks = 0
         self._period_in_range = np.zeros(0, dtype=bool)
         self._month_of_period: list[int] = []
@@ -495,6 +496,7 @@ class UsageAnalyser:
         positions = np.arange(n)
         if bad is not None and bad.any():
             keep = ~bad
+            self.dropped += int(bad.sum())
             codes = {k: v[keep] for k, v in codes.items()}
             counts = {k: v[keep] for k, v in counts.items()}
             positions = positions[keep]
@@ -611,12 +613,14 @@ class UsageAnalyser:
             return None
         rows = np.flatnonzero(dup)
         self.duplicates += len(rows)
-        for r in rows:
+        self.dropped += len(rows)
+        for r in rows[:5]:  # the first ones are described (and the very first is the error)
             first = self._first_location(keys[r], keys[:r], chunk, positions)
             what = self._describe(pk_rows[r])
             self.policy.bad(chunk.path, chunk.locate(int(positions[r])),
                             f"duplicate row: the same bucket and dimensions ({what}) as {first}; "
                             f"it is not counted twice", "duplicate row")
+        self.policy.more(len(rows) - 5, "duplicate row")
         return dup
 
     def _first_location(self, key, earlier_keys, chunk, positions) -> str:
@@ -856,8 +860,10 @@ class UsageAnalyser:
             warnings.append(f"some usage has no batch counterfactual: {reason}")
         if self.rows_read == 0:
             warnings.append("no usage rows were read")
+        # Rows the readers skipped never reached a chunk: they were read all the same.
+        rows_read = self.rows_read + max(0, self.policy.count - self.dropped)
         return UsageResult(
-            catalogue_version=self.catalogue.version, rows_read=self.rows_read, rows_used=self.rows_used,
+            catalogue_version=self.catalogue.version, rows_read=rows_read, rows_used=self.rows_used,
             rows_skipped=self.policy.count, rows_filtered=self.rows_filtered,
             rows_unpriced=sum(a.rows for a in unpriced), duplicates=self.duplicates,
             aggregates=aggregates, totals=totals, breakdowns=breakdowns, group_by=self.group_by,

@@ -228,7 +228,7 @@ def test_bad_counts(cli, tmp_path, value, needle):
     r = cli("usage", path, "--skip-invalid", "-f", "json")
     assert r.code == 0
     doc = r.json()
-    assert doc["rows_skipped"] == 1
+    assert doc["rows_skipped"] == 1 and doc["rows_read"] == 6 and doc["rows_used"] == 5
     # the Haiku row is skipped: 68.80 - 10.95
     assert Decimal(doc["totals"]["cost_usd"]) == Decimal("57.85")
 
