@@ -526,6 +526,8 @@ class UsageAnalyser:
             for p in chunk_pks:
                 self.pk_chunks[p].append(len(self._seen) - 1)
         m = len(positions)
+        if m == 0:
+            return
         self.rows_used += m
         # exact token sums per pricing key
         size = len(self.pk_rates)

@@ -322,3 +322,19 @@ def test_malformed_row_then_bad_count_line_numbers(cli, tmp_path):
     assert doc["rows_skipped"] == 2
     assert any("line 4" in w and "x1" in w for w in doc["warnings"])  # the second bad row, on line 4
     assert Decimal(doc["totals"]["cost_usd"]) == Decimal("12")  # only the first Sonnet row remains
+
+
+def test_many_small_blocks_same_result_and_cross_block_duplicates(cli, tmp_path, monkeypatch):
+    """Reading in blocks of a few rows gives the same figures; duplicates across blocks (and a
+    block made only of duplicates) are caught."""
+    import calculator.usage_readers._csv as csvmod
+
+    monkeypatch.setattr(csvmod, "BLOCK_SIZE", 150)  # about one row per block
+    path = write_console(tmp_path)
+    doc = cli("usage", path, "-f", "json").json()
+    check_example_totals(doc)
+    twice = write_console(tmp_path, CONSOLE_ROWS + CONSOLE_ROWS, name="twice.csv")
+    one_line_error(cli("usage", twice), "twice.csv:8:", "duplicate row", "line 2")
+    doc = cli("usage", twice, "--skip-invalid", "-f", "json").json()
+    assert doc["duplicate_rows"] == 6 and doc["rows_read"] == 12
+    check_example_totals({**doc, "rows_read": 6})

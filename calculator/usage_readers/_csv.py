@@ -30,9 +30,9 @@ def _line_locator(first_line: int):
 class CsvBlocks:
     """A CSV file's header and its blocks of whole lines."""
 
-    def __init__(self, path: str, block_size: int = BLOCK_SIZE):
+    def __init__(self, path: str, block_size: int | None = None):
         self.path = path
-        self.block_size = block_size
+        self.block_size = block_size or BLOCK_SIZE
         self.fh = open_binary(path)
         first = self.fh.readline()
         if first.startswith(BOM):
