@@ -28,6 +28,10 @@ demo: $(VENV)/.installed
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
 
+# The usage benchmark (issue 4): 10M generated Console rows vs pyarrow.csv.read_csv. Quick: ARGS="--rows 1000000".
+bench: $(VENV)/.installed
+	$(BIN)/python bench/usage_bench.py $(ARGS)
+
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 

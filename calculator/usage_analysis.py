@@ -221,7 +221,8 @@ class UsageAnalyser:
     def __init__(self, catalogue: Catalogue, *, since: Optional[dt.date] = None,
                  until: Optional[dt.date] = None, policy: Optional[InvalidRows] = None,
                  skip_invalid: bool = False, group_by: tuple[str, ...] = (),
-                 keep_frame: bool = False, strict: bool = False):
+                 keep_frame: bool = False, strict: bool = False,
+                 frame_dims: tuple[str, ...] = DIMENSIONS):
         import numpy as np
 
         self.np = np
@@ -234,6 +235,9 @@ class UsageAnalyser:
                 raise InputError(f"--group-by {g!r}: expected any of {', '.join(GROUPABLE)}")
         self.group_by = tuple(group_by)
         self.keep_frame = keep_frame
+        # With keep_frame, the frame keeps these dimensions (the others become ""): each chunk is
+        # grouped by them as it arrives, so a frame without api_key stays small.
+        self.frame_dims = tuple(frame_dims)
         self._frames: list = []
         tiers = {"standard", "batch", NOT_GROUPED, *catalogue.meta.unpriced_service_tiers}
         self.dims = {
@@ -541,6 +545,13 @@ class UsageAnalyser:
         self.pk_counts[:, len(COUNTS)] += np.bincount(pk_rows, minlength=size)
         self._allocate(codes, counts, pk_rows)
         if self.keep_frame:
+            if self.frame_dims != DIMENSIONS:
+                import pandas as pd
+
+                df = pd.DataFrame({**{d: codes[d] for d in self.frame_dims}, **counts})
+                g = df.groupby(list(self.frame_dims), sort=False)[list(COUNTS)].sum().reset_index()
+                codes = {d: g[d].to_numpy() for d in self.frame_dims}
+                counts = {c: g[c].to_numpy() for c in COUNTS}
             self._frames.append((codes, counts))
 
     def _period_mask(self):
@@ -885,9 +896,13 @@ class UsageAnalyser:
             return pd.DataFrame({**{d: pd.Series([], dtype="category") for d in DIMENSIONS},
                                  **{c: pd.Series([], dtype="int64") for c in COUNTS}})
         cols = {}
+        n = sum(len(f[1]["output"]) for f in self._frames)
         for d in DIMENSIONS:
-            cols[d] = pd.Categorical.from_codes(np.concatenate([f[0][d] for f in self._frames]),
-                                                categories=self.dims[d].values)
+            if d in self.frame_dims:
+                cols[d] = pd.Categorical.from_codes(np.concatenate([f[0][d] for f in self._frames]),
+                                                    categories=self.dims[d].values)
+            else:
+                cols[d] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), categories=[""])
         for c in COUNTS:
             cols[c] = np.concatenate([f[1][c] for f in self._frames])
         df = pd.DataFrame(cols)

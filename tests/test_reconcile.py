@@ -313,3 +313,20 @@ def test_generic_invoice_csv(cli, tmp_path):
     assert Decimal(doc["totals"]["billed_usd"]) == Decimal("22.45")
     assert Decimal(doc["totals"]["residual_usd"]) == 0
     assert "context_window" not in doc["level"]  # the invoice has no context windows: summed over
+
+
+def test_json_money_is_exact_strings_never_floats(cli):
+    def walk(v):
+        if isinstance(v, float):
+            raise AssertionError(f"float in JSON: {v}")
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        if isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(cli("reconcile", USAGE, EXAMPLES / "cost_report.json", "-f", "json").json())
+    walk(cli("usage", USAGE, "-f", "json", "-g", "model").json())
+    r = cli("reconcile", USAGE, EXAMPLES / "cost_report.json", "-f", "csv")
+    assert r.code == 3 and "uncached_input_tokens" in r.out and "batch tokens billed at the standard rate" in r.out

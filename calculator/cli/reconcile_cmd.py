@@ -148,7 +148,10 @@ def reconcile(
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
     src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
                       on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict)
+    # The join needs neither API keys nor sources: the frame is grouped without them as it is read.
+    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict,
+                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
+                                         "speed", "workspace"))
     consume(analyser, src)
     usage_result = analyser.finish()
     costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
