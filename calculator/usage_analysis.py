@@ -305,10 +305,11 @@ class UsageAnalyser:
     @staticmethod
     def _norm_choice(raw: str, spellings: dict, extra: set, what: str) -> str:
         key = raw.strip().lower()
-        if key in spellings:
-            return spellings[key]
-        if key in extra:
-            return key
+        for k in (key, key.replace(" ", "_").replace("-", "_")):  # "Batch API", "message-batches"
+            if k in spellings:
+                return spellings[k]
+            if k in extra:
+                return k
         if raw == NOT_GROUPED:
             return raw
         known = sorted({*spellings.values(), *(e for e in extra if e != NOT_GROUPED)})
@@ -412,12 +413,16 @@ class UsageAnalyser:
             t.update(grown)
             t["cap"] = cap
         exp = self.exp
+        ints: dict[int, tuple] = t.setdefault("ints", {})  # id(PriceKey) -> int rates (few distinct)
         for i in range(t["n"], n):
             p = self.pk_rates[i]
             if p.actual is None:
                 continue
-            a = self._ints(p.actual)
-            b = self._ints(p.alt) if p.alt is not None else a
+            got = ints.get(id(p))
+            if got is None:
+                a = self._ints(p.actual)
+                got = ints[id(p)] = (a, self._ints(p.alt) if p.alt is not None else a)
+            a, b = got
             if self.exp != exp:  # a rate needed more decimal places: rebuild at the new scale
                 self._int_tables = None
                 return self._tables()
@@ -436,27 +441,38 @@ class UsageAnalyser:
             self.add_chunk(chunk)
 
     def _encode(self, chunk: Chunk, name: str, n: int):
-        """Global codes of one dimension for every row, and the rows whose value is bad."""
+        """Global codes of one dimension for every row (-1 where the value is bad), and the bad
+        values with their rows. Each arrow chunk's dictionary is mapped once, not each row."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         np = self.np
         t = chunk.table
-        if name in t.column_names:
-            col = t[name].combine_chunks() if t[name].num_chunks != 1 else t[name].chunk(0)
-            if not pa.types.is_dictionary(col.type):
-                if col.null_count:
-                    col = pc.fill_null(col, "")
-                col = pc.dictionary_encode(col)
-            dictionary = col.dictionary.to_pylist()
-            indices = col.indices.to_numpy(zero_copy_only=False)
-        else:
+        index = self.dims[name]
+        bad: dict[str, list] = {}
+        if name not in t.column_names:
             default = self.defaults[name]
             if default is None:
                 raise InputError(f"no {name} in this export", path=chunk.path)
-            dictionary, indices = [default], np.zeros(n, dtype=np.int64)
-        lut, errors = self.dims[name].lut(dictionary)
-        return lut[indices], errors, indices
+            lut, errors = index.lut([default])
+            for err in errors.values():
+                bad[str(err)] = [err, [np.arange(n)]]
+            return np.full(n, lut[0], dtype=np.int64), bad
+        parts = []
+        offset = 0
+        for arr in t[name].chunks:
+            if not pa.types.is_dictionary(arr.type):
+                if arr.null_count:
+                    arr = pc.fill_null(arr, "")
+                arr = pc.dictionary_encode(arr)
+            indices = arr.indices.to_numpy(zero_copy_only=False)
+            lut, errors = index.lut(arr.dictionary.to_pylist())
+            parts.append(lut[indices])
+            for di, err in errors.items():
+                bad.setdefault(str(err), [err, []])[1].append(offset + np.flatnonzero(indices == di))
+            offset += len(arr)
+        codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return codes, bad
 
     def add_chunk(self, chunk: Chunk) -> None:
         np = self.np
@@ -471,12 +487,12 @@ class UsageAnalyser:
         bad = None
         codes = {}
         for name in DIMENSIONS:
-            c, errors, indices = self._encode(chunk, name, n)
+            c, errors = self._encode(chunk, name, n)
             if errors:
                 # Name the first row of each bad value; with --skip-invalid count the others.
-                for di, err in errors.items():
-                    rows = np.flatnonzero(indices == di)
-                    self.policy.bad(chunk.path, chunk.locate(int(rows[0])), str(err), err.reason)
+                for err, row_parts in sorted(errors.values(), key=lambda e: int(e[1][0][0])):
+                    rows = np.concatenate(row_parts)
+                    self.policy.bad(chunk.path, chunk.locate(int(rows.min())), str(err), err.reason)
                     self.policy.more(len(rows) - 1, err.reason)
                 bad = (c < 0) if bad is None else (bad | (c < 0))
             codes[name] = c
@@ -580,10 +596,9 @@ class UsageAnalyser:
         for d, s in zip(PRICING_DIMENSIONS, sizes):
             combined = combined * s + codes[d]
         inv, uniq = pd.factorize(combined)
-        parts = np.unravel_index(uniq, sizes) if len(uniq) else [[] for _ in sizes]
+        parts = np.unravel_index(uniq, sizes) if len(uniq) else [np.zeros(0, dtype=np.int64) for _ in sizes]
         lut = np.empty(len(uniq), dtype=np.int64)
-        for i in range(len(uniq)):
-            tup = tuple(int(p[i]) for p in parts)
+        for i, tup in enumerate(zip(*(p.tolist() for p in parts))):
             g = self.pk_index.get(tup)
             if g is None:
                 g = self.pk_index[tup] = len(self.pk_tuples)
@@ -697,14 +712,15 @@ class UsageAnalyser:
             if len(parts) == 1:
                 gcodes, idx = parts[0]
                 size = len(idx.values)
-                lut = np.empty(size, dtype=np.int64)
-                for c in range(size):
+                known = g.setdefault("lut", [])
+                for c in range(len(known), size):
                     tup = (c,)
                     gi = g["index"].get(tup)
                     if gi is None:
                         gi = g["index"][tup] = len(g["tuples"])
                         g["tuples"].append(tup)
-                    lut[c] = gi
+                    known.append(gi)
+                lut = np.asarray(known, dtype=np.int64)
                 inv = gcodes
             else:
                 sizes = [max(1, len(ix.values)) for _, ix in parts]
@@ -713,10 +729,9 @@ class UsageAnalyser:
                     combined = combined * s + c
                 inv, uniq = pd.factorize(combined)
                 size = len(uniq)
-                decoded = np.unravel_index(uniq, sizes) if size else []
+                decoded = np.unravel_index(uniq, sizes) if size else [np.zeros(0, dtype=np.int64) for _ in sizes]
                 lut = np.empty(size, dtype=np.int64)
-                for i in range(size):
-                    tup = tuple(int(p[i]) for p in decoded)
+                for i, tup in enumerate(zip(*(p.tolist() for p in decoded))):
                     gi = g["index"].get(tup)
                     if gi is None:
                         gi = g["index"][tup] = len(g["tuples"])

@@ -102,7 +102,7 @@ class LineMaker:
     def tier(self, raw, path, where) -> tuple[bool, Optional[str]]:
         if raw is None or str(raw).strip() == "":
             return True, None
-        key = str(raw).strip().lower()
+        key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
         if key in TIER_SPELLINGS:
             return True, TIER_SPELLINGS[key]
         if key in self.catalogue.meta.unpriced_service_tiers:

@@ -52,16 +52,15 @@ class CsvBlocks:
         if self.path != "-":
             self.fh.close()
 
-    def blocks(self) -> Iterator[tuple[int, bytes]]:
-        """(line number of the block's first row, bytes of whole lines)."""
-        line = 2
+    def blocks(self) -> Iterator[bytes]:
+        """Bytes of whole lines, about ``block_size`` at a time."""
         rest = b""
         try:
             while True:
                 buf = self.fh.read(self.block_size)
                 if not buf:
                     if rest.strip():
-                        yield line, rest + b"\n"
+                        yield rest + b"\n"
                     return
                 data = rest + buf
                 cut = data.rfind(b"\n") + 1
@@ -69,8 +68,7 @@ class CsvBlocks:
                     rest = data
                     continue
                 data, rest = data[:cut], data[cut:]
-                yield line, data
-                line += data.count(b"\n")
+                yield data
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read file ({exc})", path=self.path) from None
         finally:
@@ -113,22 +111,27 @@ def read_chunks(blocks: CsvBlocks, columns: dict[str, int], policy: InvalidRows,
     names = [f"c{i}" for i in range(len(header))]
     by_index = {i: canon for canon, i in columns.items()}
     include = [names[i] for i in sorted(by_index)]
-    types = {names[i]: (pa.int64() if by_index[i] in COUNTS else pa.string()) for i in by_index}
+    # Dimension columns are dictionary-encoded by the parser itself: few distinct values, and
+    # the aggregator maps each dictionary once instead of every row.
+    dim_type = pa.dictionary(pa.int32(), pa.string())
+    types = {names[i]: (pa.int64() if by_index[i] in COUNTS else dim_type) for i in by_index}
     read_opts = pacsv.ReadOptions(column_names=names, block_size=1 << 20)
     conv = pacsv.ConvertOptions(column_types=types, include_columns=include,
                                 strings_can_be_null=False, quoted_strings_can_be_null=False)
-    for first_line, data in blocks.blocks():
+    # Line numbers count rows (a blank line inside the file, which the parser skips, would shift
+    # the numbers after it by one); a block that needs the careful parse counts its newlines.
+    first_line = 2
+    for data in blocks.blocks():
         buf = pa.py_buffer(data)
         try:
             table = pacsv.read_csv(buf, read_options=read_opts, convert_options=conv)
         except pa.ArrowInvalid:
-            table = _careful(buf, names, by_index, include, first_line, path, policy)
-            if table is None:
-                continue
-            locate = table.locate
-            table = table.table
+            parsed = _careful(buf, names, by_index, include, first_line, path, policy)
+            first_line += data.count(b"\n")
+            table, locate = parsed.table, parsed.locate
         else:
             locate = _line_locator(first_line)
+            first_line += table.num_rows
         table = table.rename_columns([by_index[int(n[1:])] for n in table.column_names])
         n = table.num_rows
         for canon, value in (constants or {}).items():
