@@ -59,12 +59,22 @@ class _Bad(Exception):
 
 
 def exact_group_sum(codes, values, size: int):
-    """Exact int64 sums of non-negative int64 ``values`` per code (np.bincount on 26-bit limbs)."""
+    """Exact int64 sums of non-negative int64 ``values`` per code.
+
+    np.bincount adds in float64, which is exact while every partial sum stays below 2^53: one
+    pass when the whole column sums below that, else the values are split into 26-bit limbs
+    (a chunk has at most 2^26 rows, so each limb's sums stay exact) and recombined.
+    """
     import numpy as np
 
     out = np.zeros(size, dtype=np.int64)
     if len(values) == 0:
         return out
+    top = int(values.max())
+    if top == 0:
+        return out
+    if top < (1 << 53) // len(values):  # the total, hence every bin, stays below 2^53
+        return np.bincount(codes, weights=values.astype(np.float64), minlength=size).astype(np.int64)
     v = values
     shift = 0
     while True:
@@ -760,6 +770,8 @@ class UsageAnalyser:
                         pos = exact_group_sum(inv, np.where(col > 0, col, 0), size)
                         neg = exact_group_sum(inv, np.where(col < 0, -col, 0), size)
                         local = pos.astype(object) - neg.astype(object)
+                elif j == 5:  # rows: a plain count
+                    local = np.bincount(inv, minlength=size).astype(object)
                 else:
                     local = exact_group_sum(inv, col.astype(np.int64, copy=False), size).astype(object)
                 sums[lut, j] += local
