@@ -338,3 +338,17 @@ def test_many_small_blocks_same_result_and_cross_block_duplicates(cli, tmp_path,
     doc = cli("usage", twice, "--skip-invalid", "-f", "json").json()
     assert doc["duplicate_rows"] == 6 and doc["rows_read"] == 12
     check_example_totals({**doc, "rows_read": 6})
+
+
+def test_hourly_buckets(cli, tmp_path):
+    page = json.loads((EXAMPLES / "usage_report.json").read_text())
+    r1 = page["data"][0]["results"][0]  # Sonnet 4.6 standard: $12.00 (see above)
+    doc = {"data": [{"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-01T01:00:00Z", "results": [r1]},
+                    {"starting_at": "2026-10-01T01:00:00Z", "ending_at": "2026-10-01T02:00:00Z", "results": [r1]}],
+           "has_more": False}
+    path = tmp_path / "hourly.json"
+    path.write_text(json.dumps(doc))
+    out = cli("usage", path, "-f", "json", "-g", "day").json()
+    assert out["duplicate_rows"] == 0  # two hours, not the same bucket twice
+    assert Decimal(out["totals"]["cost_usd"]) == Decimal("24")
+    assert [(g["day"], Decimal(g["cost_usd"])) for g in out["groups"]["rows"]] == [("2026-10-01", Decimal("24"))]
