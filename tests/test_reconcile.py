@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import EXAMPLES
+from usage_helpers import EXAMPLES, cli  # noqa: F401  (cli is a fixture)
 
 USAGE = EXAMPLES / "usage_report.json"
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import EXAMPLES
+from usage_helpers import EXAMPLES, cli  # noqa: F401  (cli is a fixture)
 
 KEY = "sk-ant-admin01-SECRET-test-key-0123456789"
 

@@ -1,3 +1,7 @@
+"""Shared by the usage and reconcile tests: the examples directory and the in-process CLI fixture.
+
+Not a conftest.py, so it cannot collide with other test suites' fixtures; the test modules import it."""
+
 import json
 from pathlib import Path
 
