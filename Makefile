@@ -19,12 +19,21 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	$(BIN)/batchcalc estimate --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
+# The demo workload; the savings report is the page finance gets (open it in a browser).
+DEMO_WORKLOAD := --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
+
+demo: $(VENV)/.installed
+	$(BIN)/batchcalc estimate $(DEMO_WORKLOAD)
+	$(BIN)/batchcalc --quiet report $(DEMO_WORKLOAD) --title "Savings report: demo workload" \
+	    -o savings-report.html
+	@echo "Savings report: $(abspath savings-report.html)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/report_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

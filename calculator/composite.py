@@ -66,8 +66,8 @@ def compose(reports: list[Report], title: str | None = None) -> Report:
     """One report for the page: the report itself when there is one, else a composite."""
     if not reports:
         raise InputError("nothing to report: give input files and/or a workload (--model ...)")
-    if len(reports) == 1 and title is None:
-        return reports[0]
+    if len(reports) == 1:
+        return reports[0] if title is None else replace(reports[0], title=title)
     several = len(reports) > 1
 
     def named(m: Report, items: list[str]) -> list[str]:

@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from calculator.costing import TOKEN_COLUMNS, Cost
+from calculator.costing import TOKEN_COLUMNS, Cost, CostLine, TokenCounts
+from calculator.errors import InputError
 from calculator.money import money_str, percent, usd
 from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
-from calculator.scenarios import Estimate, Workload, estimate
+from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from pricing import Catalogue
 
 TOKEN_LABELS = {
@@ -231,17 +232,71 @@ def _hit_range_text(w: Workload) -> str:
     return f"{low_h:.0%}–{high_h:.0%}"
 
 
-def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
-    e = estimate(catalogue, w)
+REPORT_TITLE = "Cost estimate: sync vs batch vs batch + cache"
+
+
+def _summary(e: Estimate) -> list[tuple[str, str]]:
     sync, batch, batch_cache = e.scenario("sync"), e.scenario("batch"), e.scenario("batch+cache")
     best = min(e.scenarios, key=lambda s: s.total)
-    summary = [
+    return [
         ("Sync", usd(sync.total)),
         ("Batch", usd(batch.total)),
         ("Batch + cache", usd(batch_cache.total)),
         ("Best", f"{best.name}: saves {usd(best.savings_vs_sync)} "
                  f"({percent(best.savings_vs_sync, sync.total) or 0:.1f}%) vs sync"),
     ]
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def _cost_from_dict(e: dict, tier: str, breakdown: dict | None, total: Decimal | None = None) -> Cost:
+    """A Cost as the JSON recorded it: its lines, or (for a hit-rate bound) just its total."""
+    price = e["prices"][0 if tier == "standard" else 1]
+    if breakdown is not None:
+        lines = tuple(CostLine(t, int(v.get("tokens", v.get("searches", 0))),
+                               _dec(v.get("usd_per_mtok", v.get("usd_each", 0))), _dec(v["cost_usd"]))
+                      for t, v in breakdown.items())
+    else:
+        lines = (CostLine("total", 0, Decimal(0), total),)
+    return Cost(price["model"], dt.date.fromisoformat(e["on"]), tier, bool(price["long_context"]),
+                _dec(price["multiplier"]), lines, price["source"], price["status"],
+                dt.date.fromisoformat(price["checked"]))
+
+
+def estimate_report_from_dict(d: dict) -> EstimateReport:
+    """An EstimateReport from its JSON (``--format json``), every number as recorded: nothing is
+    priced again, so the page shows what the saved report said even if prices changed since."""
+    try:
+        wd = d["workload"]
+        w = Workload(model=d["model"], requests=wd["requests"], input_tokens=wd["input_tokens"],
+                     output_tokens=wd["output_tokens"], cached_prefix_tokens=wd["cached_prefix_tokens"],
+                     cache_hit_rate=_dec(wd["cache_hit_rate"]), cache_ttl=wd["cache_ttl"],
+                     inference_geo=wd["inference_geo"], speed=None if wd["speed"] == "standard" else wd["speed"],
+                     on=dt.date.fromisoformat(d["on"]))
+        results = []
+        for sd in d["scenarios"]:
+            rng = sd.get("range")
+            tier = sd["service_tier"]
+            results.append(ScenarioResult(
+                sd["name"], tier, sd["name"].endswith("+cache"), TokenCounts(**sd["usage"]),
+                _cost_from_dict(d, tier, sd["breakdown"]), _dec(sd["savings_vs_sync_usd"]),
+                _cost_from_dict(d, tier, None, _dec(rng["low_hit_rate_usd"])) if rng else None,
+                _cost_from_dict(d, tier, None, _dec(rng["high_hit_rate_usd"])) if rng else None))
+        e = Estimate(w, d["model"], d["model_display_name"], wd["min_cacheable_tokens"],
+                     wd["prefix_cacheable"], tuple(results), tuple(d.get("warnings", [])))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise InputError(f"not a complete estimate report ({type(exc).__name__}: {exc})") from None
+    return EstimateReport(kind="estimate", title=REPORT_TITLE, catalogue_version=d["catalogue_version"],
+                          summary=_summary(e), assumptions=list(d.get("assumptions", [])),
+                          warnings=list(d.get("warnings", [])), result=e)
+
+
+def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
+    e = estimate(catalogue, w)
+    sync = e.scenario("sync")
+    summary = _summary(e)
     low_h, high_h = w.hit_rate_range
     assumptions = [
         f"Prices of {e.model_id} on {w.on.isoformat()} (rate card checked "
@@ -259,6 +314,6 @@ def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
         assumptions.append("Each request is above the long-context threshold: all its tokens use long-context rates.")
     if sync.cost.multiplier != 1:
         assumptions.append(f"Modifiers (residency / fast mode) multiply the sync rates by {money_str(sync.cost.multiplier)}.")
-    return EstimateReport(kind="estimate", title="Cost estimate: sync vs batch vs batch + cache",
+    return EstimateReport(kind="estimate", title=REPORT_TITLE,
                           catalogue_version=catalogue.version, summary=summary,
                           assumptions=assumptions, warnings=list(e.warnings), result=e)
