@@ -25,6 +25,7 @@ TOKEN_LABELS = {
 
 SCENARIO_LABELS = {"sync": "Sync API", "sync+cache": "Sync + cache", "batch": "Batch",
                    "batch+cache": "Batch + cache"}
+TTL_WORDS = {"5m": "5-minute", "1h": "1-hour"}
 SCENARIO_ROLES = {"sync": "now", "sync+cache": "alt", "batch": "batch", "batch+cache": "best"}
 
 
@@ -154,7 +155,7 @@ class EstimateReport(Report):
                         f"({usd(batch.total)}), so measure the hit rate on a first batch. ")
             else:
                 risk = f"Even at a {low_h:.0%} cache hit rate it costs {usd(bc.low.total)}. "
-            return (f"Run this workload on the Message Batches API with a {w.cache_ttl} prompt cache: "
+            return (f"Run this workload on the Message Batches API with a {TTL_WORDS[w.cache_ttl]} prompt cache: "
                     f"{usd(bc.total)} instead of {usd(sync.total)}, a saving of "
                     f"{usd(bc.savings_vs_sync)} ({_pct_text(bc.savings_vs_sync, sync.total)}). "
                     f"{risk}Batch results arrive within 24 hours (most within one hour), so this "

@@ -73,7 +73,7 @@ def render_svg(chart: Chart) -> str:
         "text.parse_math": False,  # "$" in labels is a dollar sign, not mathtext
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
-        "font.size": 10.5,
+        "font.size": 11.5,
         "axes.edgecolor": GRID,
         "axes.labelcolor": INK,
         "xtick.color": INK,
@@ -84,8 +84,8 @@ def render_svg(chart: Chart) -> str:
     }
     n = len(chart.categories)
     with rc_context(rc):
-        height = 3.6 if chart.kind != "hbar" else max(2.0, 0.55 * n + 1.0)
-        fig = Figure(figsize=(6.4, height), dpi=100, layout="constrained")
+        height = 3.5 if chart.kind != "hbar" else max(2.0, 0.55 * n + 1.0)
+        fig = Figure(figsize=(5.6, height), dpi=100, layout="constrained")
         FigureCanvasSVG(fig)
         ax = fig.add_subplot()
         ax.set_axisbelow(True)
@@ -133,13 +133,13 @@ def _bars(ax, chart: Chart, fmt) -> None:
             ymax = max(tops) if tops else 0
             for x, v, top in zip(offs, vals, tops):
                 ax.annotate(_fmt(v, chart.unit), (x, top), xytext=(0, 4), textcoords="offset points",
-                            ha="center", va="bottom", fontsize=10.5, fontweight="bold", color=INK)
+                            ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=INK)
             ax.set_ylim(0, ymax * 1.16 if ymax else 1)
     if stacked:
         ymax = max(bottoms) if bottoms else 0
         for x, total in zip(xs, bottoms):
             ax.annotate(_fmt(total, chart.unit), (x, total), xytext=(0, 4), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=10.5, fontweight="bold", color=INK)
+                        ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=INK)
         ax.set_ylim(0, ymax * 1.14 if ymax else 1)
     for i in chart.flagged:
         ax.get_xticklabels()  # ensure ticks exist
@@ -150,7 +150,7 @@ def _bars(ax, chart: Chart, fmt) -> None:
     ax.yaxis.set_major_formatter(fmt)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     if len(chart.series) > 1:
-        ax.legend(frameon=False, fontsize=9.5, ncols=min(4, len(chart.series)),
+        ax.legend(frameon=False, fontsize=10.5, ncols=min(2, len(chart.series)),
                   loc="upper center", bbox_to_anchor=(0.5, -0.1))
 
 

@@ -19,6 +19,9 @@ from calculator.report import SCHEMA_VERSION, Column, Report, Table
 from reports.cells import display, is_numeric
 
 
+WRAP_AT = 32  # characters: a text column with longer cells wraps instead of widening the table
+
+
 @lru_cache(maxsize=1)
 def environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -44,8 +47,11 @@ def safe_url(url: Any) -> str:
 
 
 def _table_view(table: Table) -> dict:
-    cols = [{"label": c.label, "numeric": is_numeric(c), "kind": c.kind} for c in table.columns]
     rows = [[display(row.get(c.key), c) for c in table.columns] for row in table.rows]
+    # Short cells stay on one line (the table scrolls sideways on a phone); long prose wraps.
+    cols = [{"label": c.label, "numeric": is_numeric(c), "kind": c.kind,
+             "wrap": not is_numeric(c) and any(len(r[i]) > WRAP_AT for r in rows)}
+            for i, c in enumerate(table.columns)]
     return {"name": table.name, "title": table.title, "caption": table.caption,
             "columns": cols, "rows": rows}
 
