@@ -77,7 +77,13 @@ def rows(report: Report) -> list[dict[str, str]]:
     """The FOCUS rows as dicts of exact strings (what ``render`` writes)."""
     ctx = report.charge_context()
     out = []
-    for row in report.long_table().rows:
+    table = report.long_table()
+    keys = {c.key for c in table.columns} | {k for r in table.rows[:1] for k in r}
+    missing = [k for k in ("model", "token_type", "quantity", "unit_price_usd", "cost_usd") if k not in keys]
+    if missing:
+        raise InputError(f"a {report.kind} report holds no charges to export as FOCUS "
+                         f"(its long-form rows lack {', '.join(missing)})")
+    for row in table.rows:
         def get(key, default=None):
             value = row.get(key)
             if value is None or value == "":
