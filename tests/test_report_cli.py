@@ -201,3 +201,15 @@ def test_every_command_has_help():
 
     for cmd in app.registered_commands:
         assert (cmd.callback.__doc__ or "").strip(), cmd.name
+
+
+def test_report_reads_standard_input(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    saved = tmp_path / "e.json"
+    assert main(["estimate", *DEMO, "-f", "json", "-o", str(saved)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(saved.read_bytes())))
+    out = tmp_path / "r.html"
+    assert main(["report", "-", "-o", str(out)]) == 0
+    assert "$58.97" in out.read_text(encoding="utf-8")

@@ -12,6 +12,22 @@ SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xls
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
 
 
+def _stdin_to_file() -> Path:
+    """`-` reads standard input: keep it in a temporary file, since detection and the section
+    builders read their files by path (and may read them twice)."""
+    import atexit
+    import os
+    import shutil
+    import sys
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="batchcalc-stdin-")
+    with os.fdopen(fd, "wb") as fh:
+        shutil.copyfileobj(sys.stdin.buffer, fh)
+    atexit.register(lambda: os.path.exists(name) and os.unlink(name))
+    return Path(name)
+
+
 @app.command()
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
@@ -79,6 +95,7 @@ def report(
     elif any(v is not None for v in (requests, input_tokens, output_tokens)):
         raise InputError("--requests/--input-tokens/--output-tokens describe a workload: give --model too")
     if inputs:
+        inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs]
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
                                 strict=strict, quiet=STATE["quiet"])
         reports = build_sections(detect(list(inputs)), options) + reports
