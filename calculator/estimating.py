@@ -233,7 +233,8 @@ def _hit_range_text(w: Workload) -> str:
     return f"{low_h:.0%}–{high_h:.0%}"
 
 
-REPORT_TITLE = "Cost estimate: sync vs batch vs batch + cache"
+def report_title(display_name: str) -> str:
+    return f"Cost estimate for {display_name}: sync vs batch vs batch + cache"
 
 
 def _summary(e: Estimate) -> list[tuple[str, str]]:
@@ -289,7 +290,7 @@ def estimate_report_from_dict(d: dict) -> EstimateReport:
                      wd["prefix_cacheable"], tuple(results), tuple(d.get("warnings", [])))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise InputError(f"not a complete estimate report ({type(exc).__name__}: {exc})") from None
-    return EstimateReport(kind="estimate", title=REPORT_TITLE, catalogue_version=d["catalogue_version"],
+    return EstimateReport(kind="estimate", title=report_title(e.display_name), catalogue_version=d["catalogue_version"],
                           summary=_summary(e), assumptions=list(d.get("assumptions", [])),
                           warnings=list(d.get("warnings", [])), result=e)
 
@@ -315,6 +316,6 @@ def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
         assumptions.append("Each request is above the long-context threshold: all its tokens use long-context rates.")
     if sync.cost.multiplier != 1:
         assumptions.append(f"Modifiers (residency / fast mode) multiply the sync rates by {money_str(sync.cost.multiplier)}.")
-    return EstimateReport(kind="estimate", title=REPORT_TITLE,
+    return EstimateReport(kind="estimate", title=report_title(e.display_name),
                           catalogue_version=catalogue.version, summary=summary,
                           assumptions=assumptions, warnings=list(e.warnings), result=e)

@@ -89,6 +89,9 @@ def context(report: Report, *, charts: bool = True) -> dict:
         "summary": report.summary,
         "parts": part_views,
         "assumptions": report.assumptions,
+        # A page of several parts lists each part's assumptions under its title.
+        "assumption_groups": ([(p.title, p.assumptions) for p in parts if p.assumptions]
+                              if len(parts) > 1 else [("", report.assumptions)] if report.assumptions else []),
         "warnings": report.warnings,
         "price_sources": report.price_sources(),
         "catalogue_version": report.catalogue_version,

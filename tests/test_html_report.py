@@ -210,7 +210,7 @@ def test_composite_page_has_one_summary_and_every_part(catalogue, demo_report):
     assert html.count("<svg") == 4
     # Table and markdown render the composite too.
     md = render(page, "markdown")
-    assert "Cost estimate: sync vs batch vs batch + cache: Breakdown by token type" in md
+    assert "Cost estimate for Claude Sonnet 4.6: sync vs batch vs batch + cache: Breakdown by token type" in md
     assert page.to_dict()["kind"] == "composite" and len(page.to_dict()["reports"]) == 2
 
 
