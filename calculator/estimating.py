@@ -150,7 +150,9 @@ class EstimateReport(Report):
         low_h, _ = w.hit_rate_range
         if w.cached_prefix_tokens and e.cacheable and bc.total < batch.total:
             if bc.low.total > batch.total:
-                risk = (f"Caching pays only if enough requests hit the cache: at a {low_h:.0%} hit "
+                even = self.break_even_hit_rate()
+                above = f" (it beats batch alone above a hit rate of about {even:.0%})" if even else ""
+                risk = (f"Caching pays only if enough requests hit the cache{above}: at a {low_h:.0%} hit "
                         f"rate it would cost {usd(bc.low.total)}, more than batch alone "
                         f"({usd(batch.total)}), so measure the hit rate on a first batch. ")
             else:
@@ -165,6 +167,10 @@ class EstimateReport(Report):
             if w.cached_prefix_tokens and not e.cacheable:
                 extra = (f" The {w.cached_prefix_tokens:,}-token shared prefix is below the "
                          f"{e.min_cacheable:,}-token minimum {e.model_id} caches, so caching adds nothing.")
+            elif w.cached_prefix_tokens and bc.total >= batch.total:
+                even = self.break_even_hit_rate()
+                extra = (f" Prompt caching would not pay at a {w.hit_rate:.0%} hit rate"
+                         + (f"; it beats batch alone above about {even:.0%}." if even else "."))
             elif not w.cached_prefix_tokens:
                 extra = (" If the prompts share a prefix (system prompt, instructions, documents) of at "
                          f"least {e.min_cacheable:,} tokens, prompt caching would cut the cost further.")
@@ -172,6 +178,23 @@ class EstimateReport(Report):
                     f"{usd(sync.total)}, a saving of {usd(batch.savings_vs_sync)} "
                     f"({_pct_text(batch.savings_vs_sync, sync.total)}), with results within 24 hours.{extra}")
         return "The Message Batches API does not lower the cost of this workload."
+
+    def break_even_hit_rate(self) -> Decimal | None:
+        """The hit rate above which batch + cache costs less than batch alone, approximately
+        (h·(N-1) reads taken as h·N): with r reads of a p-token prefix at read rate R, N - r
+        writes at W and input rate I, r·R + (N - r)·W < N·I when h > (W - I) / (W - R).
+        None when there is no cacheable prefix; 0 when a cache write costs no more than input."""
+        e = self.result
+        if not (e.cacheable and e.workload.cached_prefix_tokens):
+            return None
+        cost = e.scenario("batch+cache").cost
+        write_col = "cache_write_5m" if e.workload.cache_ttl == "5m" else "cache_write_1h"
+        i, wr, r = (cost.line(t).unit_price for t in ("uncached_input", write_col, "cache_read"))
+        if wr <= i:
+            return Decimal(0)
+        if wr <= r:
+            return None
+        return (wr - i) / (wr - r)
 
     def charts(self) -> list[Chart]:
         e = self.result

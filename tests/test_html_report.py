@@ -225,3 +225,14 @@ def test_recommendation_reflects_the_numbers(catalogue):
     assert "more than batch alone" in demo.recommendation
     high = build_estimate_report(catalogue, demo_workload(cache_hit_rate=Decimal("0.95"), cache_ttl="5m")).headline()
     assert "Even at a 30% cache hit rate" in high.recommendation
+
+
+def test_break_even_hit_rate_is_where_caching_starts_to_pay(catalogue):
+    from calculator.estimating import build_estimate_report
+
+    even = build_estimate_report(catalogue, demo_workload()).break_even_hit_rate()
+    assert Decimal("0.52") < even < Decimal("0.53")
+    for h, cheaper in ((even - Decimal("0.01"), False), (even + Decimal("0.01"), True)):
+        e = build_estimate_report(catalogue, demo_workload(cache_hit_rate=h)).result
+        assert (e.scenario("batch+cache").total < e.scenario("batch").total) is cheaper
+    assert build_estimate_report(catalogue, demo_workload(cached_prefix_tokens=0)).break_even_hit_rate() is None
