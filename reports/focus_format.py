@@ -32,7 +32,9 @@ estimate_source      x_EstimateSource               empty (actual usage, not an 
 
 An estimate has no billing period: ``EstimateReport.charge_context()`` gives the pricing date as a
 one-day charge period and an ``x_EstimateSource`` naming the scenario, because an estimate's
-file holds all four scenarios: filter on ``x_EstimateSource`` before summing.
+file holds all four scenarios: filter on ``x_EstimateSource`` before summing. For an estimate,
+BilledCost is the estimated cost (nothing has been invoiced); ListCost = ContractedCost =
+EffectiveCost unless a row gives list prices (the Console cost export does).
 PricingUnit is "1M Tokens" (PricingQuantity = tokens / 1,000,000, an exact shift of the decimal
 point) so unit prices read as on the pricing page; web searches are priced per search.
 """

@@ -236,3 +236,28 @@ def test_break_even_hit_rate_is_where_caching_starts_to_pay(catalogue):
         e = build_estimate_report(catalogue, demo_workload(cache_hit_rate=h)).result
         assert (e.scenario("batch+cache").total < e.scenario("batch").total) is cheaper
     assert build_estimate_report(catalogue, demo_workload(cached_prefix_tokens=0)).break_even_hit_rate() is None
+
+
+def test_a_kind_can_add_its_own_section(monkeypatch):
+    """reports/templates/kinds/<kind>.html.j2 is included in that kind's part, autoescaped."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from calculator.report import Column, Report, Table
+    from reports import html_format
+
+    env = html_format.environment()
+    custom = env.overlay(loader=ChoiceLoader([
+        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.note }}</p>'}), env.loader]))
+    monkeypatch.setattr(html_format, "environment", lambda: custom)
+
+    class Usage(Report):
+        note = "<b>not bold</b>"
+
+        def payload(self):
+            return {}
+
+        def tables(self):
+            return [Table("t", "T", [Column("a", "A")], [{"a": "x"}])]
+
+    html = html_format.render(Usage(kind="usage", title="U", catalogue_version="v"))
+    assert '<p class="extra">&lt;b&gt;not bold&lt;/b&gt;</p>' in html
