@@ -92,17 +92,21 @@ def render(report: Report) -> bytes:
         for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
             row[0].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
-        tables = [t for part in report.parts() for t in part.tables()]
+        parts = report.parts()
+        # On a page of several parts, sheet names start with the part's number.
+        tables = [(f"{i}. " if len(parts) > 1 else "", t)
+                  for i, part in enumerate(parts, 1) for t in part.tables()]
         sources = report.price_sources()
         if sources:
-            tables.append(Table("prices_used", "Prices used",
+            tables.append(("", Table("prices_used", "Prices used",
                                 [Column("model", "Model"), Column("display_name", "Name"),
                                  Column("service_tier", "Tier"), Column("status", "Status"),
                                  Column("checked", "Checked", "date"), Column("source", "Source"),
                                  Column("note", "Note")],
-                                [dataclasses.asdict(s) for s in sources]))
-        for table in tables:
-            name = _sheet_name(table.name.replace("_", " ").capitalize() if len(table.title) > 31 else table.title, used)
+                                [dataclasses.asdict(s) for s in sources])))
+        for prefix, table in tables:
+            title = table.name.replace("_", " ").capitalize() if len(prefix + table.title) > 31 else table.title
+            name = _sheet_name(prefix + title, used)
             frame = _frame(table)
             frame.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
