@@ -54,7 +54,8 @@ def report(
     cache_ttl: Annotated[TTL, typer.Option("--cache-ttl", help="Cache TTL: 5m or 1h.",
                                            rich_help_panel="Workload estimate")] = TTL.m5,
     title: Annotated[Optional[str], typer.Option("--title", help="The page's title.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Unpriced rows are an error.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
     on: OnOpt = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html.",
