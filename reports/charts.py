@@ -142,7 +142,6 @@ def _bars(ax, chart: Chart, fmt) -> None:
                         ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=INK)
         ax.set_ylim(0, ymax * 1.14 if ymax else 1)
     for i in chart.flagged:
-        ax.get_xticklabels()  # ensure ticks exist
         ax.axvspan(i - 0.5, i + 0.5, color=ROLE_COLOURS["flagged"], alpha=0.08, zorder=0)
     ax.set_xticks(xs, chart.categories)
     ax.tick_params(axis="x", length=0)

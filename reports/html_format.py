@@ -57,6 +57,8 @@ def _table_view(table: Table) -> dict:
 
 
 def _part_view(part: Report, index: int, charts: bool) -> dict:
+    from markupsafe import Markup
+
     from reports.charts import render_svg
 
     return {
@@ -65,7 +67,8 @@ def _part_view(part: Report, index: int, charts: bool) -> dict:
         "title": part.title,
         "report": part,
         "summary": part.summary,
-        "charts": [{"name": c.name, "title": c.title, "caption": c.caption, "svg": render_svg(c)}
+        # matplotlib escapes the text it writes into the SVG, so the SVG itself is markup.
+        "charts": [{"name": c.name, "title": c.title, "caption": c.caption, "svg": Markup(render_svg(c))}
                    for c in (part.charts() if charts else [])],
         "tables": [_table_view(t) for t in part.tables()],
     }
@@ -74,12 +77,9 @@ def _part_view(part: Report, index: int, charts: bool) -> dict:
 def context(report: Report, *, charts: bool = True) -> dict:
     """What the template sees: the report's content, laid out, nothing computed."""
     from calculator import __version__
-    from markupsafe import Markup
 
     parts = report.parts()
     part_views = [_part_view(p, i, charts) for i, p in enumerate(parts, 1)]
-    for pv in part_views:
-        pv["charts"] = [{**c, "svg": Markup(c["svg"])} for c in pv["charts"]]
     return {
         "report": report,
         "title": report.title,
