@@ -34,7 +34,7 @@ class CompositeReport(Report):
         return out
 
     def long_table(self) -> Table:
-        """The members' long tables stacked, with a leading ``report`` column (the kind)."""
+        """The members' long tables stacked, with a leading ``report`` column (the member's title)."""
         columns: list[Column] = [Column("report", "Report")]
         rows = []
         for m in self.members:
@@ -42,7 +42,7 @@ class CompositeReport(Report):
             for c in t.columns:
                 if all(c.key != have.key for have in columns):
                     columns.append(c)
-            rows.extend({"report": m.kind, **r} for r in t.rows)
+            rows.extend({"report": m.title, **r} for r in t.rows)
         return Table("long_form", "All reports, long form", columns, rows)
 
     def headline(self) -> Optional[Headline]:
@@ -74,7 +74,9 @@ def compose(reports: list[Report], title: str | None = None) -> Report:
         return [f"{m.title}: {x}" if several else x for x in items]
 
     versions = sorted({m.catalogue_version for m in reports})
-    summary = [(f"{m.title}: {k}" if several else k, v) for m in reports for k, v in m.summary]
+    # Each member's headline pairs under a numbered line naming the member.
+    summary = [pair for i, m in enumerate(reports, 1)
+               for pair in [(f"[{i}]", m.title), *((f"[{i}] {k}", v) for k, v in m.summary)]]
     return CompositeReport(
         kind="composite", title=title or "Claude API cost report",
         catalogue_version=" + ".join(versions), summary=summary,

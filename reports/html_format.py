@@ -86,7 +86,9 @@ def context(report: Report, *, charts: bool = True) -> dict:
         "kind": report.kind,
         "composite": len(parts) > 1 or parts[0] is not report,
         "headline": report.headline(),
-        "summary": report.summary,
+        # Without a headline the summary pairs become cards; a composite's are per part (shown
+        # in each part), so its cards are those of its first part.
+        "summary": report.summary if len(parts) == 1 else parts[0].summary,
         "parts": part_views,
         "assumptions": report.assumptions,
         # A page of several parts lists each part's assumptions under its title.
