@@ -157,3 +157,22 @@ def test_csv_is_the_long_form(demo_report):
     assert list(rows[0]) == ["scenario", "service_tier", "model", "token_type", "quantity",
                              "unit_price_usd", "cost_usd"]
     assert sum(Decimal(r["cost_usd"]) for r in rows if r["scenario"] == "batch") == Decimal("52.5")
+
+
+def test_composite_exports_every_part(catalogue, demo_report):
+    import openpyxl
+
+    from calculator.composite import compose
+    from calculator.estimating import build_estimate_report
+    from reports import render
+
+    other = build_estimate_report(catalogue, demo_workload(model="claude-haiku-4-5", cached_prefix_tokens=0))
+    page = compose([demo_report, other])
+    rows = list(csv.DictReader(io.StringIO(render(page, "focus"))))
+    assert {r["SkuId"].split(":")[0] for r in rows} == {"claude-sonnet-4-6", "claude-haiku-4-5-20251001"}
+    assert len(rows) == len(focus_rows(demo_report)) + len(focus_rows(other))
+    long_rows = list(csv.DictReader(io.StringIO(render(page, "csv"))))
+    assert {r["report"] for r in long_rows} == {demo_report.title, other.title}
+    wb = openpyxl.load_workbook(io.BytesIO(render(page, "xlsx")))
+    assert wb.sheetnames == ["Summary", "1. Scenarios", "1. Breakdown by token type", "2. Scenarios",
+                             "2. Breakdown by token type", "Prices used"]
