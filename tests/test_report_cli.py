@@ -213,3 +213,14 @@ def test_report_reads_standard_input(tmp_path, monkeypatch, capsys):
     out = tmp_path / "r.html"
     assert main(["report", "-", "-o", str(out)]) == 0
     assert "$58.97" in out.read_text(encoding="utf-8")
+
+
+def test_report_on_a_terminal_shows_tables(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    code, out, err = run(["report", *DEMO], capsys)
+    assert code == 0 and "<html" not in out and "$105.00" in out and "-o savings-report.html" in err
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    code, out, _ = run(["report", *DEMO], capsys)
+    assert code == 0 and out.startswith("<!DOCTYPE html>")

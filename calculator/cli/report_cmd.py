@@ -58,7 +58,7 @@ def report(
         "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
     on: OnOpt = None,
     fmt: Annotated[Optional[Format], typer.Option(
-        "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html.",
+        "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html (table on a terminal).",
         case_sensitive=False)] = None,
     output: OutputOpt = None,
     prices_path: PricesOpt = None,
@@ -102,5 +102,16 @@ def report(
         reports = build_sections(detect(list(inputs)), options) + reports
     page = compose(reports, title)
     if fmt is None:
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html) if output else Format.html
+        if output is None or str(output) == "-":
+            import sys
+
+            # The page is for a file; a person at a terminal gets the tables and a hint.
+            if sys.stdout.isatty():
+                fmt = Format.table
+                if not STATE["quiet"]:
+                    typer.echo("(the HTML page: add -o savings-report.html)", err=True)
+            else:
+                fmt = Format.html
+        else:
+            fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
     emit(page, fmt, output)
