@@ -63,10 +63,12 @@ def _read_yaml(path: Path):
 
 
 def _validation_message(path: Path, exc: ValidationError, prefix: str = "") -> str:
-    err = exc.errors()[0]
+    # A misspelt key shows up twice (the unknown key, and the missing one): name the typo.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{path}: {loc or 'top level'}: {err['msg']}{more}"
+    msg = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"]
+    return f"{path}: {loc or 'top level'}: {msg}{more}"
 
 
 def _validate(cls, raw, path: Path, prefix: str = ""):
@@ -278,9 +280,16 @@ def _load_cached(layers: tuple[str, ...]) -> Catalogue:
         layer_meta, extra = _load_layer(_yaml_files(Path(layer)))
         if layer_meta is not None:
             meta = _validate(CatalogueFile, {**meta.model_dump(), **layer_meta[1]}, layer_meta[0])
+        spellings = {_normalise(s): mid for mid, (_, _, raw) in raw_models.items()
+                     for s in [mid, *raw.get("aliases", []), *raw.get("dated_ids", []),
+                               *raw.get("bedrock_ids", []), *raw.get("vertex_ids", []),
+                               raw.get("display_name", mid), *raw.get("console_names", [])]}
         for path, i, m in extra:
-            if m["id"] in raw_models:
-                _, _, old = raw_models[m["id"]]
+            # An override may name the model by any spelling (an alias, a Console name).
+            target = spellings.get(_normalise(str(m["id"])))
+            if target is not None:
+                m = {**m, "id": target}
+                _, _, old = raw_models[target]
                 merged = {**old, **{k: v for k, v in m.items() if k != "rate_cards"}}
                 # User cards first: they win inside their window, the published ones elsewhere.
                 merged["rate_cards"] = list(m.get("rate_cards", [])) + list(old.get("rate_cards", []))
