@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from calculator.costing import TOKEN_COLUMNS, Cost
+from calculator.costing import Cost
 from calculator.money import money_str, percent, usd
 from calculator.report import Column, Report, Table
 from calculator.scenarios import Estimate, Workload, estimate

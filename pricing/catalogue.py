@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from calculator.errors import CatalogueError, NoRateError, UnknownModelError, UnpricedModelError
-from pricing.schema import CatalogueFile, LongContextTier, Model, ModelFile, RateCard, Rates
+from pricing.schema import CatalogueFile, LongContextTier, Model, RateCard, Rates
 
 SERVICE_TIERS = ("standard", "batch")
 
@@ -174,12 +174,9 @@ class Catalogue:
             raise NoRateError(f"unknown service tier {service_tier!r}: expected standard or batch")
         model = self.model(spelling)
         card = self.rate_card(spelling, on)
-        tier = None
-        if long_context:
-            tier = self.long_context_tier(model, card, on)
-            if tier is None:
-                # From 2026-03-13 the 4.6 and later models bill the whole window at base rates.
-                pass
+        # A long request on a date or model without a long-context tier (the 4.6 models from
+        # 2026-03-13, every later model) is billed at the base rates for the whole window.
+        tier = self.long_context_tier(model, card, on) if long_context else None
         base: Rates = getattr(tier or card, service_tier)
         multiplier = Decimal(1)
         if inference_geo and inference_geo.lower() not in ("global", "not_available", ""):
@@ -219,14 +216,11 @@ class Catalogue:
                 return f.multiplier
         raise InvalidUsageError(f"fast mode is not available for {model.id} on {on.isoformat()}")
 
-    def web_search_usd(self, searches: int, on: dt.date) -> Decimal:
-        for fee in self.meta.web_search:
-            if fee.contains(on):
-                return fee.usd * searches / fee.per
-        raise NoRateError(f"no web search fee covers {on.isoformat()}")
-
     def web_search_fee(self, on: dt.date):
-        return next((f for f in self.meta.web_search if f.contains(on)), None)
+        fee = next((f for f in self.meta.web_search if f.contains(on)), None)
+        if fee is None:
+            raise NoRateError(f"no web search fee covers {on.isoformat()}")
+        return fee
 
     def min_cacheable(self, spelling: str, on: dt.date) -> int:
         model = self.model(spelling)

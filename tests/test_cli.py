@@ -2,10 +2,8 @@
 
 import csv
 import io
-import json
 from decimal import Decimal as D
 
-import pytest
 
 from calculator.cli.app import app
 
