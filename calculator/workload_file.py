@@ -88,7 +88,7 @@ class WorkloadSpec(BaseModel):
         given = [k for k in PERIOD_KEYS if getattr(self, k) is not None]
         if len(given) != 1:
             raise _KeyProblem(
-                given[1] if len(given) > 1 else "requests_per_month",
+                tuple(given) if len(given) > 1 else "requests_per_month",
                 "give exactly one of requests_per_month, requests_per_week, requests_per_day"
                 + (f" (got {', '.join(given)})" if given else ""))
         if self.sample is None:
@@ -110,7 +110,8 @@ class WorkloadSpec(BaseModel):
 class _KeyProblem(ValueError):
     """A cross-key check that knows which key is at fault."""
 
-    def __init__(self, key: str, message: str):
+    def __init__(self, key: str | tuple[str, ...], message: str):
+        # Several keys: the one written last in the file is named (the likelier mistake).
         super().__init__(message)
         self.key, self.message = key, message
 
@@ -190,7 +191,7 @@ def _mapping_lines(node, path: str, what: str) -> dict[str, int]:
     return lines
 
 
-def _item_message(err: dict, fields: list[str]) -> tuple[str, str]:
+def _item_message(err: dict, fields: list[str], lines: dict[str, int]) -> tuple[str, str]:
     """(key, message) for the first pydantic error of a workload."""
     loc = err["loc"]
     key = str(loc[0]) if loc else ""
@@ -203,7 +204,8 @@ def _item_message(err: dict, fields: list[str]) -> tuple[str, str]:
     if err["type"] == "value_error":
         exc = err.get("ctx", {}).get("error")
         if isinstance(exc, _KeyProblem):
-            return exc.key, exc.message
+            key = exc.key if isinstance(exc.key, str) else max(exc.key, key=lambda k: lines.get(k, 0))
+            return key, exc.message
     msg = err["msg"].replace("Input should be", "should be")
     if err["type"] == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
@@ -241,10 +243,12 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
     try:
         _FileSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # A typo ("workload:") is both an unknown and a missing key: name the typo.
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         key = str(err["loc"][0]) if err["loc"] else "version"
         if err["type"] == "extra_forbidden":
-            msg = "unknown top-level key (expected version, workloads)"
+            close = difflib.get_close_matches(key, ["version", "workloads"], n=1, cutoff=0.6)
+            msg = "unknown top-level key" + (f"; did you mean {close[0]}?" if close else " (expected version, workloads)")
         elif err["type"] == "missing":
             msg = "missing required key" + (" (this file format is `version: 1`)" if key == "version" else "")
         elif key == "version":
@@ -268,7 +272,8 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
         try:
             spec = WorkloadSpec.model_validate(raw)
         except ValidationError as exc:
-            key, msg = _item_message(exc.errors()[0], fields)
+            first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+            key, msg = _item_message(first, fields, key_lines)
             base = key.split("[")[0]
             err_line = key_lines.get(base, line)
             if base == "alternatives" and "[" in key:
