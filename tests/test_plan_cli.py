@@ -180,3 +180,13 @@ def test_help_has_examples(capsys):
     assert main(["plan", "--help"]) == 0
     out = capsys.readouterr().out
     assert "batchcalc plan examples/workloads.yaml" in out and "--compare-to" in out and "--try-model" in out
+
+
+def test_readme_example_runs(tmp_path, capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Planning a migration to batch", 1)[1]
+    yaml_block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    code, out, err = run(capsys, write(tmp_path, yaml_block), "--on", "2026-11-22", "-f", "json")
+    assert code == 0, err
+    w = json.loads(out)["workloads"][0]
+    assert (w["classification"], w["recommended_mode"]) == ("batch_candidate", "batch+cache")
