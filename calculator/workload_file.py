@@ -162,33 +162,61 @@ def monthly_requests(count: int, per: str) -> int:
 # -- reading -----------------------------------------------------------------------------------
 
 def _compose(text: str, path: str):
-    """The YAML node tree (for line numbers) and the plain data, from one parse."""
+    """The YAML node tree (for line numbers) and the plain data.
+
+    Two parses: constructing the data flattens merge keys (``<<: *base``) into the nodes in
+    place, and the lines must come from the file as written.
+    """
     import yaml
 
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"not valid YAML ({problem})", path=path,
                          line=mark.line + 1 if mark else None) from None
-    finally:
-        loader.dispose()
     return node, data
 
 
 def _mapping_lines(node, path: str, what: str) -> dict[str, int]:
-    """Key -> 1-based line for a YAML mapping node; a duplicated key is an error."""
+    """Key -> 1-based line for a YAML mapping node; a duplicated key is an error.
+
+    Keys merged in with ``<<: *anchor`` get the line of the ``<<`` entry.
+    """
     lines: dict[str, int] = {}
-    for key_node, _ in node.value:
+    merged: dict[str, int] = {}
+    for key_node, value_node in node.value:
         key = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            sources = value_node.value if value_node.id == "sequence" else [value_node]
+            for src in sources:
+                if src.id == "mapping":
+                    for k in _mapping_lines(src, path, what):
+                        merged.setdefault(k, line)
+            continue
         if key in lines:
-            raise InputError(f"{what}{key}: duplicate key (first on line {lines[key]})", path=path,
-                             line=key_node.start_mark.line + 1)
-        lines[key] = key_node.start_mark.line + 1
-    return lines
+            raise InputError(f"{what}{key}: duplicate key (first on line {lines[key]})", path=path, line=line)
+        lines[key] = line
+    return {**merged, **lines}
+
+
+def _value_node(node, key: str):
+    """The value node of ``key`` in a mapping node, following merge keys; None when absent."""
+    for k, v in node.value:
+        if k.tag == "tag:yaml.org,2002:merge":
+            continue
+        if k.value == key:
+            return v
+    for k, v in node.value:
+        if k.tag == "tag:yaml.org,2002:merge":
+            for src in (v.value if v.id == "sequence" else [v]):
+                found = _value_node(src, key) if src.id == "mapping" else None
+                if found is not None:
+                    return found
+    return None
 
 
 def _item_message(err: dict, fields: list[str], lines: dict[str, int]) -> tuple[str, str]:
@@ -259,7 +287,7 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
             msg = f"{err['msg'][0].lower()}{err['msg'][1:]}"
         raise InputError(f"{key}: {msg}", path=path, line=top_lines.get(key, 1)) from None
 
-    workloads_node = next(v for k, v in root.value if k.value == "workloads")
+    workloads_node = _value_node(root, "workloads")
     fields = list(WorkloadSpec.model_fields)
     out: list[PlannedWorkload] = []
     seen: dict[str, int] = {}
@@ -288,8 +316,9 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
         seen[spec.name] = key_lines.get("name", line)
         alt_lines: tuple[int, ...] = ()
         if spec.alternatives:
-            alt_node = next(v for k, v in node.value if k.value == "alternatives")
-            alt_lines = tuple(n.start_mark.line + 1 for n in alt_node.value)
+            alt_node = _value_node(node, "alternatives")
+            if alt_node is not None and alt_node.id == "sequence":
+                alt_lines = tuple(n.start_mark.line + 1 for n in alt_node.value)
         period_key = next(k for k in PERIOD_KEYS if getattr(spec, k) is not None)
         per = period_key.rsplit("_", 1)[1]
         out.append(PlannedWorkload(

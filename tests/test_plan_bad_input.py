@@ -198,3 +198,34 @@ def test_sample_through_count_machinery(tmp_path, capsys, monkeypatch):
     w = json.loads(out)["workloads"][0]
     assert calls == [(tmp_path / "requests.jsonl", "claude-haiku-4-5")]
     assert (w["input_tokens"], w["output_tokens"], w["counted_from_sample"]) == (3334, 100, True)
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path, capsys):
+    # A shared block reused with <<: *base, one key overridden: valid, not a duplicate key.
+    path = tmp_path / "wl.yaml"
+    path.write_text(textwrap.dedent("""\
+        version: 1
+        workloads:
+          - &base
+            name: a
+            model: claude-sonnet-4-6
+            person_waiting: false
+            requests_per_month: 100
+            input_tokens: 1000
+            output_tokens: 100
+          - <<: *base
+            name: b
+            output_tokens: 200
+          - <<: *base
+            name: c
+            output_tokenz: 300
+    """), encoding="utf-8")
+    code, _, err = run(capsys, path)
+    assert code == 1
+    assert_one_line(err, f"{path}:16: ", "workload 'c'", "output_tokenz: unknown key")
+    path.write_text(path.read_text().replace("output_tokenz", "output_tokens"))
+    code, out, err = run(capsys, path, "-f", "json")
+    assert code == 0, err
+    import json
+
+    assert [w["output_tokens"] for w in json.loads(out)["workloads"]] == [100, 200, 300]
