@@ -222,7 +222,7 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path, capsys):
     """), encoding="utf-8")
     code, _, err = run(capsys, path)
     assert code == 1
-    assert_one_line(err, f"{path}:16: ", "workload 'c'", "output_tokenz: unknown key")
+    assert_one_line(err, f"{path}:15: ", "workload 'c'", "output_tokenz: unknown key")
     path.write_text(path.read_text().replace("output_tokenz", "output_tokens"))
     code, out, err = run(capsys, path, "-f", "json")
     assert code == 0, err
