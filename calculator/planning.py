@@ -623,6 +623,9 @@ def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, tr
         warnings += [f"{p.name}: {w}" for w in p.estimate.warnings]
         if p.current.cost.status == "unconfirmed":
             warnings.append(f"{p.name}: the prices of {p.estimate.model_id} on {plan.on.isoformat()} are unconfirmed")
+        if p.recommended.mode == "sync+cache" and p.source.spec.cache_hit_rate is None:
+            warnings.append(f"{p.name}: sync+cache is priced at the default 64% hit rate, quoted for batches; "
+                            f"a synchronous hit rate depends on traffic within the TTL: give cache_hit_rate")
         if p.classification == "at_risk" and p.source.spec.deadline_hours < MOST_BATCHES_HOURS:
             warnings.append(f"{p.name}: the {p.source.spec.deadline_hours} h deadline is under the hour in which "
                             f"most batches finish; keep a synchronous fallback")

@@ -352,9 +352,13 @@ def count_sample(sample: Path, model: str, catalogue) -> SampleCounts:
     ``cacheable_prefix_tokens``. Per-request means are rounded up. Until that module exists this
     raises the one-line error :data:`SAMPLE_UNSUPPORTED`.
     """
+    import importlib
+
     try:
-        from calculator import counting  # type: ignore[attr-defined]
-    except ImportError:
+        counting = importlib.import_module("calculator.counting")
+    except ModuleNotFoundError as exc:
+        if exc.name != "calculator.counting":
+            raise  # the module exists but something it needs is missing: a real error
         raise InputError(SAMPLE_UNSUPPORTED) from None
     fn = getattr(counting, "count_sample", None)
     if not callable(fn):
