@@ -80,12 +80,15 @@ def recommend(e: Estimate, classification: str, current_mode: str) -> tuple[str,
     else:
         candidates.append(cached)
         why = ""
-    if current_mode not in candidates:
-        candidates.append(current_mode)
+    # A +cache mode whose prefix cannot be cached is really the uncached mode.
+    caches = bool(w.cached_prefix_tokens) and e.cacheable
+    current = current_mode if caches or not current_mode.endswith("+cache") else current_mode.removesuffix("+cache")
+    if current not in candidates:
+        candidates.append(current)
     totals = {m: e.scenario(m).total for m in candidates}
-    best = min(candidates, key=lambda m: (totals[m], m != current_mode))
-    if best == current_mode and best not in (base, cached):
-        why = f"{current_mode} already costs less than {' or '.join(c for c in candidates if c != current_mode)}"
+    best = min(candidates, key=lambda m: (totals[m], m != current))
+    if best == current and best not in (base, cached):
+        why = f"{current} already costs no more than {' or '.join(c for c in candidates if c != current)}"
     elif best == base and cached in candidates:
         why = f"caching costs more than it saves at a {w.hit_rate:.0%} hit rate"
     elif best == cached:

@@ -300,3 +300,21 @@ def test_on_date_prices_at_that_catalogue(tmp_path, cat):
     assert (before.recommended_usd, after.recommended_usd) == (D("0.75"), D("0.6"))
     # sync: 1M x 1 + 100k x 5 = 1.5 ; 1M x 0.8 + 100k x 4 = 1.2
     assert (before.current_usd, after.current_usd) == (D("1.5"), D("1.2"))
+
+
+def test_cache_mode_that_cannot_cache_is_recommended_uncached(tmp_path, cat):
+    # Already on batch+cache, but 1,000 prefix tokens are below Haiku 4.5's 4,096: nothing is cached,
+    # so the honest recommendation is plain batch, at the same price.
+    p = one(tmp_path, cat, model="claude-haiku-4-5", input_tokens=2000, shared_prefix_tokens=1000,
+            cache_ttl="1h", current_mode="batch+cache")
+    assert p.recommended.mode == "batch" and p.savings_usd == 0
+
+
+def test_sync_cache_today_may_beat_plain_batch(tmp_path, cat):
+    # Sonnet 4.6, 10,000-token prompt of which 9,900 shared, 5m TTL, hit rate 0.98, running sync+cache:
+    # per request at h ~ 0.98: 100 x 3 + 9900 x (0.98 x 0.30 + 0.02 x 3.75) = 300 + 9900 x 0.369 ~ 3953 $/MTok-tokens,
+    # plain batch: 10,000 x 1.5 = 15,000. Batch+cache is ruled out by the 5m TTL, so sync+cache stays.
+    p = one(tmp_path, cat, input_tokens=10000, output_tokens=0, shared_prefix_tokens=9900, cache_ttl="5m",
+            cache_hit_rate=0.98, current_mode="sync+cache")
+    assert p.recommended.mode == "sync+cache" and p.savings_usd == 0
+    assert "already costs no more than batch" in p.recommended.why
