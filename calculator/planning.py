@@ -29,14 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
-from calculator.money import CONTEXT, percent, usd
+from calculator.money import percent, usd
 from calculator.report import Column, Report, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from calculator.workload_file import DAYS_PER_MONTH, PlannedWorkload, count_sample, read_workload_file
