@@ -22,6 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/batchcalc estimate --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
+	$(BIN)/batchcalc plan examples/workloads.yaml
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
