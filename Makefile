@@ -25,6 +25,7 @@ DEMO_WORKLOAD := --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 
 
 demo: $(VENV)/.installed
 	$(BIN)/batchcalc estimate $(DEMO_WORKLOAD)
+	$(BIN)/batchcalc plan examples/workloads.yaml
 	$(BIN)/batchcalc --quiet report $(DEMO_WORKLOAD) --title "Savings report: demo workload" \
 	    -o savings-report.html
 	@echo "Savings report: $(abspath savings-report.html)"

@@ -10,10 +10,16 @@ and review the diff before committing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from calculator.cli import main
+from pricing import load_catalogue
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 DEMO_DAY = dt.date(2026, 11, 21)
@@ -73,13 +79,6 @@ def golden(update_goldens):
     return check
 
 
-@pytest.fixture(scope="session")
-def catalogue():
-    from pricing import load_catalogue
-
-    return load_catalogue()
-
-
 def demo_workload(**kw):
     from calculator.scenarios import Workload
 
@@ -94,3 +93,42 @@ def demo_report(catalogue):
     from calculator.estimating import build_estimate_report
 
     return build_estimate_report(catalogue, demo_workload())
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue()
+
+
+class Result:
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run batchcalc in-process and return (exit code, stdout, stderr)."""
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def cli_process():
+    """Run batchcalc as a real process (for what a user sees: tracebacks, exit codes)."""
+
+    def run(*args, input=None, env=None):
+        p = subprocess.run([sys.executable, "-c", "from calculator.cli import run; run()", *map(str, args)],
+                           capture_output=True, text=True, input=input, env=env)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    return run
+
+
+D = dt.date

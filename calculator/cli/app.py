@@ -47,7 +47,7 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help="Write to this file (atomically) instead of standard output.",
     dir_okay=False)]
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
-    "--prices", help="A YAML price file or directory layered over the built-in catalogue "
+    "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
                      "(add a model, override a rate, a negotiated price). Repeatable.")]
 OnOpt = Annotated[Optional[str], typer.Option(
     "--on", help="Price at the rates in effect on this date (YYYY-MM-DD). Default: today (UTC).",
