@@ -59,7 +59,7 @@ class Section:
 
 # Order = order on the page. When a branch lands, point its line at its builder.
 SECTIONS: list[Section] = [
-    Section("plan", "calculator.planning:report_section", ("workloads",), "batchcalc plan"),
+    Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
     Section("count", "calculator.counting:report_section", ("batch_requests",), "batchcalc count"),
     Section("usage", "calculator.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
@@ -200,3 +200,15 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
         made = builder(inputs, options)
         reports.extend(made if isinstance(made, list) else [made])
     return reports
+
+
+# -- adapters from a command's library function to the builder signature ------------------------
+
+def plan_section(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
+    """`batchcalc plan` for each workloads file (options.extra may carry ``try_models``)."""
+    from calculator.planning import build_plan_report
+
+    on = options.on or dt.datetime.now(dt.timezone.utc).date()
+    return [build_plan_report(options.catalogue, str(p), on,
+                              try_models=tuple(options.extra.get("try_models", ())))
+            for p in inputs.get("workloads", [])]

@@ -37,7 +37,7 @@ from typing import Any, Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent, usd
-from calculator.report import Column, Report, Table
+from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from calculator.workload_file import DAYS_PER_MONTH, PlannedWorkload, count_sample, read_workload_file
 from pricing import Catalogue
@@ -585,6 +585,122 @@ class PlanReport(Report):
             Column("model", "Model"), Column("mode", "Mode"), Column("service_tier", "Tier"),
             Column("token_type", "Token type"), Column("quantity", "Tokens", "int"),
             Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
+
+
+    # presentation hooks (calculator/report.py): the HTML page's summary, charts, sources -----
+    def _with_batch_usd(self) -> Decimal:
+        """Every workload that may leave the synchronous API on plain batch, the others as now."""
+        return sum((p.current_usd if p.classification == "must_stay_sync" else p.estimate.scenario("batch").total
+                    for p in self.plan.workloads), Decimal(0))
+
+    def headline(self) -> Headline:
+        plan, t = self.plan, self.plan.totals
+        n = len(plan.workloads)
+        with_batch = self._with_batch_usd()
+        figures = [
+            Figure("Monthly cost now", t.current_usd, detail=f"{n} workload{'s' if n != 1 else ''} as they run today"),
+            Figure("With batch", with_batch,
+                   detail=f"{_pct(t.current_usd - with_batch, t.current_usd)} less; sync where a person waits",
+                   tone="good" if with_batch < t.current_usd else "neutral"),
+            Figure("With the plan (batch + cache)", t.recommended_usd,
+                   detail=(f"{usd(t.low_usd)} to {usd(t.high_usd)} over the cache hit-rate range"
+                           if t.low_usd != t.high_usd else "caching where it pays"),
+                   tone="good" if t.recommended_usd < t.current_usd else "neutral"),
+            Figure("You save per month", t.savings_usd,
+                   detail=f"{_pct(t.savings_usd, t.current_usd)} of today's spend",
+                   tone="good" if t.savings_usd > 0 else "neutral"),
+        ]
+        return Headline(figures, recommendation=self._recommendation(),
+                        scope=f"Per month, for the {n} workload{'s' if n != 1 else ''} of {Path(plan.path).name}, "
+                              f"at the prices in effect on {plan.on.isoformat()}.")
+
+    def _recommendation(self) -> str:
+        plan, t = self.plan, self.plan.totals
+        moving = [p for p in plan.workloads if p.recommended.mode.startswith("batch") and p.savings_usd > 0]
+        staying = [p for p in plan.workloads if p.classification == "must_stay_sync"]
+        if not moving and t.savings_usd <= 0:
+            return "No workload of this plan costs less after a move: keep them as they run today."
+        text = ""
+        if moving:
+            text = (f"Move {len(moving)} of {len(plan.workloads)} workloads to the Message Batches API "
+                    f"({', '.join(p.name for p in moving)}): {usd(t.recommended_usd)} a month instead of "
+                    f"{usd(t.current_usd)}, saving {usd(t.savings_usd)} ({_pct(t.savings_usd, t.current_usd)}).")
+        else:
+            text = (f"Use prompt caching: {usd(t.recommended_usd)} a month instead of {usd(t.current_usd)}, "
+                    f"saving {usd(t.savings_usd)} ({_pct(t.savings_usd, t.current_usd)}).")
+        if staying:
+            text += (f" Keep {', '.join(p.name for p in staying)} synchronous: a person is waiting"
+                     + (f" ({usd(t.stays_sync_usd)} a month)." if t.stays_sync_usd else "."))
+        if t.at_risk_savings_usd:
+            risky = [p.name for p in plan.workloads if p.classification == "at_risk"]
+            text += (f" {usd(t.at_risk_savings_usd)} of the saving comes from workloads whose deadline is under "
+                     f"the 24-hour batch limit ({', '.join(risky)}): most batches finish within an hour, but "
+                     f"keep a synchronous fallback for them.")
+        return text
+
+    def charts(self) -> list[Chart]:
+        plan = self.plan
+        names = [p.name for p in plan.workloads]
+        ranges = [p.recommended.range for p in plan.workloads]
+        per_workload = Chart(
+            "plan_by_workload", "Monthly cost per workload: now and after", "hbar", names,
+            [Series("Now", [p.current_usd for p in plan.workloads], role="now"),
+             Series("After", [p.recommended_usd for p in plan.workloads], role="best",
+                    low=[r[0] if r[0] != r[2] else None for r in ranges],
+                    high=[r[2] if r[0] != r[2] else None for r in ranges])],
+            caption="After: each workload's recommended mode at the expected cache hit rate; the whiskers "
+                    "span the hit-rate range.")
+        tiers = ("standard", "batch")
+
+        def by_tier(which: str) -> list[Decimal]:
+            out = []
+            for tier in tiers:
+                out.append(sum(((p.current if which == "now" else p.recommended.scenario).total
+                                for p in plan.workloads
+                                if (p.current if which == "now" else p.recommended.scenario).service_tier == tier),
+                               Decimal(0)))
+            return out
+
+        now_t, after_t = by_tier("now"), by_tier("after")
+        by_service_tier = Chart(
+            "plan_by_tier", "Monthly spend by service tier", "stacked_bar", ["Now", "After"],
+            [Series("Standard (sync API)", [now_t[0], after_t[0]], role="tier:standard"),
+             Series("Batch", [now_t[1], after_t[1]], role="tier:batch")],
+            caption="What stays on the synchronous API and what moves to the Message Batches API.")
+        models: dict[str, Decimal] = {}
+        for p in plan.workloads:
+            key = _short(p.estimate.display_name)
+            models[key] = models.get(key, Decimal(0)) + p.recommended_usd
+        ordered = sorted(models.items(), key=lambda kv: -kv[1])
+        by_model = Chart("plan_by_model", "Monthly spend after the plan, by model", "hbar",
+                         [k for k, _ in ordered], [Series("After", [v for _, v in ordered], role="best")])
+        return [per_workload, by_service_tier, by_model]
+
+    def price_sources(self) -> list[PriceSource]:
+        seen, out = set(), []
+        for p in self.plan.workloads:
+            for s in (p.current, p.recommended.scenario):
+                c = s.cost
+                key = (c.model, c.service_tier, c.source, c.checked, c.status)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(PriceSource(c.model, p.estimate.display_name, c.service_tier, c.source,
+                                           c.checked, c.status))
+        return out
+
+    def charge_context(self) -> dict:
+        on = self.plan.on
+        year, month = (on.year + 1, 1) if on.month == 12 else (on.year, on.month + 1)
+        import calendar
+
+        end = on.replace(year=year, month=month, day=min(on.day, calendar.monthrange(year, month)[1]))
+        return {"period_start": on, "period_end": end,
+                "estimate_source": f"plan per month (batchcalc plan {self.plan.path})"}
+
+
+def _pct(part: Decimal, whole: Decimal) -> str:
+    p = percent(part, whole)
+    return "0%" if p is None else f"{p:.0f}%"
 
 
 def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models=(),

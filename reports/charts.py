@@ -51,8 +51,9 @@ def _num(v) -> float:
 def _fmt(value: float, unit: str, compact: bool = False) -> str:
     value = float(value)
     if unit == "usd":
-        if compact and abs(value) >= 10_000:
-            return f"${value / 1000:,.0f}k"
+        if compact and abs(value) >= 1000:
+            k = value / 1000
+            return f"${k:,.0f}k" if k == int(k) else f"${k:,.1f}k"
         whole = compact and value == int(value)
         return usd(Decimal(str(value)), 0 if (abs(value) >= 1000 or whole) else 2)
     if compact and abs(value) >= 1_000_000:
@@ -84,7 +85,8 @@ def render_svg(chart: Chart) -> str:
     }
     n = len(chart.categories)
     with rc_context(rc):
-        height = 3.5 if chart.kind != "hbar" else max(2.0, 0.55 * n + 1.0)
+        k = max(1, len(chart.series))
+        height = 3.5 if chart.kind != "hbar" else max(2.0, (0.42 if k == 1 else 0.3 * k + 0.2) * n + 1.1)
         fig = Figure(figsize=(5.6, height), dpi=100, layout="constrained")
         FigureCanvasSVG(fig)
         ax = fig.add_subplot()
@@ -103,6 +105,8 @@ def render_svg(chart: Chart) -> str:
 
 
 def _bars(ax, chart: Chart, fmt) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     n = len(chart.categories)
     xs = list(range(n))
     stacked = chart.kind == "stacked_bar"
@@ -146,6 +150,7 @@ def _bars(ax, chart: Chart, fmt) -> None:
     ax.set_xticks(xs, chart.categories)
     ax.tick_params(axis="x", length=0)
     ax.tick_params(axis="y", length=0)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.yaxis.set_major_formatter(fmt)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     if len(chart.series) > 1:
@@ -154,21 +159,45 @@ def _bars(ax, chart: Chart, fmt) -> None:
 
 
 def _hbar(ax, chart: Chart, fmt) -> None:
-    s = chart.series[0]
-    vals = [_num(v) for v in s.values]
-    ys = list(range(len(chart.categories)))[::-1]
-    colours = ([colour(r, i) for i, r in enumerate(chart.category_roles)] if chart.category_roles
-               else colour(s.role, 0))
-    ax.barh(ys, vals, 0.6, color=colours, zorder=2)
-    vmax = max(vals) if vals else 0
-    for y, v in zip(ys, vals):
-        ax.annotate(_fmt(v, chart.unit), (v, y), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=10, color=INK)
-    ax.set_xlim(0, vmax * 1.2 if vmax else 1)
+    from matplotlib.ticker import MaxNLocator
+
+    """Horizontal bars, one group per category (long labels such as workload or model names),
+    first category on top; several series sit side by side within a group."""
+    n, k = len(chart.categories), max(1, len(chart.series))
+    height = 0.62 if k == 1 else 0.8 / k
+    ys = [n - 1 - i for i in range(n)]
+    vmax = 0.0
+    for si, s in enumerate(chart.series):
+        vals = [_num(v) for v in s.values]
+        offs = [y if k == 1 else y + 0.4 - height * (si + 0.5) for y in ys]
+        if chart.category_roles and k == 1:
+            colours = [colour(r, i) for i, r in enumerate(chart.category_roles)]
+        else:
+            colours = colour(s.role, si)
+        ax.barh(offs, vals, height, color=colours, label=s.label, zorder=2)
+        ends = list(vals)
+        if s.low is not None and s.high is not None:
+            for i, (y, v, lo, hi) in enumerate(zip(offs, vals, s.low, s.high)):
+                if lo is None or hi is None:
+                    continue
+                ax.errorbar([v], [y], xerr=[[v - _num(lo)], [_num(hi) - v]], fmt="none", ecolor=INK,
+                            elinewidth=1.2, capsize=4, capthick=1.2, zorder=3)
+                ends[i] = max(v, _num(hi))
+        for y, v, end in zip(offs, vals, ends):
+            ax.annotate(_fmt(v, chart.unit), (end, y), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=10 if k == 1 else 9.5, color=INK)
+        vmax = max([vmax, *ends])
+    for i in chart.flagged:
+        ax.axhspan(ys[i] - 0.5, ys[i] + 0.5, color=ROLE_COLOURS["flagged"], alpha=0.08, zorder=0)
+    ax.set_xlim(0, vmax * 1.25 if vmax else 1)
     ax.set_yticks(ys, chart.categories)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.xaxis.set_major_formatter(fmt)
     ax.tick_params(length=0)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
+    if k > 1:
+        ax.legend(frameon=False, fontsize=10.5, ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.08))
 
 
 def _line(ax, chart: Chart, fmt) -> None:

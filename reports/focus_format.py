@@ -27,6 +27,8 @@ list_unit_price_usd  ListUnitPrice                  unit_price_usd
 list_cost_usd        ListCost                       cost_usd
 charge_category      ChargeCategory                 "Usage"
 scenario             appended to x_EstimateSource   none
+workload, role, mode appended to x_EstimateSource   none (a plan's rows: workload, current /
+                                                    recommended / alternative, its mode)
 estimate_source      x_EstimateSource               empty (actual usage, not an estimate)
 ==================== ============================== ==========================================
 
@@ -107,6 +109,11 @@ def rows(report: Report) -> list[dict[str, str]]:
         source = get("estimate_source", "")
         if source and row.get("scenario"):
             source = f"{source}: {row['scenario']} scenario"
+        elif source and row.get("workload"):
+            # A plan: which workload, and whether the row prices it now, after or as a what-if.
+            role = f", {row['role']}" if row.get("role") else ""
+            mode = f" ({row['mode']})" if row.get("mode") else ""
+            source = f"{source}: {row['workload']}{role}{mode}"
         context_window = get("context_window", "0-200k")
         out.append({
             "BilledCost": exact(get("billed_cost_usd", cost)),

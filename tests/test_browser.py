@@ -49,6 +49,23 @@ def chromium() -> str:
     return path
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PAGES = {
+    # name: (arguments of `batchcalc report`, the headline figures, number of charts)
+    "estimate": (DEMO, ["$105.00", "$52.50", "$46.03", "$58.97"], 2),
+    "plan": ([str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21"],
+             ["$9,028.86", "$5,301.93", "$4,597.55", "$4,431.31"], 3),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(PAGES))
+def page_spec(request, tmp_path_factory):
+    args, figures, charts = PAGES[request.param]
+    out = tmp_path_factory.mktemp(request.param) / "savings-report.html"
+    assert main(["--quiet", "report", *args, "-o", str(out)]) == 0
+    return out, figures, charts
+
+
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "savings-report.html"
@@ -83,18 +100,19 @@ def open_page(browser, path: Path, width: int, height: int = 900):
     return page, problems, requests
 
 
-def test_summary_figures_and_charts_visible_on_a_laptop(browser, report_html):
+def test_summary_figures_and_charts_visible_on_a_laptop(browser, page_spec):
+    report_html, expected, n_charts = page_spec
     page, problems, requests = open_page(browser, report_html, 1280)
     figures = page.locator(".figure-value")
-    assert figures.all_inner_texts() == ["$105.00", "$52.50", "$46.03", "$58.97"]
+    assert figures.all_inner_texts() == expected
     for i in range(4):
         assert figures.nth(i).is_visible()
         assert figures.nth(i).bounding_box()["y"] < 900, "headline figures must be above the fold"
     assert page.locator(".recommendation").is_visible()
-    # Both charts are drawn: visible, sized, with bars in them.
+    # Every chart is drawn: visible, sized, with bars in it.
     charts = page.locator("svg.chart-svg")
-    assert charts.count() == 2
-    for i in range(2):
+    assert charts.count() == n_charts
+    for i in range(n_charts):
         box = charts.nth(i).bounding_box()
         assert box["width"] > 300 and box["height"] > 150
         assert charts.nth(i).locator("path").count() > 10
@@ -104,7 +122,8 @@ def test_summary_figures_and_charts_visible_on_a_laptop(browser, report_html):
     page.close()
 
 
-def test_fits_a_phone(browser, report_html, tmp_path):
+def test_fits_a_phone(browser, page_spec, tmp_path):
+    report_html = page_spec[0]
     page, problems, _ = open_page(browser, report_html, 390, 844)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px phone: horizontal overflow"

@@ -224,3 +224,48 @@ def test_report_on_a_terminal_shows_tables(monkeypatch, capsys):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
     code, out, _ = run(["report", *DEMO], capsys)
     assert code == 0 and out.startswith("<!DOCTYPE html>")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_plan_section_from_the_example_workloads(tmp_path, capsys):
+    """The workloads file is detected and becomes the plan's page: its monthly headline, charts,
+    tables and price sources."""
+    out = tmp_path / "plan.html"
+    code, _, err = run(["report", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21", "-o", str(out)], capsys)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    for text in ("Monthly cost now", "$9,028.86", "With the plan (batch + cache)", "$4,597.55",
+                 "You save per month", "$4,431.31", "Move 4 of 5 workloads", "Monthly spend by service tier",
+                 "Monthly cost per workload, priced on 2026-11-21", "Prices used"):
+        assert text in html, text
+    assert html.count("<svg") == 3
+
+
+def test_plan_focus_and_the_plan_command_html(tmp_path, capsys):
+    import csv
+    import io
+    from decimal import Decimal
+
+    code, out, err = run(["plan", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21", "-f", "focus"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["ChargePeriodStart"] for r in rows} == {"2026-11-21T00:00:00Z"}
+    assert {r["ChargePeriodEnd"] for r in rows} == {"2026-12-21T00:00:00Z"}
+    after = sum(Decimal(r["EffectiveCost"]) for r in rows if ", recommended (" in r["x_EstimateSource"])
+    now = sum(Decimal(r["EffectiveCost"]) for r in rows if ", current (" in r["x_EstimateSource"])
+    assert after.quantize(Decimal("0.01")) == Decimal("4597.55")
+    assert now.quantize(Decimal("0.01")) == Decimal("9028.86")
+    code, out, _ = run(["plan", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21", "-f", "html"], capsys)
+    assert code == 0 and "You save per month" in out
+
+
+def test_plan_and_estimate_on_one_page(tmp_path, capsys):
+    out = tmp_path / "both.html"
+    code, _, err = run(["report", str(EXAMPLES / "workloads.yaml"), *DEMO, "-o", str(out)], capsys)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    # One executive summary (the plan's: it comes first), then both parts.
+    assert html.count("Executive summary") == 1 and "Monthly cost now" in html
+    assert html.count('class="section part ') == 2
