@@ -269,3 +269,11 @@ def test_plan_and_estimate_on_one_page(tmp_path, capsys):
     # One executive summary (the plan's: it comes first), then both parts.
     assert html.count("Executive summary") == 1 and "Monthly cost now" in html
     assert html.count('class="section part ') == 2
+
+
+def test_plan_options_pass_through(tmp_path, capsys):
+    out = tmp_path / "plan.html"
+    code, _, err = run(["report", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21",
+                        "--try-model", "claude-haiku-4-5", "-o", str(out)], capsys)
+    assert code == 0, err
+    assert "Model what-ifs" in out.read_text(encoding="utf-8")

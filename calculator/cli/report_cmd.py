@@ -53,6 +53,9 @@ def report(
         rich_help_panel="Workload estimate")] = None,
     cache_ttl: Annotated[TTL, typer.Option("--cache-ttl", help="Cache TTL: 5m or 1h.",
                                            rich_help_panel="Workload estimate")] = TTL.m5,
+    try_model: Annotated[Optional[list[str]], typer.Option(
+        "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
+                                             "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="The page's title.")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
@@ -98,7 +101,8 @@ def report(
     if inputs:
         inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs]
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
-                                strict=strict, quiet=STATE["quiet"])
+                                strict=strict, quiet=STATE["quiet"],
+                                extra={"try_models": tuple(try_model or ())})
         reports = build_sections(detect(list(inputs)), options) + reports
     page = compose(reports, title)
     if fmt is None:
