@@ -142,10 +142,9 @@ def sniff(path: Path | str) -> str:
             return "admin_usage"
         if re.search(r'"amount"\s*:', head) and re.search(r'"(cost_type|currency)"\s*:', head):
             return "admin_cost"
-    elif suffix in (".yaml", ".yml") or re.match(r"^(#.*\n|\s*\n)*workloads\s*:", text):
-        if re.search(r"^workloads\s*:", text, re.M):
-            return "workloads"
-    else:
+    elif re.search(r"^workloads\s*:", text, re.M):
+        return "workloads"
+    elif suffix not in (".yaml", ".yml"):
         try:
             header = next(csv.reader(io.StringIO(stripped.splitlines()[0])))
         except (StopIteration, csv.Error):

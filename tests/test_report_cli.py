@@ -55,7 +55,7 @@ def test_sniff_recognises_every_input(kind, tmp_path):
     # Content decides, not the name.
     q = tmp_path / "renamed.dat"
     q.write_text(text, encoding="utf-8")
-    assert sniff(q) == kind or kind == "workloads"
+    assert sniff(q) == kind
 
 
 def test_sniff_saved_report(tmp_path, capsys):
