@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-usage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,21 +19,33 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	$(BIN)/batchcalc estimate --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
+# The demo workload. The savings report (the plan of examples/workloads.yaml) is the page finance
+# gets: open it in a browser.
+DEMO_WORKLOAD := --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
+
+demo: $(VENV)/.installed
+	$(BIN)/batchcalc estimate $(DEMO_WORKLOAD)
+	$(BIN)/batchcalc plan examples/workloads.yaml
 	$(BIN)/batchcalc usage examples/usage_report.json
 	$(BIN)/batchcalc usage examples/batch_results.jsonl --on 2026-11-02
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
-
-# The usage benchmark (issue 4): 10M generated Console rows vs pyarrow.csv.read_csv. Quick: ARGS="--rows 1000000".
-bench: $(VENV)/.installed
-	$(BIN)/python bench/usage_bench.py $(ARGS)
+	$(BIN)/batchcalc --quiet report examples/workloads.yaml -o savings-report.html
+	@echo "Savings report: $(abspath savings-report.html)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/usage_bench.py $(ARGS)
+
+# The usage benchmark alone: 10M generated Console rows vs pyarrow.csv.read_csv.
+# Quick: make bench-usage ARGS="--rows 1000000".
+bench-usage: $(VENV)/.installed
+	$(BIN)/python bench/usage_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
