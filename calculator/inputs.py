@@ -61,9 +61,9 @@ class Section:
 SECTIONS: list[Section] = [
     Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
     Section("count", "calculator.counting:report_section", ("batch_requests",), "batchcalc count"),
-    Section("usage", "calculator.usage:report_section",
+    Section("usage", "calculator.usage_report:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
-    Section("reconcile", "calculator.reconcile:report_section",
+    Section("reconcile", "calculator.reconcile_report:report_section",
             ("admin_cost", "console_cost"), "batchcalc reconcile"),
     Section("saved", "calculator.saved_reports:report_section", ("report_json",), "--format json"),
 ]

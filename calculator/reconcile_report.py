@@ -19,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from decimal import Decimal
+
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report import Column, Report, Table
+from calculator.report import Chart, Column, Figure, Headline, Report, Series, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
@@ -97,6 +99,44 @@ class ReconcileReport(Report):
                 Column("tokens", "Quantity", "int"), Column("list_price_usd", "List price", "money")]
         return Table("reconciliation", "Reconciliation, every line", cols, rows)
 
+    # -- presentation hooks (HTML page) ---------------------------------------------------------
+    def headline(self) -> Headline:
+        r = self.result
+        outside = r.outside
+        figures = [
+            Figure("Expected", r.expected_total, detail="the usage at the published rates"
+                   + (" less the contract discount" if r.contract else "")),
+            Figure("Billed", r.billed_total, detail=f"{r.cost_lines:,} cost lines"),
+            Figure("Residual", r.residual_total, tone="bad" if outside else "good",
+                   detail="billed minus expected"),
+            Figure("Lines outside tolerance", len(outside), kind="int", tone="bad" if outside else "good",
+                   detail=f"tolerance {usd(r.tolerance.absolute)} per line"
+                          + (f" or {r.tolerance.relative_percent}%" if r.tolerance.relative_percent else "")),
+        ]
+        rec = "The bill matches the published rates." if not outside else ""
+        if outside:
+            worst = max(outside, key=lambda l: abs(l.residual or 0))
+            rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
+                   f"{worst.key.get('model') or ''} {worst.key.get('token_type')} on {worst.key['date']}, "
+                   f"is off by {usd(worst.residual)}" + (f": {worst.diagnosis}." if worst.diagnosis else "."))
+        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".")
+
+    def charts(self) -> list[Chart]:
+        r = self.result
+        days: dict = {}
+        for l in (*r.lines, *r.unmatched_usage, *r.unmatched_costs):
+            e, b, bad = days.get(l.key["date"], (Decimal(0), Decimal(0), False))
+            days[l.key["date"]] = (e + (l.expected or 0) if l.exp is None or not l.exp.unpriced else e,
+                                   b + (l.billed if l.exp is None or not l.exp.unpriced else 0), bad or not l.within)
+        if not days:
+            return []
+        order = sorted(days)
+        return [Chart("expected_vs_billed", "Expected vs billed by day", "line", [d.isoformat() for d in order],
+                      [Series("Expected", [days[d][0] for d in order], role="expected"),
+                       Series("Billed", [days[d][1] for d in order], role="billed")],
+                      caption="Days with a line outside tolerance are flagged.",
+                      flagged=[i for i, d in enumerate(order) if days[d][2]])]
+
     @property
     def exit_code(self) -> int:
         return 3 if self.result.outside else 0
@@ -116,3 +156,36 @@ def build_reconcile_report(result: ReconcileResult) -> ReconcileReport:
     return ReconcileReport(kind="reconcile", title="Invoice reconciliation: expected vs billed",
                            catalogue_version=result.catalogue_version, summary=summary,
                            assumptions=result.assumptions, warnings=result.warnings, result=result)
+
+
+def report_section(inputs: dict, options) -> "ReconcileReport":
+    """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
+    from calculator.contract import load_contract
+    from calculator.cost_readers import CostSource
+    from calculator.errors import InputError
+    from calculator.reconciling import Tolerance, reconcile
+    from calculator.usage_analysis import UsageAnalyser
+    from calculator.usage_readers import open_usage
+
+    costs = [str(p) for kind in ("admin_cost", "console_cost") for p in inputs.get(kind, [])]
+    usage = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
+    if not usage:
+        kinds = " and ".join(k for k, key in (("an Admin API cost report (JSON)", "admin_cost"),
+                                              ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
+        raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
+                         path=costs[0])
+    src = open_usage(usage, on=options.on, catalogue=options.catalogue)
+    analyser = UsageAnalyser(options.catalogue, policy=src.policy, keep_frame=True, strict=options.strict,
+                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
+                                         "speed", "workspace"))
+    analyser.consume(src)
+    result = analyser.finish()
+    cost_src = CostSource(costs, catalogue=options.catalogue, policy=src.policy)
+    lines = list(cost_src.lines())
+    tol = options.extra.get("tolerance") or Tolerance()
+    contract = options.extra.get("contract")
+    if contract is not None and not hasattr(contract, "factor"):
+        contract = load_contract(contract, options.catalogue)
+    return build_reconcile_report(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
+                                            contract=contract, usage_warnings=result.warnings + cost_src.warnings,
+                                            usage_rows=result.rows_used))

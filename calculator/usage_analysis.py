@@ -151,6 +151,8 @@ class Aggregate:
     on: dt.date  # a day of the group (rates are constant over it)
     counts: dict[str, int]
     rows: int
+    first_day: Optional[dt.date] = None
+    last_day: Optional[dt.date] = None
     actual: Optional[Cost] = None
     alt: Optional[Cost] = None  # standard-equivalent (batch rows) or batch counterfactual
     alt_nocache: Optional[Cost] = None  # batch counterfactual with cache tokens as uncached input
@@ -794,6 +796,8 @@ class UsageAnalyser:
             for j, c in enumerate(COUNTS):
                 agg.counts[c] += int(row[j])
             agg.rows += int(row[len(COUNTS)])
+            agg.first_day = day if agg.first_day is None else min(agg.first_day, day)
+            agg.last_day = day if agg.last_day is None else max(agg.last_day, day)
         out = sorted(groups.values(), key=lambda a: (a.month, a.model, a.service_tier, a.context_tier,
                                                      a.inference_geo, a.speed))
         for a in out:

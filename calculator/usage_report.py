@@ -14,13 +14,14 @@ JSON contract (``kind: "usage"``), money as exact decimal strings::
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
-from calculator.report import Column, Report, Table
+from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
 
@@ -52,6 +53,19 @@ def _slice(aggs: list[Aggregate], key) -> list[tuple[str, Money, dict, int, int]
     return [(k, *v) for k, v in out.items()]
 
 
+def _no_zero_for_unpriced(row: dict) -> dict:
+    """A slice with no priced row has no cost (null), never $0."""
+    if row["rows"] and row["unpriced_rows"] == row["rows"]:
+        for k in list(row):
+            if k.endswith("_usd"):
+                row[k] = None
+    return row
+
+
+def _cost_key(row: dict):
+    return -(row["cost_usd"] if row["cost_usd"] is not None else Decimal(-1))
+
+
 @dataclass
 class UsageReport(Report):
     result: Optional[UsageResult] = None
@@ -60,24 +74,27 @@ class UsageReport(Report):
     def _by(self, name: str, key) -> list[dict]:
         rows = []
         for k, money, counts, nrows, unpriced in _slice(self.result.aggregates, key):
-            rows.append({name: k, **money_fields(money),
-                         "missed_batch_savings_without_cache_usd": money.missed_without_cache,
-                         "tokens": counts, "rows": nrows, "unpriced_rows": unpriced})
+            row = {name: k, **money_fields(money),
+                   "missed_batch_savings_without_cache_usd": money.missed_without_cache,
+                   "tokens": counts, "rows": nrows, "unpriced_rows": unpriced}
+            rows.append(_no_zero_for_unpriced(row))
         return rows
 
     def by_month(self):
         return sorted(self._by("month", lambda a: a.month), key=lambda r: r["month"])
 
     def by_model(self):
-        return sorted(self._by("model", lambda a: a.model), key=lambda r: (-r["cost_usd"], r["model"]))
+        return sorted(self._by("model", lambda a: a.model), key=lambda r: (_cost_key(r), r["model"]))
 
     def by_service_tier(self):
-        return sorted(self._by("service_tier", lambda a: a.service_tier), key=lambda r: (-r["cost_usd"], r["service_tier"]))
+        return sorted(self._by("service_tier", lambda a: a.service_tier),
+                      key=lambda r: (_cost_key(r), r["service_tier"]))
 
     @staticmethod
     def _group_dict(names: tuple[str, ...], g: GroupRow) -> dict:
-        return {**dict(zip(names, g.key)), **money_fields(g.money), "input_tokens": g.input_tokens,
-                "output_tokens": g.output_tokens, "rows": g.rows, "unpriced_rows": g.unpriced_rows}
+        return _no_zero_for_unpriced(
+            {**dict(zip(names, g.key)), **money_fields(g.money), "input_tokens": g.input_tokens,
+             "output_tokens": g.output_tokens, "rows": g.rows, "unpriced_rows": g.unpriced_rows})
 
     def breakdown(self, name: str) -> list[dict]:
         dims = self.result.group_by if name == "group" else (name,)
@@ -126,6 +143,8 @@ class UsageReport(Report):
     def _money_table(self, name, title, key_cols: list[Column], rows: list[dict], limit=None, caption=None):
         shown = rows if limit is None else rows[:limit]
         extra = [Column("input_tokens", "Input tokens", "int"), Column("output_tokens", "Output tokens", "int")]
+        if any(r.get("unpriced_rows") for r in rows):
+            extra.append(Column("unpriced_rows", "Unpriced rows", "int"))
         display = []
         for row in shown:
             d = dict(row)
@@ -166,10 +185,69 @@ class UsageReport(Report):
                                   "rows": a.rows, "reason": a.reason} for a in r.unpriced]))
         return tables
 
+    # -- presentation hooks (HTML page, FOCUS) -------------------------------------------------
+    def headline(self) -> Headline:
+        r = self.result
+        t = r.totals
+        figures = [
+            Figure("Actual cost", t.cost, detail=f"{r.rows_read:,} usage rows"
+                   + (f", {r.rows_unpriced:,} unpriced (not included)" if r.rows_unpriced else "")),
+            Figure("Realised batch savings", t.realised, tone="good" if t.realised > 0 else "neutral",
+                   detail=f"{percent(t.realised, t.standard_equivalent) or 0:.0f}% of the all-standard "
+                          f"{usd(t.standard_equivalent)}"),
+            Figure("Missed batch savings", t.missed, tone="bad" if t.missed > 0 else "neutral",
+                   detail=f"standard-tier traffic moved to batch; {usd(t.missed_without_cache)} if its "
+                          f"cache hits were lost"),
+        ]
+        rec = ""
+        if t.missed > 0:
+            rec = (f"Send the standard-tier traffic that no one waits for through the Message Batches API: "
+                   f"up to {usd(t.missed)} less over this period "
+                   f"({percent(t.missed, t.cost) or 0:.0f}% of what it cost).")
+        scope = (f"Usage from {r.first_period[:10]} to {r.last_period[:10]}, each day at the published rates "
+                 f"in effect on it." if r.first_period else "No usage rows.")
+        return Headline(figures, rec, scope)
+
+    def charts(self) -> list[Chart]:
+        months = self.by_month()
+        if not months:
+            return []
+        aggs = self.result.aggregates
+        tiers = sorted({a.service_tier for a in aggs if a.priced}, key=lambda t: (t != "standard", t))
+        series = []
+        for tier in tiers:
+            values = []
+            for m in months:
+                values.append(sum((a.actual.total for a in aggs
+                                   if a.priced and a.month == m["month"] and a.service_tier == tier), Decimal(0)))
+            series.append(Series(f"{tier.capitalize()} tier", values, role=f"tier:{tier}"))
+        by_month = Chart("cost_by_month", "Cost by month and service tier", "stacked_bar",
+                         [m["month"] for m in months], series,
+                         caption="What the usage cost, at the published rates of each day.")
+        models = [m for m in self.by_model() if m["cost_usd"]]
+        by_model = Chart("cost_by_model", "Cost by model", "hbar", [m["model"] for m in models],
+                         [Series("Cost", [m["cost_usd"] for m in models])])
+        savings = Chart("batch_savings", "Batch savings: realised and missed", "bar", ["Realised", "Missed"],
+                        [Series("USD", [self.result.totals.realised, self.result.totals.missed])],
+                        category_roles=["best", "flagged"])
+        return [by_month, by_model, savings]
+
+    def price_sources(self) -> list[PriceSource]:
+        seen = {}
+        for a in self.result.aggregates:
+            if a.priced:
+                c = a.actual
+                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status),
+                                PriceSource(c.model, c.model, c.service_tier, c.source, c.checked, c.status,
+                                            "long-context rates" if c.long_context else ""))
+        return list(seen.values())
+
     def long_table(self) -> Table:
         rows = []
         for a in self.result.aggregates:
-            base = {"month": a.month, "model": a.model, "service_tier": a.service_tier,
+            base = {"month": a.month, "period_start": a.first_day,
+                    "period_end": (a.last_day + dt.timedelta(days=1)) if a.last_day else None,
+                    "model": a.model, "service_tier": a.service_tier,
                     "context_window": CONTEXT_WINDOW_NAMES.get(a.context_tier, a.context_tier),
                     "inference_geo": a.inference_geo, "speed": a.speed}
             if not a.priced:
@@ -219,3 +297,18 @@ def build_usage_report(result: UsageResult) -> UsageReport:
     return UsageReport(kind="usage", title="Claude API usage: actual spend and batch savings",
                        catalogue_version=result.catalogue_version, summary=summary,
                        assumptions=assumptions, warnings=list(result.warnings), result=result)
+
+
+def report_section(inputs: dict, options) -> "UsageReport":
+    """`batchcalc report` section builder: every usage export given, as one usage report."""
+    from calculator.usage_analysis import UsageAnalyser
+    from calculator.usage_readers import open_usage
+
+    paths = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
+    src = open_usage(paths, on=options.on, catalogue=options.catalogue,
+                     skip_invalid=bool(options.extra.get("skip_invalid")))
+    analyser = UsageAnalyser(options.catalogue, policy=src.policy, strict=options.strict,
+                             since=options.extra.get("since"), until=options.extra.get("until"),
+                             group_by=tuple(options.extra.get("group_by", ())))
+    analyser.consume(src)
+    return build_usage_report(analyser.finish())

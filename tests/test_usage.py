@@ -80,7 +80,7 @@ def test_admin_usage_report_example(cli):
     assert Decimal(by_model["claude-sonnet-4-6"]["cost_usd"]) == Decimal("47.40")  # 12 + 23.40 + 12
     assert Decimal(by_model["claude-haiku-4-5-20251001"]["cost_usd"]) == Decimal("10.95")
     assert by_model["claude-mythos-preview"]["unpriced_rows"] == 1
-    assert Decimal(by_model["claude-mythos-preview"]["cost_usd"]) == 0
+    assert by_model["claude-mythos-preview"]["cost_usd"] is None  # unpriced: null, never $0
     by_month = doc["by_month"]
     assert [m["month"] for m in by_month] == ["2026-10"]
     # the unpriced model is listed with its reason, never priced at $0 silently
@@ -97,7 +97,8 @@ def test_breakdowns_add_up_to_the_totals(cli):
     assert sum(Decimal(k["realised_batch_savings_usd"]) for k in doc["by_api_key"]) == REALISED
     assert sum(Decimal(k["missed_batch_savings_usd"]) for k in doc["by_api_key"]) == MISSED
     assert doc["top_spenders"]["api_key"][0]["api_key"] == "apikey_support"
-    groups = {(g["day"], g["model"]): Decimal(g["cost_usd"]) for g in doc["groups"]["rows"]}
+    groups = {(g["day"], g["model"]): g["cost_usd"] and Decimal(g["cost_usd"]) for g in doc["groups"]["rows"]}
+    assert groups[("2026-10-02", "claude-mythos-preview")] is None  # unpriced: null, never $0
     assert groups[("2026-10-02", "claude-opus-4-7")] == Decimal("10.45")
     assert groups[("2026-10-01", "claude-sonnet-4-6")] == Decimal("35.40")  # 12 + 23.40
 
@@ -352,3 +353,19 @@ def test_hourly_buckets(cli, tmp_path):
     assert out["duplicate_rows"] == 0  # two hours, not the same bucket twice
     assert Decimal(out["totals"]["cost_usd"]) == Decimal("24")
     assert [(g["day"], Decimal(g["cost_usd"])) for g in out["groups"]["rows"]] == [("2026-10-01", Decimal("24"))]
+
+
+def test_usage_html_page_and_report_section(cli, tmp_path):
+    page = tmp_path / "usage.html"
+    r = cli("usage", EXAMPLES / "usage_report.json", "-f", "html", "-o", page)
+    assert r.code == 0, r.err
+    html = page.read_text()
+    assert "Realised batch savings" in html and "$35.40" in html and "$16.60" in html
+    # `batchcalc report` builds the usage and reconcile sections from the exports it is given
+    both = tmp_path / "both.html"
+    r = cli("-q", "report", EXAMPLES / "usage_report.json", EXAMPLES / "cost_report.json", "-o", both)
+    assert r.code == 3, r.err  # the planted discrepancy
+    html = both.read_text()
+    assert "Invoice reconciliation" in html and "batch tokens billed at the standard rate" in html
+    focus = cli("usage", EXAMPLES / "usage_report.json", "-f", "focus").out.splitlines()
+    assert focus[0].startswith("BilledCost,") and any("2026-10-02T00:00:00Z,2026-10-03T00:00:00Z" in l for l in focus)
