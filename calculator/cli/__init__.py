@@ -10,6 +10,7 @@ import sys
 
 from calculator.cli.app import STATE, app
 from calculator.cli import estimate_cmd, prices_cmd  # noqa: F401  (they register their commands)
+from calculator.cli import count_cmd  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
