@@ -108,8 +108,9 @@ class ExactCounter:
             self.retries += 1
         delay = self.backoff * (2 ** attempt) * (0.75 + random.random() / 2)
         if retry_after:
+            # The server knows best when to come back (seconds; an HTTP date is not parsed).
             try:
-                delay = max(delay, float(retry_after))
+                delay = float(retry_after)
             except ValueError:
                 pass
         time.sleep(min(delay, self.max_backoff))

@@ -202,8 +202,8 @@ def _parse_json_line(text: str, path: str, lineno: int, ended: bool) -> Any:
     except json.JSONDecodeError as exc:
         if not ended:
             raise _fail("truncated last line", f"the last line is cut off (no newline at the end and "
-                        f"not complete JSON: {exc.msg} at column {exc.colno})", path, lineno) from None
-        raise _fail("malformed JSON", f"not valid JSON ({exc.msg} at column {exc.colno})",
+                        f"not complete JSON: {exc.msg}, column {exc.colno})", path, lineno) from None
+        raise _fail("malformed JSON", f"not valid JSON ({exc.msg}, column {exc.colno})",
                     path, lineno) from None
     except RecursionError:
         raise _fail("malformed JSON", "JSON nested too deeply", path, lineno) from None

