@@ -65,9 +65,13 @@ def load_calibration(path: Path) -> dict[str, Calibration]:
         return {}
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read the calibration file ({exc}); delete it or fix it",
-                         path=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(f"not valid YAML ({problem}); fix or delete this calibration file",
+                         path=str(path), line=mark.line + 1 if mark else None) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the calibration file ({exc})", path=str(path)) from None
     models = raw.get("models") if isinstance(raw, dict) else None
     if not isinstance(models, dict):
         raise InputError("expected a mapping with a 'models' key", path=str(path))
