@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -66,22 +67,27 @@ class CountOptions:
     concurrency: int = 8
     calibrate: Optional[str] = None  # batch results file to fit the factor on
     calibration_file: Optional[str] = None
-    threads: int = 2
+    # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
+    workers: int = field(default_factory=lambda: 2 if (os.cpu_count() or 1) > 1 else 1)
     progress: bool = False
 
 
 class _Req:
-    __slots__ = ("custom_id", "model", "where", "size", "raw", "fixed", "bps", "max_tokens",
+    __slots__ = ("custom_id", "model", "source", "line", "size", "raw", "fixed", "bps", "max_tokens",
                  "input", "output", "exact_key", "long_context")
 
-    def __init__(self, custom_id, model, where, size, max_tokens):
-        self.custom_id, self.model, self.where, self.size = custom_id, model, where, size
+    def __init__(self, custom_id, model, source, line, size, max_tokens):
+        self.custom_id, self.model, self.source, self.line, self.size = custom_id, model, source, line, size
         self.max_tokens = max_tokens
         self.raw = self.fixed = 0
         self.bps: list[tuple[int, int, int, int, str]] = []  # (chain hash, blocks, raw, fixed, ttl)
         self.input = self.output = 0
         self.exact_key: Optional[str] = None
         self.long_context = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
 
 
 @dataclass
@@ -149,8 +155,16 @@ def _round(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))
 
 
+_RATIOS: dict[Decimal, tuple[int, int]] = {}
+
+
 def _est(raw: int, factor: Decimal) -> int:
-    return _round(Decimal(raw) * factor)
+    """round_half_up(raw x factor) in integers (the hot path: three times per request)."""
+    ratio = _RATIOS.get(factor)
+    if ratio is None:
+        ratio = _RATIOS[factor] = factor.as_integer_ratio()
+    num, den = ratio
+    return (2 * raw * num + den) // (2 * den)
 
 
 def percentile(sorted_values: list[int], p: int) -> int:
@@ -181,7 +195,7 @@ class _Counter:
         from calculator.tokens import BlockCounter
 
         self.cat, self.opts, self.calibrations, self.stats = cat, opts, calibrations, stats
-        self.blocks = BlockCounter(threads=opts.threads)
+        self.blocks = BlockCounter(workers=opts.workers)
         self.models: dict[str, _ModelState] = {}
         self.model_of: dict[str, Optional[str]] = {}  # spelling -> model id, None when unusable
         self.bad_models: dict[str, list] = {}  # spelling -> [count, first where, message]
@@ -239,7 +253,7 @@ class _Counter:
             blocks = request_blocks(r.params, st.overhead)
             self.notes |= blocks.notes
             ids = [self.blocks.intern(t) for t in blocks.texts]
-            req = _Req(r.custom_id, st.model_id, r.where, r.size_bytes, int(r.params["max_tokens"]))
+            req = _Req(r.custom_id, st.model_id, r.source, r.line, r.size_bytes, int(r.params["max_tokens"]))
             if self.exact is not None:
                 req.exact_key = self.exact.submit(r.params, r.where)
             chunk.append((req, st, ids, blocks.fixed, blocks.breakpoints))
@@ -577,7 +591,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     distribution = {"mean": CONTEXT.divide(Decimal(total_in), Decimal(n_total)).quantize(Decimal("0.1"), ROUND_HALF_UP),
                     "p50": percentile(inputs_sorted, 50), "p95": percentile(inputs_sorted, 95),
                     "max": inputs_sorted[-1], "min": inputs_sorted[0]}
-    top = sorted(reqs, key=lambda r: (-r.input, r.where))[:10]
+    top = sorted(reqs, key=lambda r: (-r.input, r.source, r.line))[:10]
     largest = [{"custom_id": r.custom_id, "model": r.model, "input_tokens": r.input,
                 "output_tokens": r.output, "max_tokens": r.max_tokens, "where": r.where} for r in top]
     total_bytes = sum(r.size for r in reqs)
@@ -744,7 +758,7 @@ class CountReport(Report):
         d = res.distribution
         tok_rows = [
             {"what": "input tokens, total", "value": res.input_tokens},
-            {"what": "input tokens per request: mean", "value": str(d["mean"])},
+            {"what": "input tokens per request: mean", "value": f"{d['mean']:,}"},
             {"what": "input tokens per request: p50", "value": d["p50"]},
             {"what": "input tokens per request: p95", "value": d["p95"]},
             {"what": "input tokens per request: max", "value": d["max"]},
@@ -842,6 +856,11 @@ class CountReport(Report):
             Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
 
 
+def _usd(value: Decimal) -> str:
+    """Display money; a small sample's cents need more places to say anything."""
+    return usd(value) if abs(value) >= 1 or value == 0 else usd(value, 4)
+
+
 def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
                        progress_factory: Optional[Callable] = None) -> CountReport:
     res = count_workload(inputs, opts, cat, progress_factory)
@@ -852,10 +871,10 @@ def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
                ("Input tokens", f"{res.input_tokens:,} (mean {res.distribution['mean']:,} per request)"),
                ("Output tokens (assumed)", f"{res.output_tokens:,}"),
                ("Cacheable prefix tokens", f"{res.cacheable_prefix_tokens:,}"),
-               ("Sync", usd(by["sync"]["total_usd"])),
-               ("Batch", usd(by["batch"]["total_usd"])),
-               ("Batch + cache", usd(by["batch+cache"]["total_usd"])),
-               ("Best", f"{best['name']}: saves {usd(best['savings_vs_sync_usd'])} "
+               ("Sync", _usd(by["sync"]["total_usd"])),
+               ("Batch", _usd(by["batch"]["total_usd"])),
+               ("Batch + cache", _usd(by["batch+cache"]["total_usd"])),
+               ("Best", f"{best['name']}: saves {_usd(best['savings_vs_sync_usd'])} "
                         f"({best['savings_vs_sync_percent'] or 0:.1f}%) vs sync")]
     if opts.scale_to:
         sc = {s["name"]: s for s in _sum_scenarios([m.scaled for m in res.models])}

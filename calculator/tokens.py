@@ -19,7 +19,7 @@ import binascii
 import json
 import math
 import struct
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
@@ -29,8 +29,9 @@ ESTIMATOR_NAME = "tiktoken cl100k_base"
 # Texts longer than this are encoded in pieces (split at whitespace): bounds tiktoken's cost on
 # pathological inputs (long runs without spaces) and lets one huge text use both cores.
 PIECE_CHARS = 65_536
-# Texts longer than this are interned by a digest rather than kept whole, bounding memory.
-DIGEST_OVER_CHARS = 4_096
+# Texts longer than this are interned by a 16-byte digest rather than kept whole: memory stays
+# small when a file holds hundreds of thousands of distinct messages.
+DIGEST_OVER_CHARS = 128
 # Images: about width x height / 750 tokens; the API downsizes large images, capping them at
 # about 1,600 tokens (long edge 1,568 px, about 1.15 megapixels).
 IMAGE_TOKEN_CAP = 1_600
@@ -195,6 +196,22 @@ def _ttl(block: Any) -> Optional[str]:
 
 
 def request_blocks(params: dict, tool_overhead: int) -> Blocks:
+    # The common case first: no tools, a plain-string system prompt, plain-string messages.
+    if not params.get("tools"):
+        system = params.get("system")
+        if system is None or isinstance(system, str):
+            texts = [system] if system else []
+            for m in params.get("messages") or ():
+                c = m.get("content")
+                if not isinstance(c, str):
+                    break
+                texts.append(c)
+            else:
+                return Blocks(texts, [0] * len(texts), [], set())
+    return _request_blocks(params, tool_overhead)
+
+
+def _request_blocks(params: dict, tool_overhead: int) -> Blocks:
     texts: list[str] = []
     fixed: list[int] = []
     bps: list[tuple[int, str]] = []
@@ -314,15 +331,42 @@ def _image_block_tokens(b: dict, notes: set[str]) -> int:
 
 # -- interning and batched counting ----------------------------------------------------------
 
+def _count_in_worker(texts: list[str]) -> list[int]:
+    return count_texts(texts, None)
+
+
+def _warm_up() -> bool:
+    load_encoding()
+    return True
+
+
+class _Pending:
+    """Counts on their way from a worker; ``result()`` stores them under their ids."""
+
+    def __init__(self, future, ids: list[int], store: list[int]):
+        self.future, self.ids, self.store = future, ids, store
+
+    def result(self) -> None:
+        if self.ids is not None:
+            for i, c in zip(self.ids, self.future.result()):
+                self.store[i] = c
+            self.ids = None
+
+
 class BlockCounter:
     """Interns block texts to small ids and counts each distinct text once.
 
-    ``intern`` returns an id at once; the count is filled in by ``submit`` (which hands the
-    new texts to a worker thread) and ``wait``. Ids are stable, so a request can be
-    described by its block ids before the counts are known.
+    ``intern`` returns an id at once; ``submit`` hands the texts interned since the last
+    submit to a worker and returns a handle whose ``result()`` stores their counts. Ids are
+    stable, so a request can be described by its block ids before the counts are known.
+
+    With ``workers=2`` (the default on a machine with two or more cores) the encoding runs in
+    one worker process, in parallel with the parsing in this one: a thread would not do, as
+    tiktoken takes the GIL back after every text and the two threads would convoy on it.
+    With ``workers=1`` everything runs here.
     """
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, workers: int = 2):
         import hashlib
 
         self._blake = hashlib.blake2b
@@ -330,7 +374,9 @@ class BlockCounter:
         self.counts: list[int] = []
         self.new_texts: list[str] = []
         self.new_starts: list[int] = []  # the id of each new text
-        self.pool = ThreadPoolExecutor(max(1, threads)) if threads > 1 else None
+        self.pool = None
+        if workers > 1:
+            self.pool = _start_worker()
         self.encoded_blocks = 0
         self.encoded_chars = 0
         self.lookups = 0
@@ -351,28 +397,44 @@ class BlockCounter:
                 self.new_starts.append(i)
         return i
 
-    def submit(self) -> Future | None:
-        """Start counting the texts interned since the last submit; returns a future."""
+    def submit(self) -> Optional[_Pending]:
+        """Start counting the texts interned since the last submit."""
         if not self.new_texts:
             return None
         texts, ids = self.new_texts, self.new_starts
         self.new_texts, self.new_starts = [], []
         self.encoded_blocks += len(texts)
         self.encoded_chars += sum(map(len, texts))
-        store = self.counts
-
-        def job():
-            for i, c in zip(ids, count_texts(texts, None)):
-                store[i] = c
-
         if self.pool is None:
-            job()
+            for i, c in zip(ids, count_texts(texts, None)):
+                self.counts[i] = c
             return None
-        return self.pool.submit(job)
+        return _Pending(self.pool.submit(_count_in_worker, texts), ids, self.counts)
 
     def close(self):
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+            self.pool = None
+
+
+def _start_worker():
+    """A one-process pool that has already loaded the encoding, or None where processes
+    cannot be forked (then the encoding runs in this process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=ctx)
+        # Fork now, before any other thread of this process exists, and load the encoding there
+        # while this process starts reading.
+        pool.submit(_warm_up)
+        return pool
+    except (OSError, RuntimeError):
+        return None
 
 
 def estimate_tokens(raw: int, factor) -> int:

@@ -69,7 +69,8 @@ class _Bar:
 
 
 def _progress_factory():
-    if STATE["quiet"] or not sys.stderr.isatty():
+    # On a terminal only: not with --quiet, nor when the report or the progress is piped.
+    if STATE["quiet"] or not sys.stderr.isatty() or not sys.stdout.isatty():
         return None
     return _Bar
 
