@@ -36,7 +36,9 @@ DIGEST_OVER_CHARS = 128
 # about 1,600 tokens (long edge 1,568 px, about 1.15 megapixels).
 IMAGE_TOKEN_CAP = 1_600
 UNKNOWN_IMAGE_TOKENS = IMAGE_TOKEN_CAP  # a URL or undecodable image: assume the cap
-PDF_PAGE_TOKENS = 2_250  # 1,500-3,000 tokens per page (text plus the page image): the middle
+PDF_PAGE_TOKENS = 2_250
+# Tokenize in a worker process once this much distinct text has been seen (~250k tokens).
+WORKER_AFTER_CHARS = 1_000_000  # 1,500-3,000 tokens per page (text plus the page image): the middle
 
 
 @lru_cache(maxsize=1)
@@ -363,6 +365,7 @@ class BlockCounter:
     With ``workers=2`` (the default on a machine with two or more cores) the encoding runs in
     one worker process, in parallel with the parsing in this one: a thread would not do, as
     tiktoken takes the GIL back after every text and the two threads would convoy on it.
+    The worker starts once there is enough text to be worth it (small samples never fork).
     With ``workers=1`` everything runs here.
     """
 
@@ -375,8 +378,7 @@ class BlockCounter:
         self.new_texts: list[str] = []
         self.new_starts: list[int] = []  # the id of each new text
         self.pool = None
-        if workers > 1:
-            self.pool = _start_worker()
+        self.workers = workers
         self.encoded_blocks = 0
         self.encoded_chars = 0
         self.lookups = 0
@@ -405,6 +407,9 @@ class BlockCounter:
         self.new_texts, self.new_starts = [], []
         self.encoded_blocks += len(texts)
         self.encoded_chars += sum(map(len, texts))
+        if self.pool is None and self.workers > 1 and self.encoded_chars > WORKER_AFTER_CHARS:
+            self.pool = _start_worker()
+            self.workers = 1 if self.pool is None else self.workers
         if self.pool is None:
             for i, c in zip(ids, count_texts(texts, None)):
                 self.counts[i] = c
@@ -429,8 +434,7 @@ def _start_worker():
         return None
     try:
         pool = ProcessPoolExecutor(1, mp_context=ctx)
-        # Fork now, before any other thread of this process exists, and load the encoding there
-        # while this process starts reading.
+        # The child only encodes: it touches no lock another thread of this process may hold.
         pool.submit(_warm_up)
         return pool
     except (OSError, RuntimeError):

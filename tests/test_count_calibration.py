@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from conftest import request, write_jsonl
+from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
 
 
 def hw(pairs):
@@ -74,3 +74,11 @@ def test_broken_calibration_file_is_one_line(run, tmp_path, monkeypatch):
     f = write_jsonl(tmp_path / "r.jsonl", [request("a")])
     r = run("count", f, "-O", "1")
     assert r.code == 1 and "calibration.yaml" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_tests_never_touch_the_user_calibration_file(tmp_path):
+    import os
+
+    # The autouse fixture of count_helpers points the calibration file into tmp_path.
+    assert os.environ["BATCHCALC_CALIBRATION"].startswith(str(tmp_path))
+    assert "ANTHROPIC_API_KEY" not in os.environ

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import request, write_jsonl
+from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
 
 from calculator.counting import BATCH_MAX_BYTES, plan_batches
 from calculator.scenarios import RequestGroup, Workload, estimate, group_usage

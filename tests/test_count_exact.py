@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import request, write_jsonl
+from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
 
 
 class FakeAPI:

@@ -8,7 +8,7 @@ import json
 import sys
 
 import pytest
-from conftest import request, write_jsonl
+from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
 
 GOOD = json.dumps(request("ok")) + "\n"  # "hello world" on Sonnet 4.6: 2 x 1.2 -> 2 tokens
 

@@ -12,7 +12,7 @@ import base64
 import struct
 import zlib
 
-from conftest import request, write_jsonl
+from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
 
 from calculator.tokens import BlockCounter, count_texts, image_size, image_tokens, request_blocks
 
@@ -110,8 +110,22 @@ def test_inline_image_counted_in_a_request(run, tmp_path):
 
 
 def test_block_counter_interns_identical_texts():
-    bc = BlockCounter(threads=1)
+    bc = BlockCounter(workers=1)
     a, b, c = bc.intern("same"), bc.intern("other"), bc.intern("same")
     assert a == c != b
     bc.submit()
     assert bc.counts[a] == 1 and bc.encoded_blocks == 2
+
+
+def test_worker_process_gives_the_same_counts():
+    # Past WORKER_AFTER_CHARS the encoding moves to a worker process; the counts do not change.
+    texts = [f"{hw(100)} number {i}" for i in range(3000)]  # about 1.8 M characters
+    local, worker = BlockCounter(workers=1), BlockCounter(workers=2)
+    for bc in (local, worker):
+        ids = [bc.intern(t) for t in texts]
+        pending = bc.submit()
+        if pending is not None:
+            pending.result()
+        bc.close()
+    assert worker.counts == local.counts
+    assert all(c > 200 for c in local.counts)

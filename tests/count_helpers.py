@@ -1,4 +1,5 @@
-"""Shared fixtures: running the CLI in-process, and writing request files."""
+"""Helpers and fixtures of the count tests (imported by each test_count_* module, so no shared
+conftest.py is needed): running the CLI in-process, and writing request files."""
 
 from __future__ import annotations
 
