@@ -689,6 +689,8 @@ class CountReport(Report):
         return out
 
     def payload(self) -> dict:
+        from calculator.estimating import price_source
+
         res = self.result
         o = res.options
         scen = self._scenarios("scenarios")
@@ -742,6 +744,9 @@ class CountReport(Report):
                              "previous_total_error_percent": f.total_error_percent_before}
                             for f in res.calibration],
             "calibration_file": res.calibration_path,
+            # As in `estimate`: where each rate came from (sync and batch, per model and tier).
+            "prices": [price_source(c) for m in res.models for s in (m.scenarios[0], m.scenarios[2])
+                       for c in s.costs],
         }
         if o.scale_to:
             out["scaled"] = {"requests": o.scale_to, "per": o.per, "scenarios": self._scenarios("scaled")}
