@@ -279,6 +279,8 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
                 return
 
     more()
+    if buf.startswith("\ufeff"):  # a byte-order mark
+        pos = 1
     skip_ws()
     if pos >= len(buf) or buf[pos] != "{":
         raise InputError("expected a JSON object {\"requests\": [...]}", path=src.name, line=line)
@@ -323,7 +325,9 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
 def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
     import csv
 
-    text = io.TextIOWrapper(src.stream, encoding="utf-8", newline="")
+    text = io.TextIOWrapper(src.stream, encoding="utf-8-sig", newline="")
+    # A long prompt is not a CSV error: the size checks come later, with the token count.
+    csv.field_size_limit(MAX_LINE_BYTES)
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -430,6 +434,8 @@ def _detect_and_read(src: _Source, *, model, column, max_tokens, stats: ReadStat
     if first is None:
         raise _fail("empty file", "empty file: expected Message Batches requests, one JSON object "
                     "per line", name, 1)
+    if first[1].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (some editors write one)
+        first = (first[0], first[1][3:], first[2])
     head = first[1].lstrip()
     # A JSON body: the first line opens the object without closing it, or it is one line
     # holding {"requests": [...]}.

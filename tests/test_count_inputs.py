@@ -198,3 +198,12 @@ def test_every_format_renders_and_help_has_examples(run, tmp_path):
     out = tmp_path / "out.json"
     assert run("count", f, "-O", "1", "-f", "json", "-o", out).code == 0
     assert json.loads(out.read_text())["schema_version"]
+
+
+def test_byte_order_mark_is_ignored(run, tmp_path):
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert run("count", f, "-O", "1", "-f", "json").json()["input_tokens"] == 2
+    b = tmp_path / "bom.json"
+    b.write_bytes(b"\xef\xbb\xbf" + json.dumps({"requests": [request("a")]}, indent=1).encode())
+    assert run("count", b, "-O", "1", "-f", "json").json()["input_tokens"] == 2
