@@ -396,7 +396,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             st = counter.models[mid]
             f = fit_factor(mid, samples[mid], st.factor)
             fits.append(f)
-            c = f.calibration(opts.calibrate, opts.on)
+            c = f.calibration(os.path.abspath(opts.calibrate), opts.on)
             new.append(c)
             st.factor, st.low, st.high = c.factor, c.low, c.high
             st.factor_source = f"calibrated {c.fitted.isoformat()} on {c.requests:,} requests (this run)"
@@ -618,7 +618,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                 f"{n:,} {r} (first: {stats.first_skip[r]})" for r, n in sorted(other.items())))
     for note in sorted(counter.notes):
         warnings.append(f"Rough estimate: {note}.")
-    if not opts.exact:
+    if not opts.exact and any(m.estimator["factor_source"].startswith("catalogue") for m in model_results):
         warnings.append("Input tokens are an offline estimate (tiktoken cl100k_base x a per-model factor); "
                         "--exact counts them with the count_tokens API, --calibrate fits the factor to "
                         "real batch results.")
