@@ -83,8 +83,14 @@ def count_texts(texts: list[str], pool: Optional[ThreadPoolExecutor] = None) -> 
             flat.append(p)
             owners.append(i)
 
+    def one(t: str) -> int:
+        try:
+            return len(encode(t))
+        except UnicodeEncodeError:  # lone surrogates from a JSON "\ud800" escape
+            return len(encode(t.encode("utf-8", "replace").decode("utf-8")))
+
     def run(chunk: list[str]) -> list[int]:
-        return [len(encode(t)) for t in chunk]
+        return [one(t) for t in chunk]
 
     if pool is None or len(flat) < 2:
         counts = run(flat)
