@@ -44,6 +44,7 @@ BATCH_MAX_BYTES = 256_000_000  # "256 MB": decimal megabytes, the stricter readi
 # above it even at the low end of the factor band cannot be sent at all.
 MAX_CONTEXT_TOKENS = 1_000_000
 CHUNK = 512  # requests per tokenizing batch
+PIPELINE_DEPTH = 4  # batches in flight to the tokenizer worker
 TURNAROUND = "most batches finish within 1 hour; results are guaranteed within 24 hours"
 
 
@@ -244,7 +245,9 @@ class _Counter:
     def run(self, requests_iter):
         from calculator.tokens import request_blocks
 
-        pending = None
+        from collections import deque
+
+        pending: deque = deque()  # chunks whose counts are on their way, oldest first
         chunk: list = []
         for r in requests_iter:
             st = self.model_state(r.params["model"], r.where)
@@ -258,15 +261,16 @@ class _Counter:
                 req.exact_key = self.exact.submit(r.params, r.where)
             chunk.append((req, st, ids, blocks.fixed, blocks.breakpoints))
             if len(chunk) >= CHUNK:
-                fut = self.blocks.submit()
-                if pending is not None:
-                    self.finish(*pending)
-                pending, chunk = (chunk, fut), []
-        fut = self.blocks.submit()
-        if pending is not None:
-            self.finish(*pending)
+                pending.append((chunk, self.blocks.submit()))
+                chunk = []
+                # Finish in order (a chunk may use counts of texts first seen in an earlier one),
+                # keeping a few chunks in flight so the parser and the tokenizer both stay busy.
+                if len(pending) > PIPELINE_DEPTH:
+                    self.finish(*pending.popleft())
         if chunk:
-            self.finish(chunk, fut)
+            pending.append((chunk, self.blocks.submit()))
+        while pending:
+            self.finish(*pending.popleft())
         self.blocks.close()
 
     def finish(self, chunk, fut):
