@@ -45,6 +45,7 @@ BATCH_MAX_BYTES = 256_000_000  # "256 MB": decimal megabytes, the stricter readi
 MAX_CONTEXT_TOKENS = 1_000_000
 CHUNK = 512  # requests per tokenizing batch
 PIPELINE_DEPTH = 4  # batches in flight to the tokenizer worker
+WORKER_MIN_BYTES = 4_000_000  # inputs smaller than this are tokenized in this process
 TURNAROUND = "most batches finish within 1 hour; results are guaranteed within 24 hours"
 
 
@@ -192,11 +193,11 @@ class _Counter:
     """The streaming part: read, split, intern, count, and keep a few integers per request."""
 
     def __init__(self, cat: Catalogue, opts: CountOptions, calibrations: dict[str, Calibration],
-                 stats, warn: Callable[[str], None]):
+                 stats, warn: Callable[[str], None], workers: int = 1):
         from calculator.tokens import BlockCounter
 
         self.cat, self.opts, self.calibrations, self.stats = cat, opts, calibrations, stats
-        self.blocks = BlockCounter(workers=opts.workers)
+        self.blocks = BlockCounter(workers=workers)
         self.models: dict[str, _ModelState] = {}
         self.model_of: dict[str, Optional[str]] = {}  # spelling -> model id, None when unusable
         self.bad_models: dict[str, list] = {}  # spelling -> [count, first where, message]
@@ -345,13 +346,15 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     cal_path = calibration_path(opts.calibration_file)
     calibrations = load_calibration(cal_path)
     stats = ReadStats()
-    counter = _Counter(cat, opts, calibrations, stats, warnings.append)
+    total = input_size(inputs)
+    # A tokenizer worker process pays off on large inputs only (and stdin, of unknown size).
+    big = total is None or total > WORKER_MIN_BYTES
+    counter = _Counter(cat, opts, calibrations, stats, warnings.append, workers=opts.workers if big else 1)
     if opts.exact:
         from calculator.exact_count import ExactCounter
 
         counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
 
-    total = input_size(inputs) if progress_factory else None
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
             counter.run(read_requests(inputs, model=opts.model, column=opts.column,

@@ -36,9 +36,7 @@ DIGEST_OVER_CHARS = 128
 # about 1,600 tokens (long edge 1,568 px, about 1.15 megapixels).
 IMAGE_TOKEN_CAP = 1_600
 UNKNOWN_IMAGE_TOKENS = IMAGE_TOKEN_CAP  # a URL or undecodable image: assume the cap
-PDF_PAGE_TOKENS = 2_250
-# Tokenize in a worker process once this much distinct text has been seen (~250k tokens).
-WORKER_AFTER_CHARS = 1_000_000  # 1,500-3,000 tokens per page (text plus the page image): the middle
+PDF_PAGE_TOKENS = 2_250  # 1,500-3,000 tokens per page (text plus the page image): the middle
 
 
 @lru_cache(maxsize=1)
@@ -371,8 +369,8 @@ class BlockCounter:
     With ``workers=2`` (the default on a machine with two or more cores) the encoding runs in
     one worker process, in parallel with the parsing in this one: a thread would not do, as
     tiktoken takes the GIL back after every text and the two threads would convoy on it.
-    The worker starts once there is enough text to be worth it (small samples never fork).
-    With ``workers=1`` everything runs here.
+    The caller asks for a worker only when the input is large enough to be worth a process
+    (``batchcalc count`` does above a few megabytes). With ``workers=1`` everything runs here.
     """
 
     def __init__(self, workers: int = 2):
@@ -383,8 +381,8 @@ class BlockCounter:
         self.counts: list[int] = []
         self.new_texts: list[str] = []
         self.new_starts: list[int] = []  # the id of each new text
-        self.pool = None
-        self.workers = workers
+        # Fork now, before this process starts any other thread (a progress bar, API calls).
+        self.pool = _start_worker() if workers > 1 else None
         self.encoded_blocks = 0
         self.encoded_chars = 0
         self.lookups = 0
@@ -413,9 +411,6 @@ class BlockCounter:
         self.new_texts, self.new_starts = [], []
         self.encoded_blocks += len(texts)
         self.encoded_chars += sum(map(len, texts))
-        if self.pool is None and self.workers > 1 and self.encoded_chars > WORKER_AFTER_CHARS:
-            self.pool = _start_worker()
-            self.workers = 1 if self.pool is None else self.workers
         if self.pool is None:
             for i, c in zip(ids, count_texts(texts, None)):
                 self.counts[i] = c

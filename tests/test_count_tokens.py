@@ -118,7 +118,7 @@ def test_block_counter_interns_identical_texts():
 
 
 def test_worker_process_gives_the_same_counts():
-    # Past WORKER_AFTER_CHARS the encoding moves to a worker process; the counts do not change.
+    # A worker process (used for large inputs) gives the counts tokenizing here gives.
     texts = [f"{hw(100)} number {i}" for i in range(3000)]  # about 1.8 M characters
     local, worker = BlockCounter(workers=1), BlockCounter(workers=2)
     for bc in (local, worker):
