@@ -207,3 +207,45 @@ def test_group_usage_write_only_part():
     # floor(0.5 x 3) = 1 read of 500; 3 writes of 500 plus the 400 unshared: 1,900 written.
     assert (u.cache_read, u.cache_write_1h, u.uncached_input) == (500, 1900, 4000 - 2000 - 400)
     assert group_usage(g, cached=False, hit_rate=Decimal(1)).uncached_input == 4000
+
+
+def test_two_breakpoints_deepest_shared_one_is_read(run, tmp_path):
+    # Breakpoint 1 on the system prompt hw(500) (1000 raw -> 1200, shared by all three requests),
+    # breakpoint 2 on each request's own message hw(1), hw(2), hw(3) (2, 4, 6 raw).
+    # Inputs: round(1.2 x 1002) = 1202, round(1204.8) = 1205, round(1207.2) = 1207: 3,614.
+    # The shared 1,200 follows the hit rate (1: floor(1 x 2) = 2 reads, 1 write); the unshared
+    # rest up to breakpoint 2 (2 + 5 + 7 = 14) is written by every request.
+    system = [{"type": "text", "text": hw(500), "cache_control": {"type": "ephemeral"}}]
+
+    def req(cid, pairs):
+        return request(cid, [{"type": "text", "text": hw(pairs), "cache_control": {"type": "ephemeral"}}],
+                       system=system)
+
+    f = write_jsonl(tmp_path / "r.jsonl", [req("a", 1), req("b", 2), req("c", 3)])
+    d = run("count", f, "-O", "0", "--cache-hit-rate", "1", "-f", "json", "--on", ON).json()
+    assert d["input_tokens"] == 3614
+    u = scen(d)["batch+cache"]["usage"]
+    assert (u["cache_read"], u["cache_write_5m"], u["uncached_input"]) == (2400, 1214, 0)
+    # batch: 2400 x 0.15 + 1214 x 1.875 = 360 + 2276.25 = 2,636.25 -> $0.00263625
+    assert scen(d)["batch+cache"]["total_usd"] == "0.00263625"
+
+
+def test_prefix_below_minimum_with_breakpoint_is_not_cached(run, tmp_path):
+    # A breakpoint after hw(250) (600 tokens) is below Sonnet 4.6's 1,024: nothing is cached.
+    system = [{"type": "text", "text": hw(250), "cache_control": {"type": "ephemeral"}}]
+    f = write_jsonl(tmp_path / "r.jsonl", [request(f"r{i}", system=system) for i in range(3)])
+    d = run("count", f, "-O", "0", "-f", "json", "--on", ON).json()
+    s = scen(d)
+    assert s["batch+cache"]["total_usd"] == s["batch"]["total_usd"]
+    assert d["cacheable_prefix_tokens"] == 0
+    assert any("minimum cacheable" in w for w in d["warnings"])
+
+
+def test_scaled_groups_apportion_requests_exactly(run, tmp_path):
+    # 3 requests scaled to 10: the groups get 10 requests in all, tokens in proportion.
+    f = write_jsonl(tmp_path / "r.jsonl", [request("a"), request("b", hw(2)), request("c", hw(3))])
+    d = run("count", f, "-O", "10", "--scale-to", "10", "-f", "json", "--on", ON).json()
+    usage = {s["name"]: s["usage"] for s in d["scaled"]["scenarios"]}["sync"]
+    # Sample input 2 + 5 + 7 = 14 (hw(2): 4 x 1.2 = 4.8 -> 5; hw(3): 7.2 -> 7), output 30.
+    # x 10/3: 46.67 -> 47 input, 100 output.
+    assert (usage["uncached_input"], usage["output"]) == (47, 100)
