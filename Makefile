@@ -19,16 +19,25 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	$(BIN)/batchcalc estimate --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
+# The demo workload. The savings report (the plan of examples/workloads.yaml) is the page finance
+# gets: open it in a browser.
+DEMO_WORKLOAD := --model claude-sonnet-4-6 --requests 10000 --input-tokens 2500 \
 	    --output-tokens 200 --cached-prefix-tokens 2000 --cache-ttl 1h
+
+demo: $(VENV)/.installed
+	$(BIN)/batchcalc estimate $(DEMO_WORKLOAD)
+	$(BIN)/batchcalc plan examples/workloads.yaml
 	$(BIN)/batchcalc count examples/requests.jsonl --output-tokens 60 --scale-to 300000 --per month
+	$(BIN)/batchcalc --quiet report examples/workloads.yaml -o savings-report.html
+	@echo "Savings report: $(abspath savings-report.html)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-# `batchcalc count` vs a plain tiktoken loop (100,000 requests) and peak memory on 256 MB.
+# Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
+# (100,000 requests) with its peak memory on 256 MB files.
 bench: $(VENV)/.installed
+	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/count_bench.py
 
 clean:

@@ -17,6 +17,7 @@ _EXPORTS = {
     "BatchcalcError": "calculator.errors",
     "Workload": "calculator.scenarios",
     "estimate": "calculator.scenarios",
+    "build_plan": "calculator.planning",
     "load_catalogue": "pricing.catalogue",
 }
 

@@ -9,7 +9,7 @@ long-context tier applies, and the residency / speed modifiers.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Optional
 

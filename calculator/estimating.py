@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from calculator.costing import TOKEN_COLUMNS, Cost
+from calculator.costing import TOKEN_COLUMNS, Cost, CostLine, TokenCounts
+from calculator.errors import InputError
 from calculator.money import money_str, percent, usd
-from calculator.report import Column, Report, Table
-from calculator.scenarios import Estimate, Workload, estimate
+from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from pricing import Catalogue
 
 TOKEN_LABELS = {
@@ -19,6 +21,12 @@ TOKEN_LABELS = {
     "output": "output",
     "web_search": "web search",
 }
+
+
+SCENARIO_LABELS = {"sync": "Sync API", "sync+cache": "Sync + cache", "batch": "Batch",
+                   "batch+cache": "Batch + cache"}
+TTL_WORDS = {"5m": "5-minute", "1h": "1-hour"}
+SCENARIO_ROLES = {"sync": "now", "sync+cache": "alt", "batch": "batch", "batch+cache": "best"}
 
 
 def breakdown(cost: Cost) -> dict:
@@ -106,17 +114,214 @@ class EstimateReport(Report):
                       Column("cost_usd", "Cost", "money")], rows)
 
 
-def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
-    e = estimate(catalogue, w)
+    # -- presentation hooks -----------------------------------------------------------------
+    def headline(self) -> Headline:
+        e = self.result
+        w = e.workload
+        sync, batch, bc = e.scenario("sync"), e.scenario("batch"), e.scenario("batch+cache")
+        cache_priced = e.cacheable and w.cached_prefix_tokens > 0
+        best = min(e.scenarios, key=lambda s: s.total)
+        figures = [
+            Figure("Cost now (sync API)", sync.total, detail="the standard Messages API"),
+            Figure("With batch", batch.total,
+                   detail=f"{_pct_text(batch.savings_vs_sync, sync.total)} less than now",
+                   tone="good" if batch.savings_vs_sync > 0 else "neutral"),
+        ]
+        if cache_priced:
+            figures.append(Figure("With batch + cache", bc.total,
+                                  detail=f"{usd(bc.high.total)} to {usd(bc.low.total)} across the "
+                                         f"{_hit_range_text(w)} hit-rate range",
+                                  tone="good"))
+        else:
+            figures.append(Figure("With batch + cache", bc.total, tone="muted",
+                                  detail="no cacheable shared prefix: same as batch"))
+        figures.append(Figure("You save", best.savings_vs_sync,
+                              detail=f"{_pct_text(best.savings_vs_sync, sync.total)} with "
+                                     f"{SCENARIO_LABELS[best.name].lower()}",
+                              tone="good" if best.savings_vs_sync > 0 else "neutral"))
+        scope = (f"{w.requests:,} requests to {e.display_name} of {w.input_tokens:,} input and "
+                 f"{w.output_tokens:,} output tokens each, at the prices in effect on {w.on.isoformat()}.")
+        return Headline(figures, recommendation=self._recommendation(), scope=scope)
+
+    def _recommendation(self) -> str:
+        e = self.result
+        w = e.workload
+        sync, batch, bc = e.scenario("sync"), e.scenario("batch"), e.scenario("batch+cache")
+        low_h, _ = w.hit_rate_range
+        if w.cached_prefix_tokens and e.cacheable and bc.total < batch.total:
+            if bc.low.total > batch.total:
+                even = self.break_even_hit_rate()
+                above = f" (it beats batch alone above a hit rate of about {even:.0%})" if even else ""
+                risk = (f"Caching pays only if enough requests hit the cache{above}: at a {low_h:.0%} hit "
+                        f"rate it would cost {usd(bc.low.total)}, more than batch alone "
+                        f"({usd(batch.total)}), so measure the hit rate on a first batch. ")
+            else:
+                risk = f"Even at a {low_h:.0%} cache hit rate it costs {usd(bc.low.total)}. "
+            return (f"Run this workload on the Message Batches API with a {TTL_WORDS[w.cache_ttl]} prompt cache: "
+                    f"{usd(bc.total)} instead of {usd(sync.total)}, a saving of "
+                    f"{usd(bc.savings_vs_sync)} ({_pct_text(bc.savings_vs_sync, sync.total)}). "
+                    f"{risk}Batch results arrive within 24 hours (most within one hour), so this "
+                    f"suits work that does not need an immediate answer.")
+        if batch.total < sync.total:
+            extra = ""
+            if w.cached_prefix_tokens and not e.cacheable:
+                extra = (f" The {w.cached_prefix_tokens:,}-token shared prefix is below the "
+                         f"{e.min_cacheable:,}-token minimum {e.model_id} caches, so caching adds nothing.")
+            elif w.cached_prefix_tokens and bc.total >= batch.total:
+                even = self.break_even_hit_rate()
+                extra = (f" Prompt caching would not pay at a {w.hit_rate:.0%} hit rate"
+                         + (f"; it beats batch alone above about {even:.0%}." if even else "."))
+            elif not w.cached_prefix_tokens:
+                extra = (" If the prompts share a prefix (system prompt, instructions, documents) of at "
+                         f"least {e.min_cacheable:,} tokens, prompt caching would cut the cost further.")
+            return (f"Move this workload to the Message Batches API: {usd(batch.total)} instead of "
+                    f"{usd(sync.total)}, a saving of {usd(batch.savings_vs_sync)} "
+                    f"({_pct_text(batch.savings_vs_sync, sync.total)}), with results within 24 hours.{extra}")
+        return "The Message Batches API does not lower the cost of this workload."
+
+    def break_even_hit_rate(self) -> Decimal | None:
+        """The hit rate above which batch + cache costs less than batch alone, approximately
+        (h·(N-1) reads taken as h·N): with r reads of a p-token prefix at read rate R, N - r
+        writes at W and input rate I, r·R + (N - r)·W < N·I when h > (W - I) / (W - R).
+        None when there is no cacheable prefix; 0 when a cache write costs no more than input."""
+        e = self.result
+        if not (e.cacheable and e.workload.cached_prefix_tokens):
+            return None
+        cost = e.scenario("batch+cache").cost
+        write_col = "cache_write_5m" if e.workload.cache_ttl == "5m" else "cache_write_1h"
+        i, wr, r = (cost.line(t).unit_price for t in ("uncached_input", write_col, "cache_read"))
+        if wr <= i:
+            return Decimal(0)
+        if wr <= r:
+            return None
+        return (wr - i) / (wr - r)
+
+    def charts(self) -> list[Chart]:
+        e = self.result
+        w = e.workload
+        cats = [SCENARIO_LABELS[s.name] for s in e.scenarios]
+        ranged = e.cacheable and w.cached_prefix_tokens > 0
+        low_h, high_h = w.hit_rate_range
+        # The error bar spans the cost at the high hit rate (cheapest) to the low one (dearest).
+        lows = [s.high.total if (ranged and s.high) else None for s in e.scenarios]
+        highs = [s.low.total if (ranged and s.low) else None for s in e.scenarios]
+        by_scenario = Chart(
+            "cost_by_scenario", "Cost by scenario", "bar", cats,
+            [Series("Total cost", [s.total for s in e.scenarios], low=lows, high=highs)],
+            caption=(f"Bars at a {w.hit_rate:.0%} cache hit rate; the whiskers on the cache scenarios "
+                     f"span hit rates of {high_h:.0%} (low end) to {low_h:.0%} (high end).") if ranged
+            else "No cacheable shared prefix: the cache scenarios equal the uncached ones.",
+            category_roles=[SCENARIO_ROLES[s.name] for s in e.scenarios])
+        kinds = [t for t in (*TOKEN_COLUMNS, "web_search")
+                 if any((s.cost.line(t) and s.cost.line(t).cost) for s in e.scenarios)]
+        stacked = Chart(
+            "cost_by_token_type", "Where the money goes", "stacked_bar", cats,
+            [Series(TOKEN_LABELS[t].capitalize(),
+                    [(s.cost.line(t).cost if s.cost.line(t) else Decimal(0)) for s in e.scenarios],
+                    role=f"token:{t}") for t in kinds],
+            caption="Cost of each scenario split by what is billed: uncached input, cache writes, "
+                    "cache reads and output tokens.")
+        return [by_scenario, stacked]
+
+    def price_sources(self) -> list[PriceSource]:
+        e = self.result
+        out = []
+        for s in (e.scenario("sync"), e.scenario("batch")):
+            c = s.cost
+            note = []
+            if c.long_context:
+                note.append("long-context rates")
+            if c.multiplier != 1:
+                note.append(f"x{money_str(c.multiplier)} (residency / fast mode)")
+            out.append(PriceSource(c.model, e.display_name, c.service_tier, c.source, c.checked,
+                                   c.status, "; ".join(note)))
+        return out
+
+    def charge_context(self) -> dict:
+        e = self.result
+        w = e.workload
+        return {"period_start": w.on, "period_end": w.on + dt.timedelta(days=1),
+                "inference_geo": w.inference_geo or "global",
+                "context_window": "200k-1M" if e.scenarios[0].cost.long_context else "0-200k",
+                "estimate_source": "estimate from workload parameters (batchcalc estimate)"}
+
+
+def _pct_text(part: Decimal, whole: Decimal) -> str:
+    p = percent(part, whole)
+    return "0%" if p is None else f"{p:.0f}%"
+
+
+def _hit_range_text(w: Workload) -> str:
+    low_h, high_h = w.hit_rate_range
+    return f"{low_h:.0%}–{high_h:.0%}"
+
+
+def report_title(display_name: str) -> str:
+    return f"Cost estimate for {display_name}: sync vs batch vs batch + cache"
+
+
+def _summary(e: Estimate) -> list[tuple[str, str]]:
     sync, batch, batch_cache = e.scenario("sync"), e.scenario("batch"), e.scenario("batch+cache")
     best = min(e.scenarios, key=lambda s: s.total)
-    summary = [
+    return [
         ("Sync", usd(sync.total)),
         ("Batch", usd(batch.total)),
         ("Batch + cache", usd(batch_cache.total)),
         ("Best", f"{best.name}: saves {usd(best.savings_vs_sync)} "
                  f"({percent(best.savings_vs_sync, sync.total) or 0:.1f}%) vs sync"),
     ]
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def _cost_from_dict(e: dict, tier: str, breakdown: dict | None, total: Decimal | None = None) -> Cost:
+    """A Cost as the JSON recorded it: its lines, or (for a hit-rate bound) just its total."""
+    price = e["prices"][0 if tier == "standard" else 1]
+    if breakdown is not None:
+        lines = tuple(CostLine(t, int(v.get("tokens", v.get("searches", 0))),
+                               _dec(v.get("usd_per_mtok", v.get("usd_each", 0))), _dec(v["cost_usd"]))
+                      for t, v in breakdown.items())
+    else:
+        lines = (CostLine("total", 0, Decimal(0), total),)
+    return Cost(price["model"], dt.date.fromisoformat(e["on"]), tier, bool(price["long_context"]),
+                _dec(price["multiplier"]), lines, price["source"], price["status"],
+                dt.date.fromisoformat(price["checked"]))
+
+
+def estimate_report_from_dict(d: dict) -> EstimateReport:
+    """An EstimateReport from its JSON (``--format json``), every number as recorded: nothing is
+    priced again, so the page shows what the saved report said even if prices changed since."""
+    try:
+        wd = d["workload"]
+        w = Workload(model=d["model"], requests=wd["requests"], input_tokens=wd["input_tokens"],
+                     output_tokens=wd["output_tokens"], cached_prefix_tokens=wd["cached_prefix_tokens"],
+                     cache_hit_rate=_dec(wd["cache_hit_rate"]), cache_ttl=wd["cache_ttl"],
+                     inference_geo=wd["inference_geo"], speed=None if wd["speed"] == "standard" else wd["speed"],
+                     on=dt.date.fromisoformat(d["on"]))
+        results = []
+        for sd in d["scenarios"]:
+            rng = sd.get("range")
+            tier = sd["service_tier"]
+            results.append(ScenarioResult(
+                sd["name"], tier, sd["name"].endswith("+cache"), TokenCounts(**sd["usage"]),
+                _cost_from_dict(d, tier, sd["breakdown"]), _dec(sd["savings_vs_sync_usd"]),
+                _cost_from_dict(d, tier, None, _dec(rng["low_hit_rate_usd"])) if rng else None,
+                _cost_from_dict(d, tier, None, _dec(rng["high_hit_rate_usd"])) if rng else None))
+        e = Estimate(w, d["model"], d["model_display_name"], wd["min_cacheable_tokens"],
+                     wd["prefix_cacheable"], tuple(results), tuple(d.get("warnings", [])))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise InputError(f"not a complete estimate report ({type(exc).__name__}: {exc})") from None
+    return EstimateReport(kind="estimate", title=report_title(e.display_name), catalogue_version=d["catalogue_version"],
+                          summary=_summary(e), assumptions=list(d.get("assumptions", [])),
+                          warnings=list(d.get("warnings", [])), result=e)
+
+
+def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
+    e = estimate(catalogue, w)
+    sync = e.scenario("sync")
+    summary = _summary(e)
     low_h, high_h = w.hit_rate_range
     assumptions = [
         f"Prices of {e.model_id} on {w.on.isoformat()} (rate card checked "
@@ -134,6 +339,6 @@ def build_estimate_report(catalogue: Catalogue, w: Workload) -> EstimateReport:
         assumptions.append("Each request is above the long-context threshold: all its tokens use long-context rates.")
     if sync.cost.multiplier != 1:
         assumptions.append(f"Modifiers (residency / fast mode) multiply the sync rates by {money_str(sync.cost.multiplier)}.")
-    return EstimateReport(kind="estimate", title="Cost estimate: sync vs batch vs batch + cache",
+    return EstimateReport(kind="estimate", title=report_title(e.display_name),
                           catalogue_version=catalogue.version, summary=summary,
                           assumptions=assumptions, warnings=list(e.warnings), result=e)

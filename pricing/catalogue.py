@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from calculator.errors import CatalogueError, NoRateError, UnknownModelError, UnpricedModelError
-from pricing.schema import CatalogueFile, LongContextTier, Model, ModelFile, RateCard, Rates
+from pricing.schema import CatalogueFile, LongContextTier, Model, RateCard, Rates
 
 SERVICE_TIERS = ("standard", "batch")
 
@@ -63,10 +63,12 @@ def _read_yaml(path: Path):
 
 
 def _validation_message(path: Path, exc: ValidationError, prefix: str = "") -> str:
-    err = exc.errors()[0]
+    # A misspelt key shows up twice (the unknown key, and the missing one): name the typo.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{path}: {loc or 'top level'}: {err['msg']}{more}"
+    msg = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"]
+    return f"{path}: {loc or 'top level'}: {msg}{more}"
 
 
 def _validate(cls, raw, path: Path, prefix: str = ""):
@@ -172,12 +174,9 @@ class Catalogue:
             raise NoRateError(f"unknown service tier {service_tier!r}: expected standard or batch")
         model = self.model(spelling)
         card = self.rate_card(spelling, on)
-        tier = None
-        if long_context:
-            tier = self.long_context_tier(model, card, on)
-            if tier is None:
-                # From 2026-03-13 the 4.6 and later models bill the whole window at base rates.
-                pass
+        # A long request on a date or model without a long-context tier (the 4.6 models from
+        # 2026-03-13, every later model) is billed at the base rates for the whole window.
+        tier = self.long_context_tier(model, card, on) if long_context else None
         base: Rates = getattr(tier or card, service_tier)
         multiplier = Decimal(1)
         if inference_geo and inference_geo.lower() not in ("global", "not_available", ""):
@@ -217,14 +216,11 @@ class Catalogue:
                 return f.multiplier
         raise InvalidUsageError(f"fast mode is not available for {model.id} on {on.isoformat()}")
 
-    def web_search_usd(self, searches: int, on: dt.date) -> Decimal:
-        for fee in self.meta.web_search:
-            if fee.contains(on):
-                return fee.usd * searches / fee.per
-        raise NoRateError(f"no web search fee covers {on.isoformat()}")
-
     def web_search_fee(self, on: dt.date):
-        return next((f for f in self.meta.web_search if f.contains(on)), None)
+        fee = next((f for f in self.meta.web_search if f.contains(on)), None)
+        if fee is None:
+            raise NoRateError(f"no web search fee covers {on.isoformat()}")
+        return fee
 
     def min_cacheable(self, spelling: str, on: dt.date) -> int:
         model = self.model(spelling)
@@ -278,9 +274,16 @@ def _load_cached(layers: tuple[str, ...]) -> Catalogue:
         layer_meta, extra = _load_layer(_yaml_files(Path(layer)))
         if layer_meta is not None:
             meta = _validate(CatalogueFile, {**meta.model_dump(), **layer_meta[1]}, layer_meta[0])
+        spellings = {_normalise(s): mid for mid, (_, _, raw) in raw_models.items()
+                     for s in [mid, *raw.get("aliases", []), *raw.get("dated_ids", []),
+                               *raw.get("bedrock_ids", []), *raw.get("vertex_ids", []),
+                               raw.get("display_name", mid), *raw.get("console_names", [])]}
         for path, i, m in extra:
-            if m["id"] in raw_models:
-                _, _, old = raw_models[m["id"]]
+            # An override may name the model by any spelling (an alias, a Console name).
+            target = spellings.get(_normalise(str(m["id"])))
+            if target is not None:
+                m = {**m, "id": target}
+                _, _, old = raw_models[target]
                 merged = {**old, **{k: v for k, v in m.items() if k != "rate_cards"}}
                 # User cards first: they win inside their window, the published ones elsewhere.
                 merged["rate_cards"] = list(m.get("rate_cards", [])) + list(old.get("rate_cards", []))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from calculator.report import Report
 
-TEXT_FORMATS = ("table", "json", "csv", "markdown")
+TEXT_FORMATS = ("table", "json", "csv", "markdown", "html", "focus")
+BINARY_FORMATS = ("xlsx",)
+FORMATS = TEXT_FORMATS + BINARY_FORMATS
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """The report in ``fmt`` as text."""
+def render(report: Report, fmt: str, *, color: bool = False) -> str | bytes:
+    """The report in ``fmt``: text, or bytes for the binary formats (xlsx)."""
     if fmt == "table":
         from reports.table_format import render as r
 
@@ -19,6 +21,12 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
         from reports.csv_format import render as r
     elif fmt == "markdown":
         from reports.markdown_format import render as r
+    elif fmt == "html":
+        from reports.html_format import render as r
+    elif fmt == "focus":
+        from reports.focus_format import render as r
+    elif fmt == "xlsx":
+        from reports.xlsx_format import render as r
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return r(report)

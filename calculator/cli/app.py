@@ -34,16 +34,20 @@ class Format(str, enum.Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
+    xlsx = "xlsx"
+    focus = "focus"
 
 
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="Output format: table (terminal), json (versioned contract), csv "
-                           "(long form, exact values) or markdown.", case_sensitive=False)]
+FORMAT_HELP = ("Output format: table (terminal), json (versioned contract), csv (long form, exact "
+               "values), markdown, html (a self-contained page), xlsx (a workbook, needs -o) or "
+               "focus (FOCUS 1.2 CSV for FinOps tools).")
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help="Write to this file (atomically) instead of standard output.",
     dir_okay=False)]
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
-    "--prices", help="A YAML price file or directory layered over the built-in catalogue "
+    "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
                      "(add a model, override a rate, a negotiated price). Repeatable.")]
 OnOpt = Annotated[Optional[str], typer.Option(
     "--on", help="Price at the rates in effect on this date (YYYY-MM-DD). Default: today (UTC).",
@@ -106,12 +110,23 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 
 
 def emit(report, fmt: Format, output: Optional[Path]) -> None:
-    """Render the report and write it; exits with the report's exit code."""
-    from reports import render
+    """Render the report and write it; exits with the report's exit code.
 
+    Binary formats (xlsx) go to a file, or to standard output only when it is not a terminal.
+    """
+    from reports import BINARY_FORMATS, render
+
+    to_stdout = output is None or str(output) == "-"
+    if fmt.value in BINARY_FORMATS and to_stdout and sys.stdout.isatty():
+        raise InputError(f"--format {fmt.value} writes a binary file: give -o FILE.{fmt.value} "
+                         f"(or redirect standard output to a file)")
     color = output is None and fmt == Format.table and sys.stdout.isatty()
     text = render(report, fmt.value, color=color)
-    if output is not None and str(output) != "-":
+    if isinstance(text, bytes) and to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+    elif not to_stdout:
         try:
             write_atomically(output, text)
         except OSError as exc:

@@ -1,0 +1,58 @@
+"""`batchcalc plan`."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+
+
+@app.command()
+def plan(
+    workloads: Annotated[Path, typer.Argument(
+        help="The workload file (YAML, `version: 1`; see examples/workloads.yaml), or - for standard input.",
+        dir_okay=False)],
+    try_model: Annotated[Optional[list[str]], typer.Option(
+        "--try-model", metavar="MODEL",
+        help="Also price every workload on this model (tokens scaled by the tokenizer difference). "
+             "Repeatable.")] = None,
+    compare_to: Annotated[Optional[Path], typer.Option(
+        "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
+        help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    prices_path: PricesOpt = None,
+):
+    """Plan a migration: which workloads can move to batch, what each costs now and after, per month.
+
+    Each workload is classified (batch candidate / must stay synchronous: a person is waiting /
+    at risk: its deadline is shorter than the 24 h batch limit, though most batches finish
+    within 1 h), priced under its current mode and the recommended one (batch, or batch+cache
+    when the shared prefix reaches the model's minimum cacheable length and the TTL is 1h), with
+    the cache hit-rate range and the totals per month.
+
+    Examples:
+
+        batchcalc plan examples/workloads.yaml
+
+        batchcalc plan examples/workloads.yaml --try-model claude-haiku-4-5
+
+        batchcalc plan examples/workloads.yaml --format json -o plan.json
+
+        batchcalc plan examples/workloads.yaml --on 2026-12-01 --compare-to plan.json
+    """
+    from calculator.errors import InputError
+    from calculator.planning import build_plan_report
+
+    text = None
+    if str(workloads) == "-":
+        text = sys.stdin.read()
+    elif not workloads.exists():
+        raise InputError("workload file not found", path=str(workloads))
+    cat = catalogue(prices_path)
+    report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
+                               compare_to=compare_to, text=text)
+    emit(report, fmt, output)

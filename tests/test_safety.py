@@ -1,0 +1,53 @@
+"""Safe behaviour: bugs are reported as bugs, YAML is loaded safely, writes are atomic."""
+
+import pytest
+
+from calculator.errors import CatalogueError
+from pricing import load_catalogue
+
+
+def test_a_bug_prints_a_short_report_request_and_debug_shows_the_traceback(cli, monkeypatch):
+    import calculator.estimating as estimating
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(estimating, "build_estimate_report", boom)
+    args = ["estimate", "-m", "claude-haiku-4-5", "-n", "1", "-i", "1", "-O", "1"]
+    r = cli(*args)
+    assert r.code == 1
+    assert "bug in batchcalc" in r.err and "simulated bug" in r.err and "--debug" in r.err
+    assert "Traceback" not in r.err
+    with pytest.raises(RuntimeError):
+        cli("--debug", *args)
+
+
+def test_price_yaml_is_loaded_safely(tmp_path):
+    f = tmp_path / "evil.yaml"
+    f.write_text("models: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(CatalogueError, match="not valid YAML"):
+        load_catalogue(f)
+
+
+def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    import importlib
+
+    cli_app = importlib.import_module("calculator.cli.app")  # the module, not the Typer object
+
+    target = tmp_path / "report.json"
+    target.write_text("previous report")
+
+    class Interrupted(Exception):
+        pass
+
+    real_replace = cli_app.os.replace
+
+    def fail(*a):
+        raise Interrupted()
+
+    monkeypatch.setattr(cli_app.os, "replace", fail)
+    with pytest.raises(Interrupted):
+        cli_app.write_atomically(target, "new report")
+    monkeypatch.setattr(cli_app.os, "replace", real_replace)
+    assert target.read_text() == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
