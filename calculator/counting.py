@@ -33,7 +33,7 @@ from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError, UnknownModelError
 from calculator.money import CONTEXT, money_str, percent, usd
-from calculator.report import Column, Report, Table
+from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)
 from pricing import Catalogue
@@ -167,6 +167,16 @@ def _est(raw: int, factor: Decimal) -> int:
         ratio = _RATIOS[factor] = factor.as_integer_ratio()
     num, den = ratio
     return (2 * raw * num + den) // (2 * den)
+
+
+def _period_end(start: dt.date, per: str) -> dt.date:
+    """The end (exclusive) of a week or a calendar month starting on ``start``."""
+    if per == "week":
+        return start + dt.timedelta(days=7)
+    import calendar
+
+    y, m = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return dt.date(y, m, min(start.day, calendar.monthrange(y, m)[1]))
 
 
 def percentile(sorted_values: list[int], p: int) -> int:
@@ -822,6 +832,78 @@ class CountReport(Report):
                  for f in res.calibration]))
         return tables
 
+
+    # -- presentation hooks (HTML page, XLSX, FOCUS) ----------------------------------------------
+    def _headline_set(self) -> tuple[str, list[dict]]:
+        res = self.result
+        if res.options.scale_to:
+            return f"per {res.options.per} ({res.options.scale_to:,} requests)", self._scenarios("scaled")
+        return f"for the sample ({res.requests:,} requests)", self._scenarios("scenarios")
+
+    def headline(self) -> Headline:
+        from calculator.estimating import SCENARIO_LABELS, _pct_text
+
+        res = self.result
+        label, scen = self._headline_set()
+        by = {s["name"]: s for s in scen}
+        sync, batch, bc = by["sync"], by["batch"], by["batch+cache"]
+        best = min(scen, key=lambda s: s["total_usd"])
+        cached = res.cacheable_prefix_tokens > 0
+        figures = [
+            Figure("Cost now (sync API)", sync["total_usd"], detail=label),
+            Figure("With batch", batch["total_usd"], detail=f"{_pct_text(batch['savings_vs_sync_usd'], sync['total_usd'])} less",
+                   tone="good" if batch["savings_vs_sync_usd"] > 0 else "neutral"),
+            Figure("With batch + cache", bc["total_usd"],
+                   detail=(f"{usd(bc['range']['high_hit_rate_usd'])} to {usd(bc['range']['low_hit_rate_usd'])} across "
+                           f"the {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%} hit-rate range")
+                   if cached else "no cacheable prefix: same as batch", tone="good" if cached else "muted"),
+            Figure("You save", best["savings_vs_sync_usd"],
+                   detail=f"{_pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} with "
+                          f"{SCENARIO_LABELS[best['name']].lower()}",
+                   tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral"),
+        ]
+        d = res.distribution
+        scope = (f"{res.requests:,} sample requests counted ({res.estimator['method']}): {res.input_tokens:,} input "
+                 f"tokens (mean {d['mean']:,}, p95 {d['p95']:,}), output: {res.output_basis}; prices in effect "
+                 f"on {res.options.on.isoformat()}.")
+        rec = (f"{SCENARIO_LABELS[best['name']]} costs {usd(best['total_usd'])} {label} instead of "
+               f"{usd(sync['total_usd'])} on the sync API. The workload needs "
+               f"{(res.batches.get('scaled') or res.batches)['batches']:,} batch(es); {TURNAROUND}.")
+        return Headline(figures, recommendation=rec, scope=scope)
+
+    def charts(self) -> list[Chart]:
+        from calculator.estimating import SCENARIO_LABELS, SCENARIO_ROLES
+
+        res = self.result
+        label, scen = self._headline_set()
+        cats = [SCENARIO_LABELS[s["name"]] for s in scen]
+        lows = [s["range"]["high_hit_rate_usd"] if "range" in s else None for s in scen]
+        highs = [s["range"]["low_hit_rate_usd"] if "range" in s else None for s in scen]
+        return [Chart("cost_by_scenario", f"Cost by scenario, {label}", "bar", cats,
+                      [Series("Total cost", [s["total_usd"] for s in scen], low=lows, high=highs)],
+                      caption=(f"Bars at a {res.hit_rate:.0%} cache hit rate; whiskers span "
+                               f"{res.hit_rate_range[1]:.0%} to {res.hit_rate_range[0]:.0%}."),
+                      category_roles=[SCENARIO_ROLES[s["name"]] for s in scen])]
+
+    def price_sources(self) -> list[PriceSource]:
+        out, seen = [], set()
+        for m in self.result.models:
+            for s in (m.scenarios[0], m.scenarios[2]):
+                for c in s.costs:
+                    key = (c.model, c.service_tier, c.long_context)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(PriceSource(c.model, m.display_name, c.service_tier, c.source, c.checked,
+                                           c.status, "long-context rates" if c.long_context else ""))
+        return out
+
+    def charge_context(self) -> dict:
+        o = self.result.options
+        return {"period_start": o.on, "period_end": o.on + dt.timedelta(days=1),
+                "inference_geo": o.inference_geo or "global",
+                "estimate_source": "estimate from a counted sample (batchcalc count)"}
+
     @staticmethod
     def _scenario_table(name: str, scen: list[dict], title: str, worst: Optional[list[dict]] = None) -> Table:
         rows = []
@@ -847,8 +929,15 @@ class CountReport(Report):
         rows = []
         res = self.result
         sets = [("sample", res.requests, "scenarios")]
+        on = res.options.on
+        source = "estimate from a counted sample (batchcalc count)"
+        periods = {"scenarios": {"period_start": on, "period_end": on + dt.timedelta(days=1),
+                                 "estimate_source": f"{source}, the sample ({res.requests:,} requests)"}}
         if res.options.scale_to:
             sets.append((f"per {res.options.per}", res.options.scale_to, "scaled"))
+            periods["scaled"] = {"period_start": on, "period_end": _period_end(on, res.options.per),
+                                 "estimate_source": f"{source}, scaled to {res.options.scale_to:,} requests "
+                                                    f"per {res.options.per}"}
         for label, n, which in sets:
             for m in res.models:
                 for s in getattr(m, which):
@@ -860,7 +949,10 @@ class CountReport(Report):
                                          "service_tier": s.service_tier, "model": c.model,
                                          "long_context": c.long_context, "token_type": line.token_type,
                                          "quantity": line.quantity, "unit_price_usd": line.unit_price,
-                                         "cost_usd": line.cost})
+                                         "cost_usd": line.cost,
+                                         # For FOCUS: the charge's context tier and period.
+                                         "context_window": "200k-1M" if c.long_context else "0-200k",
+                                         **periods[which]})
         return Table("breakdown", "Breakdown by token type", [
             Column("workload", "Workload"), Column("requests", "Requests", "int"), Column("scenario", "Scenario"),
             Column("service_tier", "Tier"), Column("model", "Model"), Column("long_context", "Long context"),
