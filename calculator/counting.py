@@ -4,8 +4,8 @@ The pipeline, streamed so that memory stays small for a 256 MB file:
 
 1. :mod:`calculator.requests_reader` yields requests; each is split into blocks
    (:func:`calculator.tokens.request_blocks`) whose texts are interned, so a shared system prompt
-   is tokenized once. New texts are encoded on worker threads while the main thread parses the
-   next chunk. Per request only a few integers are kept.
+   is tokenized once. On large inputs new texts are encoded in a worker process while this one
+   parses the next chunks. Per request only a few integers are kept.
 2. Input tokens per request: the cl100k_base count times the factor of the model's tokenizer
    (the user calibration file's, else the catalogue's), plus blocks counted directly; or the
    count_tokens API with ``exact``.
@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
-from calculator.errors import InputError, ModelError, UnknownModelError
+from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, money_str, percent, usd
 from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,

@@ -9,7 +9,8 @@ scaled: images (width x height / 750) and the tool-use system-prompt overhead.
 A request becomes a list of *blocks* in the order the API caches them: tools, system, messages.
 Identical blocks (a shared system prompt, shared tool definitions) are tokenized once: every
 block's text is interned in a :class:`BlockCounter`, and only texts not seen before are encoded,
-in batches, on worker threads (tiktoken releases the GIL), while the main thread parses on.
+in batches, in a worker process on large inputs (see :class:`BlockCounter`), while the main
+process parses on.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def _pieces(text: str) -> list[str]:
 
 
 def count_texts(texts: list[str], pool: Optional[ThreadPoolExecutor] = None) -> list[int]:
-    """cl100k_base token counts of ``texts`` (no special tokens), using ``pool`` if given."""
+    """cl100k_base token counts of ``texts`` (no special tokens). With ``pool`` (threads) the
+    pieces are encoded in two halves on it: that helps for a few long texts, not many short ones."""
     if not texts:
         return []
     enc = load_encoding()
