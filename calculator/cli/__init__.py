@@ -11,6 +11,7 @@ import sys
 from calculator.cli.app import STATE, app
 from calculator.cli import estimate_cmd, prices_cmd, report_cmd  # noqa: F401  (they register their commands)
 from calculator.cli import plan_cmd  # noqa: F401
+from calculator.cli import count_cmd  # noqa: F401
 from calculator.cli import reconcile_cmd, usage_cmd  # noqa: F401
 
 

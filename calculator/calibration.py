@@ -1,0 +1,216 @@
+"""Fitting the offline estimator to real token counts, and the user calibration file.
+
+Batch results carry the real ``usage`` of every request. ``input_tokens`` EXCLUDES cached
+tokens, so the real prompt size is ``input_tokens + cache_creation_input_tokens +
+cache_read_input_tokens``. Per model, the factor that makes the estimate's total match the real
+total is ``sum(real - fixed) / sum(raw)`` (raw: the cl100k_base count; fixed: image and
+tool-use tokens counted directly), and the fit error is the per-request error at that factor.
+
+The calibration file (YAML, one entry per model) lives at, in order of precedence: the
+``--calibration`` option, ``$BATCHCALC_CALIBRATION``, ``$XDG_CONFIG_HOME/batchcalc/calibration.yaml``,
+``~/.config/batchcalc/calibration.yaml``. Later runs use it instead of the catalogue's factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Iterable, Optional
+
+from calculator.errors import InputError
+
+ENV_VAR = "BATCHCALC_CALIBRATION"
+
+
+def calibration_path(override: Optional[str | Path] = None) -> Path:
+    if override:
+        return Path(override)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "batchcalc" / "calibration.yaml"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    model: str
+    factor: Decimal
+    low: Decimal
+    high: Decimal
+    requests: int
+    mean_abs_error_percent: Decimal
+    max_abs_error_percent: Decimal
+    fitted: dt.date
+    results: str
+
+    def as_yaml(self) -> dict:
+        d = asdict(self)
+        d.pop("model")
+        for k in ("factor", "low", "high", "mean_abs_error_percent", "max_abs_error_percent"):
+            d[k] = str(d[k])
+        d["fitted"] = self.fitted.isoformat()
+        return d
+
+
+def load_calibration(path: Path) -> dict[str, Calibration]:
+    """The calibrations in ``path`` by model id; {} when the file does not exist."""
+    import yaml
+
+    if not path.exists():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(f"not valid YAML ({problem}); fix or delete this calibration file",
+                         path=str(path), line=mark.line + 1 if mark else None) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the calibration file ({exc})", path=str(path)) from None
+    models = raw.get("models") if isinstance(raw, dict) else None
+    if not isinstance(models, dict):
+        raise InputError("expected a mapping with a 'models' key", path=str(path))
+    out = {}
+    for model, entry in models.items():
+        try:
+            out[model] = Calibration(
+                model=model, factor=Decimal(str(entry["factor"])), low=Decimal(str(entry["low"])),
+                high=Decimal(str(entry["high"])), requests=int(entry["requests"]),
+                mean_abs_error_percent=Decimal(str(entry["mean_abs_error_percent"])),
+                max_abs_error_percent=Decimal(str(entry["max_abs_error_percent"])),
+                fitted=dt.date.fromisoformat(str(entry["fitted"])), results=str(entry.get("results", "")))
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise InputError(f"models.{model}: invalid calibration entry ({exc})", path=str(path)) from None
+        if out[model].factor <= 0:
+            raise InputError(f"models.{model}.factor must be positive", path=str(path))
+    return out
+
+
+def save_calibration(path: Path, entries: Iterable[Calibration]) -> None:
+    """Merge ``entries`` into the file (other models are kept), written atomically."""
+    import yaml
+
+    from calculator.cli.app import write_atomically  # plain file helper, no typer work at import
+
+    existing = load_calibration(path)
+    for c in entries:
+        existing[c.model] = c
+    doc = {"schema_version": 1,
+           "models": {m: existing[m].as_yaml() for m in sorted(existing)}}
+    header = ("# batchcalc calibration: per model, the factor that turns a tiktoken cl100k_base\n"
+              "# count into Claude tokens, fitted by `batchcalc count REQUESTS --calibrate RESULTS`.\n"
+              "# factor: the fit; low/high: the per-request error band; requests: how many were\n"
+              "# matched; *_abs_error_percent: per-request error at that factor.\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, header + yaml.safe_dump(doc, sort_keys=False))
+    except OSError as exc:
+        raise InputError(f"cannot write the calibration file ({exc.strerror})", path=str(path)) from None
+
+
+# -- batch results ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultUsage:
+    model: Optional[str]
+    input_total: int  # input + cache writes + cache reads: the whole prompt
+    output_tokens: int
+
+
+def read_results(path: str, *, skip_invalid: bool = False) -> tuple[dict[str, ResultUsage], int]:
+    """Succeeded results of a Message Batches results JSONL by custom_id, and how many lines
+    were not succeeded results (errored, canceled, expired)."""
+    from calculator.requests_reader import _decode_line, _iter_lines, _open, _Skip
+
+    src = _open(path)
+    out: dict[str, ResultUsage] = {}
+    others = 0
+    try:
+        for lineno, data, ended in _iter_lines(src):
+            if not data.strip():
+                continue
+            try:
+                text = _decode_line(data, src.name, lineno)
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})",
+                                     path=src.name, line=lineno) from None
+                result = obj.get("result") if isinstance(obj, dict) else None
+                if not isinstance(result, dict) or "custom_id" not in obj:
+                    raise InputError("expected a batch result {\"custom_id\": ..., \"result\": {...}}",
+                                     path=src.name, line=lineno)
+                if result.get("type") != "succeeded":
+                    others += 1
+                    continue
+                msg = result.get("message") or {}
+                usage = msg.get("usage") if isinstance(msg, dict) else None
+                if not isinstance(usage, dict) or not isinstance(usage.get("input_tokens"), int):
+                    raise InputError("succeeded result without message.usage.input_tokens",
+                                     path=src.name, line=lineno)
+                total = usage["input_tokens"] + int(usage.get("cache_creation_input_tokens") or 0) \
+                    + int(usage.get("cache_read_input_tokens") or 0)
+                out[str(obj["custom_id"])] = ResultUsage(msg.get("model"), total,
+                                                         int(usage.get("output_tokens") or 0))
+            except _Skip as skip:
+                if not skip_invalid:
+                    raise skip.error from None
+            except InputError:
+                if not skip_invalid:
+                    raise
+    finally:
+        src.close()
+    return out, others
+
+
+# -- the fit -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fit:
+    model: str
+    requests: int
+    factor: Decimal
+    previous_factor: Decimal
+    mean_abs_error_percent: Decimal
+    max_abs_error_percent: Decimal
+    previous_mean_abs_error_percent: Decimal
+    total_error_percent_before: Decimal  # the sample total at the previous factor vs real
+
+    def calibration(self, results: str, on: dt.date) -> Calibration:
+        band = self.mean_abs_error_percent / 100
+        q = Decimal("0.0001")
+        return Calibration(self.model, self.factor.quantize(q, ROUND_HALF_UP),
+                           max(Decimal("0.01"), self.factor * (1 - band)).quantize(q, ROUND_HALF_UP),
+                           (self.factor * (1 + band)).quantize(q, ROUND_HALF_UP), self.requests,
+                           self.mean_abs_error_percent.quantize(Decimal("0.01"), ROUND_HALF_UP),
+                           self.max_abs_error_percent.quantize(Decimal("0.01"), ROUND_HALF_UP), on, results)
+
+
+def fit_factor(model: str, samples: list[tuple[int, int, int]], previous: Decimal) -> Fit:
+    """``samples`` are (raw cl100k count, fixed tokens, real tokens) per request."""
+    from calculator.tokens import estimate_tokens
+
+    if not samples:
+        raise InputError(f"no request of {model} matched a succeeded result: nothing to calibrate")
+    raw_sum = sum(r for r, _, _ in samples)
+    var_sum = sum(real - fixed for _, fixed, real in samples)
+    if raw_sum <= 0 or var_sum <= 0:
+        raise InputError(f"{model}: the matched requests have no text to calibrate on")
+    factor = Decimal(var_sum) / Decimal(raw_sum)
+
+    def errors(f: Decimal) -> list[Decimal]:
+        return [abs(Decimal(estimate_tokens(r, f) + fx - real)) * 100 / real
+                for r, fx, real in samples if real > 0]
+
+    errs, prev = errors(factor), errors(previous)
+    real_total = sum(real for _, _, real in samples)
+    est_prev = sum(estimate_tokens(r, previous) + fx for r, fx, _ in samples)
+    n = Decimal(max(1, len(errs)))
+    return Fit(model, len(samples), factor, previous, sum(errs, Decimal(0)) / n, max(errs, default=Decimal(0)),
+               sum(prev, Decimal(0)) / n,
+               (Decimal(est_prev - real_total) * 100 / real_total) if real_total else Decimal(0))

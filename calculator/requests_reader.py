@@ -1,0 +1,564 @@
+"""Readers for sample workloads: every input becomes a stream of :class:`Request`.
+
+Auto-detected formats, each streamed (never loaded whole) and read through gzip when the file
+starts with the gzip magic bytes:
+
+- Message Batches request JSONL: one ``{"custom_id": ..., "params": {...}}`` per line;
+- the Message Batches JSON body ``{"requests": [...]}`` (items decoded one at a time);
+- a directory or glob of plain-text prompt files (one user message each; needs a model);
+- a CSV with a prompt column (``column``; needs a model);
+- ``-``: standard input, in any of the formats above except directories.
+
+Every problem is an :class:`~calculator.errors.InputError` naming ``file:line``. With
+``skip_invalid`` the reader counts the problem in :class:`ReadStats` and goes on instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob as globmod
+import io
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
+
+from calculator.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+PROMPT_SUFFIXES = {".txt", ".md", ".prompt", ".text"}
+# No single line may be larger than a whole batch (256 MB): past that we stop reading it.
+MAX_LINE_BYTES = 256_000_000
+
+
+@dataclass
+class Request:
+    """One request of the sample, as read (not yet counted)."""
+
+    custom_id: str
+    params: dict[str, Any]
+    source: str
+    line: int
+    size_bytes: int  # its size as one line of a batch request file
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass
+class ReadStats:
+    """What the readers saw: files, bytes and skipped input (with --skip-invalid)."""
+
+    files: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+    first_skip: dict[str, str] = field(default_factory=dict)  # reason -> "file:line: message"
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def skip(self, reason: str, error: InputError) -> None:
+        self.skipped[reason] += 1
+        self.first_skip.setdefault(reason, str(error))
+
+
+class _Skip(Exception):
+    """Internal: a problem that --skip-invalid may skip, with its reason label."""
+
+    def __init__(self, reason: str, error: InputError):
+        super().__init__(str(error))
+        self.reason, self.error = reason, error
+
+
+def _fail(reason: str, message: str, path: str, line: Optional[int]) -> _Skip:
+    return _Skip(reason, InputError(message, path=path, line=line))
+
+
+# -- opening ------------------------------------------------------------------------------
+
+class _Source:
+    """An opened input: a binary stream (gunzipped when needed) and its display name."""
+
+    def __init__(self, name: str, raw: BinaryIO, stream: BinaryIO, gz: bool):
+        self.name, self.raw, self.stream, self.gz = name, raw, stream, gz
+
+    def position(self) -> int:
+        """Bytes of the underlying (possibly compressed) file consumed so far."""
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self):
+        for f in (self.stream, self.raw):
+            if f is not sys.stdin.buffer:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+
+def _open(path: str) -> _Source:
+    import gzip
+
+    if path == "-":
+        raw = sys.stdin.buffer
+        name = "<stdin>"
+    else:
+        name = path
+        try:
+            raw = open(path, "rb")
+        except FileNotFoundError:
+            raise InputError("file not found", path=path) from None
+        except IsADirectoryError:
+            raise InputError("is a directory", path=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read ({exc.strerror})", path=path) from None
+    if not hasattr(raw, "peek"):
+        raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+    try:
+        head = raw.peek(2)[:2]
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc})", path=name) from None
+    if head == GZIP_MAGIC:
+        return _Source(name, raw, gzip.GzipFile(fileobj=raw, mode="rb"), True)  # type: ignore[arg-type]
+    return _Source(name, raw, raw, False)
+
+
+def _decode_line(data: bytes, path: str, lineno: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail("not UTF-8", f"byte {exc.start + 1} of the line is not valid UTF-8 "
+                    f"(0x{data[exc.start]:02x}): expected UTF-8 text", path, lineno) from None
+
+
+def _iter_lines(src: _Source) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes without the newline, whether the line ended with a newline)."""
+    import gzip
+    import zlib
+
+    lineno = 0
+    try:
+        while True:
+            data = src.stream.readline(MAX_LINE_BYTES + 1)
+            if not data:
+                return
+            lineno += 1
+            if len(data) > MAX_LINE_BYTES:
+                raise InputError(f"a line longer than {MAX_LINE_BYTES:,} bytes (the whole-batch "
+                                 f"limit): not a batch request file", path=src.name, line=lineno)
+            ended = data.endswith(b"\n")
+            yield lineno, data.rstrip(b"\r\n") if ended else data, ended
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
+                         path=src.name, line=lineno + 1) from None
+
+
+# -- request validation --------------------------------------------------------------------
+
+def _request_from_obj(obj: Any, path: str, lineno: int, size: int, model: Optional[str]) -> Request:
+    if not isinstance(obj, dict):
+        raise _fail("not a request object", f"expected a JSON object like {{\"custom_id\": ..., "
+                    f"\"params\": {{...}}}}, got {type(obj).__name__}", path, lineno)
+    params = obj.get("params")
+    if params is None:
+        raise _fail("missing params", "no \"params\": expected a Message Batches request "
+                    "{\"custom_id\": ..., \"params\": {\"model\", \"max_tokens\", \"messages\"}}", path, lineno)
+    if not isinstance(params, dict):
+        raise _fail("missing params", f"\"params\" must be an object, got {type(params).__name__}", path, lineno)
+    messages = params.get("messages")
+    if messages is None:
+        raise _fail("missing messages", "no \"params.messages\": every request needs a messages list",
+                    path, lineno)
+    if not isinstance(messages, list) or not messages:
+        raise _fail("missing messages", "\"params.messages\" must be a non-empty list", path, lineno)
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or "content" not in m:
+            raise _fail("invalid message", f"params.messages[{i}] must be an object with "
+                        f"\"role\" and \"content\"", path, lineno)
+    custom_id = obj.get("custom_id")
+    if custom_id is None or custom_id == "":
+        raise _fail("missing custom_id", "no \"custom_id\": every batch request needs one", path, lineno)
+    if model:
+        params = {**params, "model": model}
+    if not isinstance(params.get("model"), str) or not params["model"]:
+        raise _fail("missing model", "no \"params.model\" (give --model to set one)", path, lineno)
+    mt = params.get("max_tokens")
+    if not isinstance(mt, int) or isinstance(mt, bool) or mt < 1:
+        raise _fail("missing max_tokens", f"\"params.max_tokens\" must be a whole number >= 1, got "
+                    f"{mt!r}", path, lineno)
+    return Request(str(custom_id), params, path, lineno, size)
+
+
+def _parse_json_line(text: str, path: str, lineno: int, ended: bool) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not ended:
+            raise _fail("truncated last line", f"the last line is cut off (no newline at the end and "
+                        f"not complete JSON: {exc.msg}, column {exc.colno})", path, lineno) from None
+        raise _fail("malformed JSON", f"not valid JSON ({exc.msg}, column {exc.colno})",
+                    path, lineno) from None
+    except RecursionError:
+        raise _fail("malformed JSON", "JSON nested too deeply", path, lineno) from None
+
+
+# -- formats --------------------------------------------------------------------------------
+
+def _jsonl(src: _Source, first: Optional[tuple[int, bytes, bool]], lines: Iterator,
+           model: Optional[str]) -> Iterator[Request]:
+    def all_lines():
+        if first is not None:
+            yield first
+        yield from lines
+
+    for lineno, data, ended in all_lines():
+        if not data.strip():
+            continue
+        try:
+            text = _decode_line(data, src.name, lineno)
+            obj = _parse_json_line(text, src.name, lineno, ended)
+            yield _request_from_obj(obj, src.name, lineno, len(data) + 1, model)
+        except _Skip as skip:
+            yield skip  # type: ignore[misc]  (the caller raises or counts it)
+
+
+def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iterator[Request]:
+    """Stream the items of ``{"requests": [...]}`` one at a time."""
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    buf = ""
+    pos = 0
+    line = 1  # line number of buf[pos]
+    eof = False
+    consumed_bytes = 0
+
+    def more(n: int = chunk) -> bool:
+        nonlocal buf, pos, eof, consumed_bytes
+        if eof:
+            return False
+        data = src.stream.read(n)
+        if not data:
+            eof = True
+            try:
+                tail = utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise InputError("not valid UTF-8 at the end of the file", path=src.name, line=line) from None
+            buf = buf[pos:] + tail
+            pos = 0
+            return bool(tail)
+        try:
+            text = utf8.decode(data)
+        except UnicodeDecodeError as exc:
+            bad_line = line + buf.count("\n", pos) + data[:exc.start].count(b"\n")
+            raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=bad_line) from None
+        consumed_bytes += len(data)
+        buf = buf[pos:] + text
+        pos = 0
+        return True
+
+    def advance(to: int):
+        nonlocal pos, line
+        line += buf.count("\n", pos, to)
+        pos = to
+
+    def skip_ws():
+        while True:
+            n = len(buf)
+            i = pos
+            while i < n and buf[i] in " \t\r\n":
+                i += 1
+            advance(i)
+            if pos < len(buf) or not more():
+                return
+
+    more()
+    if buf.startswith("\ufeff"):  # a byte-order mark
+        pos = 1
+    skip_ws()
+    if pos >= len(buf) or buf[pos] != "{":
+        raise InputError("expected a JSON object {\"requests\": [...]}", path=src.name, line=line)
+    # Find the "requests" key at the top level: its value starts with '['.
+    while True:
+        i = buf.find('"requests"', pos)
+        if i >= 0:
+            j = buf.find("[", i)
+            if j >= 0:
+                advance(j + 1)
+                break
+        if not more():
+            raise InputError("no \"requests\" list in this JSON object", path=src.name, line=line)
+    index = 0
+    while True:
+        skip_ws()
+        if pos >= len(buf):
+            raise _fail("truncated file", "the file ends inside the \"requests\" list", src.name, line)
+        if buf[pos] == "]":
+            return
+        if buf[pos] == ",":
+            advance(pos + 1)
+            continue
+        start_line = line
+        while True:
+            try:
+                obj, end = decoder.raw_decode(buf, pos)
+                break
+            except json.JSONDecodeError as exc:
+                if not more(max(chunk, len(buf))):
+                    raise _fail("malformed JSON", f"requests[{index}]: not valid JSON ({exc.msg})",
+                                src.name, start_line) from None
+        size = len(buf[pos:end].encode("utf-8")) + 1 if end - pos < 4096 else (end - pos) + 1
+        advance(end)
+        try:
+            yield _request_from_obj(obj, src.name, start_line, size, model)
+        except _Skip as skip:
+            yield skip  # type: ignore[misc]
+        index += 1
+
+
+def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
+    import csv
+
+    text = io.TextIOWrapper(src.stream, encoding="utf-8-sig", newline="")
+    # A long prompt is not a CSV error: the size checks come later, with the token count.
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except UnicodeDecodeError:
+        raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=1) from None
+    except csv.Error as exc:
+        raise InputError(f"not a valid CSV header ({exc})", path=src.name, line=1) from None
+    names = [h.strip() for h in header]
+    if column is None:
+        for guess in ("prompt", "text", "message", "content", "input"):
+            if guess in names:
+                column = guess
+                break
+        else:
+            if len(names) == 1:
+                column = names[0]
+            else:
+                raise InputError(f"which column holds the prompt? Give --column (columns: "
+                                 f"{', '.join(names)})", path=src.name, line=1)
+    if column not in names:
+        raise InputError(f"no column {column!r} (columns: {', '.join(names)})", path=src.name, line=1)
+    ci = names.index(column)
+    id_col = next((names.index(c) for c in ("custom_id", "id") if c in names), None)
+    model_col = names.index("model") if "model" in names else None
+    row_no = 0
+    while True:
+        lineno = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=lineno) from None
+        except csv.Error as exc:
+            yield _fail("malformed CSV", f"not valid CSV ({exc})", src.name, lineno)  # type: ignore[misc]
+            continue
+        if not row or all(not c.strip() for c in row):
+            continue
+        row_no += 1
+        if len(row) <= ci:
+            yield _fail("malformed CSV", f"row has {len(row)} columns, expected at least {ci + 1}",  # type: ignore[misc]
+                        src.name, lineno)
+            continue
+        row_model = model or (row[model_col] if model_col is not None and model_col < len(row) else None)
+        if not row_model:
+            raise InputError("no model: give --model (or a \"model\" column)", path=src.name, line=lineno)
+        cid = row[id_col] if id_col is not None and id_col < len(row) and row[id_col] else f"row-{row_no}"
+        params = {"model": row_model, "max_tokens": max_tokens,
+                  "messages": [{"role": "user", "content": row[ci]}]}
+        yield Request(cid, params, src.name, lineno, _params_size(cid, params))
+
+
+def _params_size(custom_id: str, params: dict) -> int:
+    return len(json.dumps({"custom_id": custom_id, "params": params}, ensure_ascii=False).encode("utf-8")) + 1
+
+
+def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional[str],
+                  max_tokens: int, stats: ReadStats) -> Iterator[Request]:
+    if not model:
+        raise InputError("prompt files need --model (plain text carries no model)",
+                         path=display_root or paths[0])
+    for p in paths:
+        stats.files.append(p)
+        try:
+            data = Path(p).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read ({exc.strerror})", path=p) from None
+        stats.bytes_read += len(data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield _fail("not UTF-8", f"byte {exc.start + 1} is not valid UTF-8 (0x{data[exc.start]:02x}): "  # type: ignore[misc]
+                        f"expected UTF-8 text", p, data[:exc.start].count(b"\n") + 1)
+            continue
+        if not text.strip():
+            yield _fail("empty file", "empty prompt file", p, 1)  # type: ignore[misc]
+            continue
+        cid = os.path.relpath(p, display_root) if display_root else os.path.basename(p)
+        params = {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": text}]}
+        yield Request(cid, params, p, 1, _params_size(cid, params))
+
+
+def _is_glob(s: str) -> bool:
+    return any(ch in s for ch in "*?[")
+
+
+def _detect_and_read(src: _Source, *, model, column, max_tokens, stats: ReadStats,
+                     progress: Optional[Callable[[int], None]]) -> Iterator[Request]:
+    name = src.name
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    if lower.endswith((".csv", ".tsv")) or column is not None:
+        yield from _csv(src, column, model, max_tokens)
+        return
+    lines = _iter_lines(src)
+    first = None
+    for item in lines:
+        if item[1].strip():
+            first = item
+            break
+    if first is None:
+        raise _fail("empty file", "empty file: expected Message Batches requests, one JSON object "
+                    "per line", name, 1)
+    if first[1].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (some editors write one)
+        first = (first[0], first[1][3:], first[2])
+    head = first[1].lstrip()
+    # A JSON body: the first line opens the object without closing it, or it is one line
+    # holding {"requests": [...]}.
+    is_body = head == b"{" or head.startswith(b'{"requests"') or head.startswith(b'{ "requests"')
+    if is_body:
+        # Re-read from the start as a stream of characters.
+        if src.gz or name == "<stdin>":
+            rest = _Chain(first[1] + (b"\n" if first[2] else b""), src.stream)
+            body_src = _Source(name, src.raw, rest, src.gz)  # type: ignore[arg-type]
+        else:
+            src.stream.seek(0)
+            body_src = src
+        yield from _json_body(body_src, model)
+        return
+    yield from _jsonl(src, first, lines, model)
+
+
+class _Chain(io.RawIOBase):
+    """Bytes already read followed by the rest of a stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def readable(self):
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            if n < 0:
+                out, self.head = self.head + self.rest.read(), b""
+                return out
+            out, self.head = self.head[:n], self.head[n:]
+            return out
+        return self.rest.read(n)
+
+
+def expand_inputs(inputs: Iterable[str]) -> list[tuple[str, list[str] | None, str | None]]:
+    """Each input as (path, prompt files or None, display root)."""
+    out = []
+    for item in inputs:
+        if item == "-":
+            out.append((item, None, None))
+        elif os.path.isdir(item):
+            files = sorted(str(p) for p in Path(item).rglob("*")
+                           if p.is_file() and (p.suffix.lower() in PROMPT_SUFFIXES))
+            if not files:
+                raise InputError(f"no prompt files ({', '.join(sorted(PROMPT_SUFFIXES))}) in this directory", path=item)
+            out.append((item, files, item))
+        elif _is_glob(item) and not os.path.exists(item):
+            files = sorted(p for p in globmod.glob(item, recursive=True) if os.path.isfile(p))
+            if not files:
+                raise InputError("no file matches this pattern", path=item)
+            request_like = [f for f in files if f.lower().endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz",
+                                                                      ".csv", ".csv.gz"))]
+            if request_like and len(request_like) == len(files):
+                out.extend((f, None, None) for f in files)
+            else:
+                out.append((item, files, os.path.dirname(item.split("*")[0]) or None))
+        else:
+            out.append((item, None, None))
+    return out
+
+
+def read_requests(inputs: Iterable[str], *, model: Optional[str] = None, column: Optional[str] = None,
+                  max_tokens: int = 1024, skip_invalid: bool = False, stats: Optional[ReadStats] = None,
+                  progress: Optional[Callable[[int], None]] = None) -> Iterator[Request]:
+    """Every request of every input, in order. Raises InputError on bad input unless
+    ``skip_invalid``, in which case the problem is counted in ``stats.skipped``.
+
+    ``max_tokens`` is the value given to prompt files and CSV rows (they carry none).
+    ``progress`` is called now and then with the number of input bytes consumed so far.
+    """
+    stats = stats if stats is not None else ReadStats()
+    done_bytes = 0
+    for path, files, root in expand_inputs(inputs):
+        if files is not None:
+            gen: Iterator = _prompt_files(files, root, model, max_tokens, stats)
+            src = None
+        else:
+            src = _open(path)
+            stats.files.append(src.name)
+            gen = _detect_and_read(src, model=model, column=column, max_tokens=max_tokens,
+                                   stats=stats, progress=progress)
+        n = 0
+        try:
+            while True:
+                try:
+                    item = next(gen)
+                except StopIteration:
+                    break
+                except _Skip as skip:  # a whole-file problem (an empty file)
+                    if not skip_invalid:
+                        raise skip.error from None
+                    stats.skip(skip.reason, skip.error)
+                    break
+                if isinstance(item, _Skip):
+                    if not skip_invalid:
+                        raise item.error
+                    stats.skip(item.reason, item.error)
+                    continue
+                n += 1
+                if progress is not None and src is not None and n % 256 == 0:
+                    progress(done_bytes + src.position())
+                yield item
+        finally:
+            if src is not None:
+                pos = src.position()
+                stats.bytes_read += pos
+                done_bytes += pos
+                src.close()
+        if progress is not None:
+            progress(done_bytes)
+
+
+def input_size(inputs: Iterable[str]) -> Optional[int]:
+    """Total bytes of the inputs on disk (for a progress bar), None when unknown (stdin)."""
+    total = 0
+    for path, files, _ in expand_inputs(inputs):
+        if path == "-":
+            return None
+        for f in files if files is not None else [path]:
+            try:
+                total += os.path.getsize(f)
+            except OSError:
+                return None
+    return total
