@@ -64,6 +64,8 @@ class ReconcileReport(Report):
             "model_ratios": r.model_ratios,
             "usage_rows": r.usage_rows,
             "cost_lines": r.cost_lines,
+            "usage_rows_skipped": r.usage_rows_skipped,
+            "cost_lines_skipped": r.cost_lines_skipped,
             "lines": [line_dict(l) for l in r.lines],
             "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
                           "costs": [line_dict(l) for l in r.unmatched_costs]},
@@ -188,4 +190,5 @@ def report_section(inputs: dict, options) -> "ReconcileReport":
         contract = load_contract(contract, options.catalogue)
     return build_reconcile_report(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
                                             contract=contract, usage_warnings=result.warnings + cost_src.warnings,
-                                            usage_rows=result.rows_used))
+                                            usage_rows=result.rows_used, usage_rows_skipped=result.rows_skipped,
+                                            cost_lines_skipped=cost_src.skipped))

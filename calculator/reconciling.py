@@ -108,6 +108,8 @@ class ReconcileResult:
     assumptions: list[str]
     usage_rows: int
     cost_lines: int
+    usage_rows_skipped: int = 0  # --skip-invalid: bad usage rows, counted (never silently dropped)
+    cost_lines_skipped: int = 0  # --skip-invalid: bad cost lines, counted
 
     @property
     def residual_total(self) -> Decimal:
@@ -208,7 +210,8 @@ def _merge(a: Expected, b: Expected) -> Expected:
 
 def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
               contract: Optional[Contract] = None, usage_warnings: list[str] | None = None,
-              usage_rows: int = 0) -> ReconcileResult:
+              usage_rows: int = 0, usage_rows_skipped: int = 0,
+              cost_lines_skipped: int = 0) -> ReconcileResult:
     """Reconcile a Usage frame (pandas, ``calculator.usage_frame``) against billed lines."""
     tol = tolerance or Tolerance()
     warnings: list[str] = list(usage_warnings or [])
@@ -361,7 +364,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     assumptions.append("level: " + " x ".join(level_t))
     return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
                            expected_total, billed_total, tol, contract, constant, per_model, warnings,
-                           assumptions, usage_rows, len(costs))
+                           assumptions, usage_rows, len(costs), usage_rows_skipped, cost_lines_skipped)
 
 
 def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:

@@ -161,5 +161,6 @@ def reconcile(
     result = run_reconcile(analyser.frame(), costs, cat, tolerance=tol,
                            contract=load_contract(contract, cat) if contract else None,
                            usage_warnings=usage_result.warnings + costs_src.warnings,
-                           usage_rows=usage_result.rows_used)
+                           usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
+                           cost_lines_skipped=costs_src.skipped)
     emit(build_reconcile_report(result), fmt, output)

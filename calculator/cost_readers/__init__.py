@@ -12,6 +12,7 @@ does not), and the amount in dollars. Amounts in cents are converted here and on
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Iterator, Optional
@@ -41,6 +42,7 @@ TOKEN_TYPE_SPELLINGS = {
     "ephemeral_1h_input_tokens": "cache_creation.ephemeral_1h_input_tokens",
     "output": "output_tokens", "output_tokens": "output_tokens",
 }
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 COST_TYPES = ("tokens", "web_search", "code_execution", "session_usage")
 NOT_RECONCILABLE = ("code_execution", "session_usage")  # usage exports carry no hours for these
 
@@ -138,8 +140,24 @@ def parse_amount(raw, path, where, policy: InvalidRows, what: str) -> Optional[D
     if isinstance(raw, bool) or raw is None or (isinstance(raw, str) and not raw.strip()):
         policy.bad(path, where, f"{what} is missing", "bad amount")
         return None
+    if not isinstance(raw, (str, int, float, Decimal)):
+        policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
+        return None
+    text = str(raw).strip()
+    sign = ""
+    if text[:1] in "+-":
+        sign, text = text[:1], text[1:].lstrip()
+    text = text.removeprefix("$").strip()
+    if "," in text:
+        # Thousands separators are fine ("1,234.56"); anything else with a comma ("1.234,56",
+        # "1,23") is ambiguous: read as dollars it would be a wrong number, never an error.
+        if not _THOUSANDS.match(text):
+            policy.bad(path, where, f"{what} {raw!r} is not a number in a format batchcalc can read "
+                       f"unambiguously (expected 1234.56 or 1,234.56)", "bad amount")
+            return None
+        text = text.replace(",", "")
     try:
-        value = Decimal(str(raw).strip().replace(",", "").lstrip("$"))
+        value = Decimal(sign + text)
     except InvalidOperation:
         policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
         return None
@@ -164,9 +182,16 @@ class CostSource:
 
             catalogue = load_catalogue()
         self.catalogue = catalogue
-        self.policy = policy or InvalidRows()
+        # Cost lines are skipped and counted apart from usage rows (a policy shared with the usage
+        # reader would have had its warnings taken before the costs were read: a silent drop).
+        self.policy = InvalidRows(policy.skip if policy is not None else False, noun="cost line")
         self.warnings: list[str] = []
         self.kinds: dict[str, str] = {}
+
+    @property
+    def skipped(self) -> int:
+        """Cost lines skipped with --skip-invalid (bad rows and exact duplicates)."""
+        return self.policy.count
 
     def _kind(self, path: str) -> str:
         if self.source is not None:
@@ -187,6 +212,12 @@ class CostSource:
                                   f"{DESCRIPTIONS.get(kind, kind)}", path=path)
 
     def lines(self) -> Iterator[BilledLine]:
+        """Every billed line; once exhausted, ``warnings`` includes the skipped lines."""
+        for line in self._dedup(self._read()):
+            yield line
+        self.warnings.extend(self.policy.warnings())
+
+    def _read(self) -> Iterator[BilledLine]:
         from calculator.cost_readers import admin_cost, console_cost_csv, generic_invoice_csv
 
         maker = LineMaker(self.catalogue, self.policy)
@@ -202,3 +233,20 @@ class CostSource:
                 yield from console_cost_csv.read(path, maker, self.policy, self.warnings)
             else:
                 yield from generic_invoice_csv.read(path, maker, self.policy, self.mapping, self.warnings)
+
+    def _dedup(self, lines: Iterator[BilledLine]) -> Iterator[BilledLine]:
+        """A line repeated within one file (every field, amount included) is a bad row: an error,
+        or a counted skip. Repeats across files (overlapping date ranges) are left to
+        ``calculator.reconciling``, which refuses them."""
+        seen: dict[tuple, str] = {}
+        for c in lines:
+            path, _, where = c.where.partition(" ")
+            ident = (path, c.date, c.model, c.token_type, c.cost_type, c.service_tier, c.context_tier,
+                     c.workspace, c.description, c.amount, c.list_price, c.currency)
+            first = seen.get(ident)
+            if first is not None:
+                self.policy.bad(path, where, f"the same cost line as {first} (date, model, token type, "
+                                f"tiers, workspace and amount): it would be billed twice", "duplicate line")
+                continue
+            seen[ident] = where
+            yield c

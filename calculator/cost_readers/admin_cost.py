@@ -23,7 +23,16 @@ def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> It
     for p, page in enumerate(pages):
         for b, bucket in enumerate(page.get("data") or []):
             where_b = f"page {p + 1} data[{b}]"
-            period = normalise_period(str((bucket or {}).get("starting_at") or ""))
+            if not isinstance(bucket, dict):
+                policy.bad(path, where_b, f"expected a bucket object, found {type(bucket).__name__}",
+                           "malformed bucket")
+                continue
+            results = bucket.get("results")
+            if results is not None and not isinstance(results, list):
+                policy.bad(path, where_b, f"\"results\" is a {type(results).__name__}, expected a list",
+                           "malformed bucket")
+                continue
+            period = normalise_period(str(bucket.get("starting_at") or ""))
             if period is None:
                 policy.bad(path, where_b, f"starting_at {bucket.get('starting_at')!r} is not a timestamp", "bad date")
                 continue

@@ -37,7 +37,7 @@ def read(path: str, maker, policy, mapping: dict[str, str], warnings) -> Iterato
     if "date" not in mapping or not ({"amount_usd", "amount_cents"} & set(mapping)):
         raise InputError("an invoice CSV needs --cost-map date=COLUMN and --cost-map amount_usd=COLUMN "
                          "(or amount_cents=COLUMN)", path=path)
-    header, body = rows(path)
+    header, body = rows(path, policy)
     require(path, header, list(mapping.values()), [], "invoice CSV with --cost-map")
     col = {k: v.lower() for k, v in mapping.items()}
     cents = "amount_cents" in mapping

@@ -55,6 +55,7 @@ class CsvBlocks:
     def blocks(self) -> Iterator[bytes]:
         """Bytes of whole lines, about ``block_size`` at a time."""
         rest = b""
+        lines = 1  # the header
         try:
             while True:
                 buf = self.fh.read(self.block_size)
@@ -68,8 +69,11 @@ class CsvBlocks:
                     rest = data
                     continue
                 data, rest = data[:cut], data[cut:]
+                lines += data.count(b"\n")
                 yield data
-        except (OSError, EOFError) as exc:
+        except EOFError as exc:  # a gzip file cut short
+            raise InputError(f"corrupt or truncated gzip data after line {lines} ({exc})", path=self.path) from None
+        except OSError as exc:
             raise InputError(f"cannot read file ({exc})", path=self.path) from None
         finally:
             self.close()
@@ -115,8 +119,10 @@ def read_chunks(blocks: CsvBlocks, columns: dict[str, int], policy: InvalidRows,
     # the aggregator maps each dictionary once instead of every row.
     dim_type = pa.dictionary(pa.int32(), pa.string())
     types = {names[i]: (pa.int64() if by_index[i] in COUNTS else dim_type) for i in by_index}
+    # Only an empty cell is null (a zero count): pyarrow's default null spellings ("NaN", "N/A",
+    # "null", "-nan", ...) would turn a count that is not a number into 0, a wrong number.
     read_opts = pacsv.ReadOptions(column_names=names, block_size=1 << 20)
-    conv = pacsv.ConvertOptions(column_types=types, include_columns=include,
+    conv = pacsv.ConvertOptions(column_types=types, include_columns=include, null_values=[""],
                                 strings_can_be_null=False, quoted_strings_can_be_null=False)
     # Line numbers count rows (a blank line inside the file, which the parser skips, would shift
     # the numbers after it by one); a block that needs the careful parse counts its newlines.
@@ -167,10 +173,31 @@ def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRow
                              f"({row.text[:80]!r})"))
         return "skip"
 
-    read_opts = pacsv.ReadOptions(column_names=names, use_threads=False)
+    # The block size covers the whole block: a line longer than pyarrow's default block (a 20 MB
+    # cell) fails the fast parse with "straddling object" and is parsed here in one piece.
+    read_opts = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=max(1 << 20, buf.size + 1))
     parse = pacsv.ParseOptions(invalid_row_handler=on_invalid)
     conv = pacsv.ConvertOptions(column_types={n: pa.string() for n in include}, include_columns=include,
                                 strings_can_be_null=False)
+    # Lines that are not UTF-8 (a Latin-1 export): named, and with --skip-invalid skipped and
+    # counted. The parse sees them decoded with replacement characters, then drops their rows.
+    data = buf.to_pybytes()
+    not_utf8: list[int] = []
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        fixed = []
+        for k, line in enumerate(data.split(b"\n")):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                policy.bad(path, f"line {first_line + k}", f"not UTF-8 text (byte {exc.start + 1} of the "
+                           f"line is 0x{line[exc.start]:02x}); export the file as UTF-8", "not UTF-8")
+                not_utf8.append(first_line + k)
+                line = line.decode("utf-8", "replace").encode("utf-8")
+            fixed.append(line)
+        buf = pa.py_buffer(b"\n".join(fixed))
+        read_opts = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=max(1 << 20, buf.size + 1))
     try:
         table = pacsv.read_csv(buf, read_options=read_opts, parse_options=parse, convert_options=conv)
     except pa.ArrowInvalid as exc:
@@ -183,6 +210,8 @@ def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRow
     for b in sorted(x for x in bad_shape if x > 0):
         lines[lines >= first_line + b - 1] += 1
     keep = np.ones(n, dtype=bool)
+    if not_utf8:
+        keep &= ~np.isin(lines, not_utf8)
     columns = {}
     for name in include:
         canon = by_index[int(name[1:])]

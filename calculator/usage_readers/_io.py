@@ -60,25 +60,35 @@ def head(path: str, size: int = 65536) -> bytes:
     try:
         data = fh.read(size)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"cannot read file ({exc})", path=path) from None
+        raise InputError(f"cannot read file: corrupt or truncated gzip data ({exc})"
+                         if isinstance(exc, (EOFError, gzip.BadGzipFile)) else f"cannot read file ({exc})",
+                         path=path) from None
     finally:
         fh.close()
     return data[3:] if data.startswith(BOM) else data
 
 
-def read_text(path: str) -> str:
-    """The whole (decompressed) file as text, BOM removed; for JSON documents."""
+def read_text(path: str, errors: str = "strict") -> str:
+    """The whole (decompressed) file as text, BOM removed; for JSON documents.
+
+    ``errors="surrogateescape"`` keeps bytes that are not UTF-8 as lone surrogates, so a row
+    reader can name (or skip) the rows holding them."""
     fh = open_binary(path)
     try:
         data = fh.read()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"cannot read file ({exc})", path=path) from None
+        raise InputError(f"cannot read file: corrupt or truncated gzip data ({exc})"
+                         if isinstance(exc, (EOFError, gzip.BadGzipFile)) else f"cannot read file ({exc})",
+                         path=path) from None
     finally:
         if path != "-":
             fh.close()
     if data.startswith(BOM):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", path=path) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text (byte {column} of the line is 0x{data[exc.start]:02x}); "
+                         f"export the file as UTF-8", path=path, line=line) from None

@@ -8,8 +8,9 @@ SHOWN = 5  # skipped rows described in the warnings; the rest are only counted
 
 
 class InvalidRows:
-    def __init__(self, skip: bool = False):
+    def __init__(self, skip: bool = False, noun: str = "row"):
         self.skip = skip
+        self.noun = noun  # "row" (usage), "cost line" (cost reports): how warnings name what was skipped
         self.count = 0
         self.examples: list[str] = []
         self.by_reason: dict[str, int] = {}
@@ -37,8 +38,8 @@ class InvalidRows:
         if not self.count:
             return []
         reasons = ", ".join(f"{n:,} {r}" for r, n in sorted(self.by_reason.items()))
-        out = [f"{self.count:,} invalid row(s) skipped (--skip-invalid): {reasons}"]
+        out = [f"{self.count:,} invalid {self.noun}(s) skipped (--skip-invalid): {reasons}"]
         out += [f"skipped: {e}" for e in self.examples]
         if self.count > len(self.examples):
-            out.append(f"... and {self.count - len(self.examples):,} more skipped row(s)")
+            out.append(f"... and {self.count - len(self.examples):,} more skipped {self.noun}(s)")
         return out

@@ -59,6 +59,30 @@ def load_pages(path: str) -> list[dict]:
     return pages
 
 
+def split_problem(total, split, write_5m: int, write_1h: int) -> str | None:
+    """Why a result's cache writes cannot be split into the 5m and 1h partitions (None if they can).
+
+    The two TTLs are priced differently (1.25x and 2x input), so a total without its
+    ``cache_creation`` split, or a split that does not add up to the total, cannot be priced
+    without guessing."""
+    if total is None or isinstance(total, bool):
+        return None
+    t = whole(total, "cache_creation_input_tokens")
+    if t is None:
+        return f"cache_creation_input_tokens = {total!r} is not a whole number of tokens"
+    if not isinstance(split, dict):
+        if t == 0:
+            return None
+        return (f"cache_creation_input_tokens = {t:,} without the cache_creation split "
+                f"(ephemeral_5m_input_tokens, ephemeral_1h_input_tokens): 5-minute and 1-hour "
+                f"cache writes are priced differently and cannot be told apart")
+    if t != write_5m + write_1h:
+        return (f"cache_creation_input_tokens = {t:,} but cache_creation splits it into "
+                f"{write_5m:,} (5m) + {write_1h:,} (1h) = {write_5m + write_1h:,}: the token "
+                f"partitions do not add up")
+    return None
+
+
 def _get(result: dict, keys: tuple[str, ...]):
     v = result
     for k in keys:
@@ -78,6 +102,11 @@ def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: Inva
             where_b = f"page {p + 1} data[{b}]"
             if not isinstance(bucket, dict):
                 policy.bad(path, where_b, "expected a bucket object", "malformed bucket")
+                continue
+            results = bucket.get("results")
+            if results is not None and not isinstance(results, list):
+                policy.bad(path, where_b, f"\"results\" is a {type(results).__name__}, expected a list",
+                           "malformed bucket")
                 continue
             period = normalise_period(str(bucket.get("starting_at") or ""))
             if period is None:
@@ -123,6 +152,11 @@ def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: Inva
                         break
                     rec[canon] = v
                 if not ok:
+                    continue
+                problem = split_problem(result.get("cache_creation_input_tokens"), result.get("cache_creation"),
+                                        rec["cache_write_5m"], rec["cache_write_1h"])
+                if problem:
+                    policy.bad(path, where, problem, "cache writes not split")
                     continue
                 buf.add(rec, where)
                 if len(buf) >= CHUNK_ROWS:

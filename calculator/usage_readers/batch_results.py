@@ -17,6 +17,7 @@ from calculator.usage_frame import Chunk, ReaderInfo
 from calculator.usage_readers._io import BOM, open_binary
 from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, whole
+from calculator.usage_readers.admin_usage import split_problem
 
 RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
 
@@ -28,6 +29,7 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
     split_assumed = 0
     fh = open_binary(path)
     any_line = False
+    n = 0
     try:
         for n, raw in enumerate(fh, 1):
             if n == 1 and raw.startswith(BOM):
@@ -97,6 +99,12 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
                 counts[k] = w
             if bad:
                 continue
+            if cc is not None:
+                problem = split_problem(usage.get("cache_creation_input_tokens"), cc,
+                                        counts["cache_write_5m"], counts["cache_write_1h"])
+                if problem:
+                    policy.bad(path, where, problem, "cache writes not split")
+                    continue
             if "input_tokens" not in usage or "output_tokens" not in usage:
                 policy.bad(path, where, "usage needs input_tokens and output_tokens", "missing field")
                 continue
@@ -116,7 +124,9 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
                      "source": "batch_results", "requests": 1, **counts}, where)
             if len(buf) >= CHUNK_ROWS:
                 yield buf.flush()
-    except (OSError, EOFError) as exc:
+    except EOFError as exc:  # a gzip file cut short: the lines before it were read
+        raise InputError(f"corrupt or truncated gzip data after line {n} ({exc})", path=path) from None
+    except OSError as exc:
         raise InputError(f"cannot read file ({exc})", path=path) from None
     finally:
         if path != "-":
