@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Optional
 
-from calculator.errors import InputError
+from calculator.errors import InputError, ModelError
 
 KEYS = {"discount_percent", "models", "effective_from", "effective_to", "note", "schema_version"}
 
@@ -79,6 +79,9 @@ def load_contract(path: str | Path, catalogue) -> Contract:
             raw = yaml.safe_load(fh)
     except OSError as exc:
         raise InputError(f"cannot read contract ({exc.strerror})", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start + 1} is 0x{exc.object[exc.start]:02x}); "
+                         f"save the contract as UTF-8", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", path=path,
@@ -90,8 +93,16 @@ def load_contract(path: str | Path, catalogue) -> Contract:
         raise InputError(f"{sorted(extra)[0]}: unknown key (expected {', '.join(sorted(KEYS - {'schema_version'}))})",
                          path=path)
     models = {}
-    for name, pct in (raw.get("models") or {}).items():
-        models[catalogue.model(str(name)).id] = _percent(
+    raw_models = raw.get("models") or {}
+    if not isinstance(raw_models, dict):
+        raise InputError(f"models: expected a mapping of model id to discount percent "
+                         f"(models: {{claude-sonnet-4-6: 10}}), found {type(raw_models).__name__}", path=path)
+    for name, pct in raw_models.items():
+        try:
+            model_id = catalogue.model(str(name)).id
+        except ModelError as exc:
+            raise InputError(f"models.{name}: {exc}", path=path) from None
+        models[model_id] = _percent(
             pct.get("discount_percent") if isinstance(pct, dict) else pct, path, f"models.{name}")
     return Contract(path=path, discount_percent=_percent(raw.get("discount_percent", 0), path, "discount_percent"),
                     models=models, effective_from=_date(raw.get("effective_from"), path, "effective_from"),

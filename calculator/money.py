@@ -27,7 +27,10 @@ def money_str(value: Decimal) -> str:
 def usd(value: Decimal, places: int = 2) -> str:
     """For display only: $1,234.57 (half-even), negative as -$1.00."""
     q = Decimal(1).scaleb(-places)
-    rounded = value.quantize(q, rounding=decimal.ROUND_HALF_EVEN)
+    # Enough digits for any magnitude: quantize raises InvalidOperation when the result would
+    # need more digits than the context's precision (a workload of 10^30 requests).
+    ctx = decimal.Context(prec=max(CONTEXT.prec, value.adjusted() + places + 2))
+    rounded = value.quantize(q, rounding=decimal.ROUND_HALF_EVEN, context=ctx)
     sign = "-" if rounded < 0 else ""
     return f"{sign}${abs(rounded):,.{places}f}"
 

@@ -50,6 +50,7 @@ PRICE_COLUMNS = (*TOKEN_COUNTS, "web_search_requests")
 GROUPABLE = ("month", "day", *DIMENSIONS)
 LIMB = 26  # bits per limb in exact bincount sums (float64 holds 2^26 * 2^26 exactly)
 MAX_CHUNK_ROWS = 1 << LIMB
+TOTAL_LIMIT = float(1 << 62)  # a count column's running total must stay below this (int64 headroom)
 
 
 class _Bad(Exception):
@@ -285,6 +286,7 @@ class UsageAnalyser:
         self._groups: dict[str, dict] = {}
         for name, dims in self.breakdown_specs().items():
             self._groups[name] = {"dims": dims, "index": {}, "tuples": [], "sums": None}
+        self._totals: dict[str, float] = {}
         self.rows_read = 0
         self.rows_used = 0
         self.rows_filtered = 0
@@ -560,6 +562,7 @@ class UsageAnalyser:
         m = len(positions)
         if m == 0:
             return
+        self._check_totals(chunk, counts, positions)
         self.rows_used += m
         # exact token sums per pricing key
         size = len(self.pk_rates)
@@ -581,6 +584,21 @@ class UsageAnalyser:
                 codes = {d: g[d].to_numpy() for d in self.frame_dims}
                 counts = {c: g[c].to_numpy() for c in COUNTS}
             self._frames.append((codes, counts))
+
+    def _check_totals(self, chunk: Chunk, counts, positions) -> None:
+        """Refuse counts whose running total would leave int64: the sums would wrap around
+        silently (two rows of 2^63 - 1 tokens add up to -2). Every per-key sum is at most its
+        column's total, so bounding the totals (in float64, exact enough for a bound) is enough."""
+        np = self.np
+        for name in COUNTS:
+            arr = counts[name]
+            total = self._totals.get(name, 0.0) + float(arr.sum(dtype=np.float64))
+            if total >= TOTAL_LIMIT:
+                i = int(np.argmax(arr))
+                raise InputError(f"the {name} counts add up to more than 2^62 ({total:.3g}); the largest is "
+                                 f"{int(arr[i]):,} at {chunk.locate(int(positions[i]))}: not a real export?",
+                                 path=chunk.path)
+            self._totals[name] = total
 
     def _period_mask(self):
         np = self.np

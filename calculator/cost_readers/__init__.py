@@ -43,6 +43,8 @@ TOKEN_TYPE_SPELLINGS = {
     "output": "output_tokens", "output_tokens": "output_tokens",
 }
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_NUMBER = re.compile(r"^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+MAX_AMOUNT_DIGITS = 18
 COST_TYPES = ("tokens", "web_search", "code_execution", "session_usage")
 NOT_RECONCILABLE = ("code_execution", "session_usage")  # usage exports carry no hours for these
 
@@ -156,13 +158,18 @@ def parse_amount(raw, path, where, policy: InvalidRows, what: str) -> Optional[D
                        f"unambiguously (expected 1234.56 or 1,234.56)", "bad amount")
             return None
         text = text.replace(",", "")
+    # Plain decimal numbers only: Decimal() alone also takes "NaN", "Infinity" and "1_000".
+    if not _NUMBER.match(text):
+        policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
+        return None
     try:
         value = Decimal(sign + text)
     except InvalidOperation:
         policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
         return None
-    if not value.is_finite():
-        policy.bad(path, where, f"{what} {raw!r} is not a number", "bad amount")
+    if not value.is_finite() or value.adjusted() > MAX_AMOUNT_DIGITS or value.as_tuple().exponent < -MAX_AMOUNT_DIGITS:
+        policy.bad(path, where, f"{what} {raw!r} is out of range for a bill (at most "
+                   f"{MAX_AMOUNT_DIGITS} digits before and after the decimal point)", "bad amount")
         return None
     return value
 

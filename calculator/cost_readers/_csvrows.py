@@ -32,6 +32,11 @@ def rows(path: str, policy=None) -> tuple[list[str], Iterator[tuple[int, dict]]]
         raise InputError(f"not a readable CSV header ({exc})", path=path, line=1) from None
     if _NOT_UTF8.search(",".join(header)):
         raise InputError("not UTF-8 text in the header line; export the file as UTF-8", path=path, line=1)
+    lowered = [h.lower() for h in header]
+    for i, h in enumerate(lowered):
+        if h and h in lowered[:i]:
+            raise InputError(f"column {header[i]!r} appears twice (columns {lowered.index(h) + 1} and {i + 1}): "
+                             f"which one holds the values is ambiguous", path=path, line=1)
     if len(header) < 2:
         raise InputError(f"not a CSV file: the first line has no comma-separated columns "
                          f"({text.splitlines()[0][:60]!r})", path=path, line=1)

@@ -20,6 +20,7 @@ from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers.detect import csv_header
 
 BLOCK_SIZE = 16 << 20  # 16 MiB of text per block: ~130,000 Console rows
+INT64_MAX = (1 << 63) - 1
 _INT = re.compile(r"^\s*[+]?\d+(?:\.0*)?\s*$")
 
 
@@ -84,6 +85,13 @@ def find_columns(path: str, header: list[str], wanted: dict[str, str], required:
     """Canonical name -> column index. ``wanted`` maps canonical names to header names
     (matched case-insensitively); a missing required column is an error naming expected and found."""
     index = {h.strip().lower(): i for i, h in enumerate(header)}
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = h.strip().lower()
+        if key in seen and key in {c.strip().lower() for c in wanted.values()}:
+            raise InputError(f"{what}: column {h.strip()!r} appears twice (columns {seen[key] + 1} and "
+                             f"{i + 1}): which one holds the values is ambiguous", path=path, line=1)
+        seen.setdefault(key, i)
     found = {}
     missing = []
     for canon, col in wanted.items():
@@ -233,7 +241,13 @@ def _careful(buf, names, by_index, include, first_line, path, policy: InvalidRow
                            "non-integer count" if kind != "negative" else "negative count")
                 keep[i] = False
                 continue
-            ints[i] = int(float(v)) if "." in v else int(v)
+            value = int(v.strip().lstrip("+").split(".")[0])
+            if value > INT64_MAX:
+                policy.bad(path, f"line {lines[i]}", f"column {canon!r}: {v.strip()[:30]!r} is too large "
+                           f"(more than 2^63 - 1)", "count too large")
+                keep[i] = False
+                continue
+            ints[i] = value
         columns[name] = pa.array(ints)
     table = pa.table(columns)
     if not keep.all():
