@@ -20,6 +20,7 @@ import glob as globmod
 import io
 import json
 import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 PROMPT_SUFFIXES = {".txt", ".md", ".prompt", ".text"}
 # No single line may be larger than a whole batch (256 MB): past that we stop reading it.
 MAX_LINE_BYTES = 256_000_000
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
 
 @dataclass
@@ -325,7 +327,9 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
 def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
     import csv
 
-    text = io.TextIOWrapper(src.stream, encoding="utf-8-sig", newline="")
+    # surrogateescape: bytes that are not UTF-8 reach the row they are on (a strict decoder
+    # fails on whichever 8 KB read holds them, which names the wrong line), which is named.
+    text = io.TextIOWrapper(src.stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     # A long prompt is not a CSV error: the size checks come later, with the token count.
     csv.field_size_limit(MAX_LINE_BYTES)
     reader = csv.reader(text)
@@ -338,6 +342,8 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
     except csv.Error as exc:
         raise InputError(f"not a valid CSV header ({exc})", path=src.name, line=1) from None
     names = [h.strip() for h in header]
+    if _NOT_UTF8.search("".join(names)):
+        raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=1)
     if column is None:
         for guess in ("prompt", "text", "message", "content", "input"):
             if guess in names:
@@ -369,9 +375,14 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
         if not row or all(not c.strip() for c in row):
             continue
         row_no += 1
-        if len(row) <= ci:
-            yield _fail("malformed CSV", f"row has {len(row)} columns, expected at least {ci + 1}",  # type: ignore[misc]
-                        src.name, lineno)
+        bad = next((c for c in row if _NOT_UTF8.search(c)), None)
+        if bad is not None:
+            yield _fail("not UTF-8", "not valid UTF-8: expected UTF-8 text", src.name, lineno)  # type: ignore[misc]
+            continue
+        if len(row) != len(names):
+            # An unquoted comma splits a prompt in two: counting the first part would be a wrong number.
+            yield _fail("malformed CSV", f"row has {len(row)} columns, the header {len(names)} "  # type: ignore[misc]
+                        f"(quote a prompt that contains commas)", src.name, lineno)
             continue
         row_model = model or (row[model_col] if model_col is not None and model_col < len(row) else None)
         if not row_model:
