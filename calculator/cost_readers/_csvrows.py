@@ -25,6 +25,7 @@ def rows(path: str, policy=None) -> tuple[list[str], Iterator[tuple[int, dict]]]
     text = read_text(path, errors="surrogateescape")
     if not text.strip():
         raise InputError("file is empty (expected a CSV header line)", path=path)
+    csv.field_size_limit(max(csv.field_size_limit(), 256_000_000))  # a long description is not an error
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]

@@ -40,7 +40,11 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
             where = f"line {n}"
             try:
                 obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                policy.bad(path, where, f"not UTF-8 text (byte {exc.start + 1} of the line is "
+                           f"0x{raw[exc.start]:02x}); export the file as UTF-8", "not UTF-8")
+                continue
+            except json.JSONDecodeError as exc:
                 if n == 1:
                     raise SourceMismatchError("not a batch results JSONL file (the first line is not a "
                                               "JSON object)", path=path) from None
