@@ -67,7 +67,7 @@ def load_calibration(path: Path) -> dict[str, Calibration]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
         raise InputError(f"not valid YAML ({problem}); fix or delete this calibration file",
                          path=str(path), line=mark.line + 1 if mark else None) from None
     except (OSError, UnicodeDecodeError) as exc:

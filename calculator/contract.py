@@ -84,7 +84,8 @@ def load_contract(path: str | Path, catalogue) -> Contract:
                          f"save the contract as UTF-8", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", path=path,
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
+        raise InputError(f"not valid YAML ({problem})", path=path,
                          line=mark.line + 1 if mark else None) from None
     if not isinstance(raw, dict):
         raise InputError("a contract is a mapping with discount_percent and/or models", path=path)

@@ -18,8 +18,21 @@ the CLI prints them as they are.
 from __future__ import annotations
 
 
+def one_line(message: str) -> str:
+    """The message on one line: line breaks and other control characters that came from the
+    input (a YAML key "\\n", a CSV cell) are shown escaped, as repr() would."""
+    if not any(ord(c) < 32 or c in "\x7f\u2028\u2029\x85" for c in message):
+        return message
+    return "".join(repr(c)[1:-1] if ord(c) < 32 or c in "\x7f\u2028\u2029\x85" else c for c in message)
+
+
 class BatchcalcError(Exception):
-    """Base class: a user-facing error (exit code 1)."""
+    """Base class: a user-facing error (exit code 1). Its message is always one line."""
+
+    def __init__(self, *args):
+        if args and isinstance(args[0], str):
+            args = (one_line(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class InputError(BatchcalcError):

@@ -58,7 +58,9 @@ def _read_yaml(path: Path):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise CatalogueError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        # One line: a ReaderError (a NUL byte) has no "problem" and a multi-line str().
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
+        raise CatalogueError(f"{where}: not valid YAML ({problem})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read price file ({exc})") from None
 
