@@ -41,6 +41,7 @@ class ExactCounter:
             raise NetworkError("--exact needs an API key in the ANTHROPIC_API_KEY environment variable "
                                "(count_tokens is free but authenticated)")
         self._anthropic = anthropic
+        self._key = api_key  # only to scrub it from error messages (a proxy may echo it back)
         self.client = anthropic.Anthropic(api_key=api_key, base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL"),
                                           max_retries=0, timeout=timeout)
         self.max_retries, self.backoff, self.max_backoff = max_retries, backoff, max_backoff
@@ -95,13 +96,13 @@ class ExactCounter:
                     self._sleep(attempt, exc.response.headers.get("retry-after"))
                     attempt += 1
                     continue
-                raise _status_error(exc) from None
+                raise _scrubbed(_status_error(exc), self._key) from None
             except (a.APIConnectionError, a.APITimeoutError) as exc:
                 if attempt < self.max_retries:
                     self._sleep(attempt, None)
                     attempt += 1
                     continue
-                raise NetworkError(f"count_tokens: cannot reach the API ({exc})") from None
+                raise _scrubbed(NetworkError(f"count_tokens: cannot reach the API ({exc})"), self._key) from None
 
     def _sleep(self, attempt: int, retry_after: Optional[str]):
         with self._lock:
@@ -131,6 +132,15 @@ class ExactCounter:
     @property
     def unique(self) -> int:
         return len(self.futures)
+
+
+def _scrubbed(error: Exception, key: str) -> Exception:
+    """The same error with the API key removed from its message: a server or proxy that echoes
+    the request's headers in its error body must not put the key on the user's terminal."""
+    text = str(error)
+    if not key or key not in text:
+        return error
+    return type(error)(text.replace(key, "[ANTHROPIC_API_KEY]"))
 
 
 def _status_error(exc) -> Exception:
