@@ -72,6 +72,9 @@ def load_calibration(path: Path) -> dict[str, Calibration]:
                          path=str(path), line=mark.line + 1 if mark else None) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the calibration file ({exc})", path=str(path)) from None
+    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
+        raise InputError(f"not valid YAML (a date that does not exist: {exc}); fix or delete this "
+                         f"calibration file", path=str(path)) from None
     models = raw.get("models") if isinstance(raw, dict) else None
     if not isinstance(models, dict):
         raise InputError("expected a mapping with a 'models' key", path=str(path))

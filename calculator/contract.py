@@ -79,7 +79,9 @@ def load_contract(path: str | Path, catalogue) -> Contract:
             raw = yaml.safe_load(fh)
     except OSError as exc:
         raise InputError(f"cannot read contract ({exc.strerror})", path=path) from None
-    except UnicodeDecodeError as exc:
+    except ValueError as exc:  # UnicodeDecodeError, or a date that does not exist (2026-13-45)
+        if not isinstance(exc, UnicodeDecodeError):
+            raise InputError(f"not valid YAML (a date that does not exist: {exc})", path=path) from None
         raise InputError(f"not UTF-8 text (byte {exc.start + 1} is 0x{exc.object[exc.start]:02x}); "
                          f"save the contract as UTF-8", path=path) from None
     except yaml.YAMLError as exc:

@@ -177,6 +177,8 @@ def _compose(text: str, path: str):
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"not valid YAML ({problem})", path=path,
                          line=mark.line + 1 if mark else None) from None
+    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
+        raise InputError(f"not valid YAML (a date that does not exist: {exc})", path=path) from None
     return node, data
 
 

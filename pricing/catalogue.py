@@ -63,6 +63,8 @@ def _read_yaml(path: Path):
         raise CatalogueError(f"{where}: not valid YAML ({problem})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read price file ({exc})") from None
+    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
+        raise CatalogueError(f"{path}: not valid YAML (a date that does not exist: {exc})") from None
 
 
 def _validation_message(path: Path, exc: ValidationError, prefix: str = "") -> str:

@@ -60,12 +60,13 @@ def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> It
                 if not (ok_m and ok_t and ok_s and ok_c and ok_k):
                     continue
                 ws = item.get("workspace_id")
+                desc = item.get("description")
                 yield BilledLine(date=day, cost_type=cost_type, amount=cents / CENTS,
                                  currency=str(item.get("currency") or "USD").upper(),
                                  where=f"{path} {where}", model=model, token_type=token_type,
                                  service_tier=tier, context_tier=ctx,
-                                 workspace=None if "workspace_id" not in item else (ws or ""),
-                                 description=item.get("description"))
+                                 workspace=None if "workspace_id" not in item else ("" if ws is None else str(ws)),
+                                 description=None if desc is None else str(desc))
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:

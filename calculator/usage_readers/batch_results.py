@@ -73,18 +73,23 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
             info.stats[rtype] = info.stats.get(rtype, 0) + 1
             if rtype != "succeeded":
                 continue
-            msg = result.get("message") or {}
-            usage = msg.get("usage")
-            model = msg.get("model")
-            if not isinstance(usage, dict) or not model:
-                policy.bad(path, where, "a succeeded result needs message.model and message.usage",
-                           "missing field")
+            msg = result.get("message")
+            usage = msg.get("usage") if isinstance(msg, dict) else None
+            model = msg.get("model") if isinstance(msg, dict) else None
+            if not isinstance(usage, dict) or not model or not isinstance(model, str):
+                policy.bad(path, where, "a succeeded result needs message.model (a string) and message.usage "
+                           "(an object)", "missing field")
+                continue
+            if usage.get("server_tool_use") is not None and not isinstance(usage.get("server_tool_use"), dict):
+                policy.bad(path, where, f"usage.server_tool_use = {usage.get('server_tool_use')!r}: expected an "
+                           f"object with web_search_requests", "malformed line")
                 continue
             counts = {}
             cc = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else None
+            tools = usage.get("server_tool_use")
             fields = {"uncached_input": usage.get("input_tokens"), "output": usage.get("output_tokens"),
                       "cache_read": usage.get("cache_read_input_tokens"),
-                      "web_search_requests": (usage.get("server_tool_use") or {}).get("web_search_requests")}
+                      "web_search_requests": tools.get("web_search_requests") if isinstance(tools, dict) else None}
             if cc is not None:
                 fields["cache_write_5m"] = cc.get("ephemeral_5m_input_tokens")
                 fields["cache_write_1h"] = cc.get("ephemeral_1h_input_tokens")
