@@ -287,3 +287,57 @@ def test_python_yaml_tags_are_a_one_line_error(args, tmp_path):
     assert len(lines) == 1 and "not valid YAML" in lines[0], err
     assert "pwned" not in out
     assert not marker.exists()
+
+
+# -- the bug path ------------------------------------------------------------------------------------
+
+# command line -> (module, attribute) of the library function the command calls
+BUG_TARGETS = {
+    "estimate": (COMMANDS["estimate"], "calculator.estimating", "build_estimate_report"),
+    "prices": (COMMANDS["prices"], "calculator.price_list", "build_prices_report"),
+    "plan": (COMMANDS["plan"], "calculator.planning", "build_plan_report"),
+    "count": (COMMANDS["count"], "calculator.counting", "build_count_report"),
+    "usage": (COMMANDS["usage"], "calculator.usage_report", "build_usage_report"),
+    "reconcile": (COMMANDS["reconcile"], "calculator.reconciling", "reconcile"),
+    "report": (COMMANDS["report"], "calculator.inputs", "build_sections"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(BUG_TARGETS))
+def test_a_bug_in_any_command_asks_for_a_report_and_debug_shows_the_traceback(command, monkeypatch, keys):
+    from calculator import __version__
+
+    args, module, name = BUG_TARGETS[command]
+    exc = KeyError("simulated") if command == "usage" else RuntimeError("simulated bug")
+
+    def boom(*a, **k):
+        raise exc
+
+    monkeypatch.setattr(importlib.import_module(module), name, boom)
+    code, out, err = run(args)
+    assert code == 1
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    assert "This is a bug in batchcalc" in err and __version__ in err and "simulated" in err
+    assert "please report it" in err and "--debug" in err
+    assert "Traceback" not in err
+    assert_no_key(out, err)
+    with pytest.raises(type(exc)):
+        run(["--debug", *args])
+
+
+def test_debug_prints_the_traceback_in_a_real_process():
+    """Through the console-script entry point (``run``): the traceback reaches the terminal."""
+    import subprocess
+    import sys
+
+    script = ("import calculator.estimating as e\n"
+              "def boom(*a, **k): raise RuntimeError('simulated bug')\n"
+              "e.build_estimate_report = boom\n"
+              "import sys; from calculator.cli import run; sys.argv = ['batchcalc', *sys.argv[1:]]; run()\n")
+    args = COMMANDS["estimate"]
+    plain = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr and "bug in batchcalc" in plain.stderr
+    debug = subprocess.run([sys.executable, "-c", script, "--debug", *args], capture_output=True, text=True)
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr and "RuntimeError: simulated bug" in debug.stderr
