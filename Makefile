@@ -44,7 +44,7 @@ test: $(VENV)/.installed-test
 # make fuzz FUZZ_EXAMPLES=20000 for a night.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(VENV)/.installed-test
-	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:randomly -n auto tests/test_fuzz.py
+	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/test_fuzz.py
 
 # Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
 # (100,000 requests) with its peak memory on 256 MB files.
