@@ -379,3 +379,36 @@ def test_every_corpus_file_is_used():
 
 def test_the_corpus_stays_small():
     assert sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file()) < 200_000
+
+
+# -- standard input ("-"): the same errors, naming standard input -------------------------------
+
+STDIN_CASES = [
+    (["usage", "-", "--source", "console-csv", "-f", "json"], "console_usage/negative_count.csv", ":3:", "negative"),
+    (["usage", "-", "--source", "batch-results", "--on", ON, "-f", "json"], "batch_results/truncated_last_line.jsonl",
+     ":3:", "not valid JSON"),
+    (["usage", "-", "--source", "admin-usage", "-f", "json"], "admin_usage/truncated.json", "-:", "not valid JSON"),
+    (["usage", "-", "-f", "json"], "console_usage/ok.csv", "-:", "standard input needs --source"),
+    (["reconcile", "--usage", str(USAGE_FOR_COSTS), "--costs", "-", "--cost-source", "console-cost-csv", "-f", "json"],
+     "console_cost/unquoted_thousands.csv", ":4:", "expected 7 fields, found 8"),
+    (["count", "-", "-O", "1", "--on", ON], "requests/truncated_last_line.jsonl", ":3:", "the last line is cut off"),
+    (["usage", "-", "--source", "console-csv", "-f", "json"], "gzip_cut:console_usage/ok.csv", "-:", "truncated gzip"),
+]
+
+
+@pytest.mark.parametrize("args,file,where,says", STDIN_CASES, ids=[f"{a[0]}-{f}" for a, f, _, _ in STDIN_CASES])
+def test_standard_input(args, file, where, says, cli, monkeypatch):
+    import io
+    import sys
+
+    make, _, name = file.rpartition(":")
+    data = (CORPUS / name).read_bytes()
+    if make:
+        data = MAKERS[make](data)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    r = cli(*args)
+    assert r.code == 1
+    lines = [l for l in r.err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("batchcalc: error: "), r.err
+    assert where in lines[0] and says in lines[0], lines[0]
+    assert lines[0].startswith("batchcalc: error: -") or lines[0].startswith("batchcalc: error: <stdin>")

@@ -35,11 +35,17 @@ class CsvBlocks:
         self.path = path
         self.block_size = block_size or BLOCK_SIZE
         self.fh = open_binary(path)
-        first = self.fh.readline()
-        if first.startswith(BOM):
-            first = first[3:]
-        while first and not first.strip():
-            first = self.fh.readline()  # blank lines before the header
+        try:
+            first = self.fh.readline()
+            if first.startswith(BOM):
+                first = first[3:]
+            while first and not first.strip():
+                first = self.fh.readline()  # blank lines before the header
+        except (OSError, EOFError) as exc:
+            # Standard input is not detected first: its gzip errors surface here. An EOFError
+            # left to click would print "Aborted!" instead of an error.
+            self.close()
+            raise InputError(f"cannot read the header: corrupt or truncated gzip data ({exc})", path=path) from None
         if not first.strip():
             self.close()
             raise InputError("file is empty (expected a CSV header line)", path=path)
