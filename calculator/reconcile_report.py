@@ -11,7 +11,11 @@ cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_toke
                 "expected_usd", "billed_usd", "residual_usd", "residual_percent",
                 "within_tolerance", "diagnosis", "tokens", "list_price_usd"}],
      "unmatched": {"usage": [...], "costs": [...]}, "not_reconciled": [...],
-     "lines_outside_tolerance", "level", "tolerance", "contract", "constant_ratio", "warnings"}
+     "lines_outside_tolerance", "level", "tolerance", "contract", "constant_ratio", "warnings",
+     "usage_rows", "cost_lines", "usage_rows_skipped", "cost_lines_skipped"}
+
+With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped``) and listed in
+``warnings``: a bad line never disappears from the bill without a trace.
 """
 
 from __future__ import annotations
