@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import codecs
 import glob as globmod
+import gzip
 import io
 import json
 import os
 import re
 import sys
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +247,11 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
         nonlocal buf, pos, eof, consumed_bytes
         if eof:
             return False
-        data = src.stream.read(n)
+        try:
+            data = src.stream.read(n)
+        except (EOFError, OSError, zlib.error) as exc:  # a gzip body cut short
+            raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
+                             path=src.name, line=line + buf.count("\n", pos)) from None
         if not data:
             eof = True
             try:
@@ -337,6 +343,9 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
         header = next(reader)
     except StopIteration:
         return
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # an EOFError would reach click as "Aborted!"
+        raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
+                         path=src.name, line=1) from None
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=1) from None
     except csv.Error as exc:
@@ -369,6 +378,9 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
             return
         except UnicodeDecodeError:
             raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=lineno) from None
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
+                             path=src.name, line=lineno) from None
         except csv.Error as exc:
             yield _fail("malformed CSV", f"not valid CSV ({exc})", src.name, lineno)  # type: ignore[misc]
             continue

@@ -72,6 +72,7 @@ MAKERS: dict[str, Callable[[bytes], bytes]] = {
     # A real Latin-1 export: every "é" becomes the single byte 0xe9.
     "latin1": lambda data: data.decode("utf-8").encode("latin-1"),
     "gzip": lambda data: gzip.compress(data),
+    "gzip_magic_only": lambda data: b"\x1f\x8b",
     "gzip_cut": lambda data: gzip.compress(data * 50)[: len(gzip.compress(data * 50)) // 2],
 }
 
@@ -255,6 +256,14 @@ CASES = [
          says="got 50.5", skip=Counted(1, 3)),
     Case("rq-gzip-cut", "count", "requests/ok.jsonl", make="gzip_cut", suffix=".gz", says="truncated gzip",
          where=":", skip=WHOLE_FILE),
+    Case("rq-gzip-magic-only", "count", "requests/ok.jsonl", make="gzip_magic_only", where=":1:",
+         says="truncated gzip", skip=WHOLE_FILE),
+    Case("rq-csv-gzip-cut", "count", "requests/prompts.csv", make="gzip_cut", suffix=".gz", where=":",
+         says="truncated gzip", skip=WHOLE_FILE),
+    Case("rq-csv-gzip-magic-only", "count", "requests/prompts.csv", make="gzip_magic_only", where=":1:",
+         says="truncated gzip", skip=WHOLE_FILE),
+    Case("cu-gzip-magic-only", "usage", "console_usage/ok.csv", make="gzip_magic_only", says="truncated gzip",
+         skip=WHOLE_FILE),
     Case("rq-20mb-line", "count", "requests/ok.jsonl", make="big_line", where=":4:",
          says="must be a whole number >= 1, got 0", skip=Counted(1, 4)),
     Case("rq-csv-latin1", "count", "requests/prompts.csv", make="latin1", where=":2:", says="not valid UTF-8",
