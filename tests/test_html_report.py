@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
 
-from conftest import DEMO_DAY, demo_workload
+from conftest import demo_workload
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 LABEL = re.compile(r'aria-label="([^"]*)"')
