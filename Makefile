@@ -33,7 +33,11 @@ demo: $(VENV)/.installed
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
-	$(BIN)/batchcalc --quiet report examples/workloads.yaml -o savings-report.html
+	# The page finance gets: the plan, the sample requests, the usage and the invoice check on one
+	# page. The planted discrepancy makes report exit 3 too (as reconcile), after writing the page.
+	$(BIN)/batchcalc --quiet report examples/workloads.yaml examples/requests.jsonl \
+	    examples/usage_report.json examples/cost_report.json --output-tokens 60 --scale-to 300000 \
+	    --per month -o savings-report.html || test $$? -eq 3
 	@echo "Savings report: $(abspath savings-report.html)"
 
 test: $(VENV)/.installed-test

@@ -1,7 +1,8 @@
 """Several reports on one page: `batchcalc report` with more than one kind of input.
 
 A CompositeReport holds its members in page order and computes nothing new: its executive
-summary is the first member's ``headline()``, its tables are the members' tables (titled with
+summary is the lead member's ``headline()`` (the first that prices sync against batch, see
+``SAVINGS_KINDS``) with one line (``Brief``) per other member, its tables are the members' tables (titled with
 the member), its warnings and assumptions are theirs (named after the member when there are
 several), and its exit code is the worst of theirs. Renderers that lay out parts (HTML, XLSX,
 FOCUS) walk ``parts()``; the others see the concatenated tables.
@@ -13,7 +14,28 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from calculator.errors import InputError
-from calculator.report import Column, Headline, PriceSource, Report, Table
+from calculator.money import usd
+from calculator.report import Brief, Column, Headline, PriceSource, Report, Table
+
+# Kinds whose headline is the executive summary finance asked for (cost now, with batch, with
+# batch + cache, the saving): one of them leads a page of several reports.
+SAVINGS_KINDS = ("plan", "estimate", "count")
+
+
+def brief_of(report: Report, headline: Headline) -> Brief:
+    """The report's own one-line brief, else one made of its first three figures."""
+    if headline.brief is not None:
+        return headline.brief
+
+    def text(value, kind) -> str:
+        if kind == "money" and value is not None:
+            return usd(value)
+        if kind == "int" and isinstance(value, int):
+            return f"{value:,}"
+        return "n/a" if value is None else str(value)
+
+    return Brief(report.title, "; ".join(f"{f.label.lower() if i else f.label} {text(f.value, f.kind)}"
+                                         for i, f in enumerate(headline.figures[:3])) + ".")
 
 
 @dataclass
@@ -46,7 +68,16 @@ class CompositeReport(Report):
         return Table("long_form", "All reports, long form", columns, rows)
 
     def headline(self) -> Optional[Headline]:
-        return next((h for h in (m.headline() for m in self.members) if h is not None), None)
+        """One executive summary for the page: the lead part's figures, scope and recommendation
+        (the lead is the first part that prices sync against batch and batch + cache, else the first
+        part with a headline), then one line per other part, from that part's headline."""
+        heads = [(i, m, m.headline()) for i, m in enumerate(self.members, 1)]
+        with_head = [x for x in heads if x[2] is not None]
+        if not with_head:
+            return None
+        lead = next((x for x in with_head if x[1].kind in SAVINGS_KINDS), with_head[0])
+        others = tuple(replace(brief_of(m, h), part=i) for i, m, h in with_head if i != lead[0])
+        return replace(lead[2], others=others)
 
     def price_sources(self) -> list[PriceSource]:
         seen, out = set(), []

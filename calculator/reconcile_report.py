@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report import Chart, Column, Figure, Headline, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, Report, Series, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
@@ -31,6 +31,20 @@ LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column
                 Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
                 Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent"),
                 Column("diagnosis", "Diagnosis")]
+
+
+# Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
+# the Admin API names).
+TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens": "output",
+                     "cache_read_input_tokens": "cache read",
+                     "cache_creation.ephemeral_5m_input_tokens": "cache write 5m",
+                     "cache_creation.ephemeral_1h_input_tokens": "cache write 1h", "web_search": "web search"}
+
+
+def display_line(line: Line) -> dict:
+    d = line_dict(line)
+    d["token_type"] = TOKEN_TYPE_LABELS.get(d["token_type"], d["token_type"])
+    return d
 
 
 def line_dict(line: Line) -> dict:
@@ -73,19 +87,19 @@ class ReconcileReport(Report):
     def tables(self) -> list[Table]:
         r = self.result
         out = []
-        bad = [line_dict(l) for l in r.outside]
+        bad = [display_line(l) for l in r.outside]
         if bad:
             out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", LINE_COLUMNS, bad))
-        out.append(Table("lines", "Matched lines", LINE_COLUMNS, [line_dict(l) for l in r.lines]))
+        out.append(Table("lines", "Matched lines", LINE_COLUMNS, [display_line(l) for l in r.lines]))
         if r.unmatched_usage:
             out.append(Table("unmatched_usage", "Usage with no bill line", LINE_COLUMNS,
-                             [line_dict(l) for l in r.unmatched_usage]))
+                             [display_line(l) for l in r.unmatched_usage]))
         if r.unmatched_costs:
             out.append(Table("unmatched_costs", "Bill lines with no usage", LINE_COLUMNS,
-                             [line_dict(l) for l in r.unmatched_costs]))
+                             [display_line(l) for l in r.unmatched_costs]))
         if r.not_reconciled:
             out.append(Table("not_reconciled", "Listed, not reconciled", LINE_COLUMNS,
-                             [line_dict(l) for l in r.not_reconciled]))
+                             [display_line(l) for l in r.not_reconciled]))
         return out
 
     def long_table(self) -> Table:
@@ -119,7 +133,13 @@ class ReconcileReport(Report):
             rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
                    f"{worst.key.get('model') or ''} {worst.key.get('token_type')} on {worst.key['date']}, "
                    f"is off by {usd(worst.residual)}" + (f": {worst.diagnosis}." if worst.diagnosis else "."))
-        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".")
+        res = r.residual_total
+        brief = Brief("Invoice check", (
+            f"{len(outside)} line{'s' if len(outside) != 1 else ''} outside tolerance, {usd(abs(res))} "
+            f"{'over' if res > 0 else 'under'} (billed {usd(r.billed_total)} against {usd(r.expected_total)} expected)."
+            if outside else f"the bill matches the published rates (billed {usd(r.billed_total)}, expected "
+                            f"{usd(r.expected_total)})."), tone="bad" if outside else "good")
+        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".", brief=brief)
 
     def charts(self) -> list[Chart]:
         r = self.result
