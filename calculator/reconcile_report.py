@@ -44,7 +44,13 @@ TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens
 def display_line(line: Line) -> dict:
     d = line_dict(line)
     d["token_type"] = TOKEN_TYPE_LABELS.get(d["token_type"], d["token_type"])
+    d["tier_context"] = ", ".join(x for x in (d["service_tier"], d["context_window"]) if x)
     return d
+
+
+# The display tables: service tier and context window in one column, so that the diagnosis has
+# room to be read on a laptop without scrolling sideways.
+DISPLAY_COLUMNS = [*LINE_COLUMNS[:3], Column("tier_context", "Tier, context"), *LINE_COLUMNS[5:]]
 
 
 def line_dict(line: Line) -> dict:
@@ -89,16 +95,18 @@ class ReconcileReport(Report):
         out = []
         bad = [display_line(l) for l in r.outside]
         if bad:
-            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", LINE_COLUMNS, bad))
-        out.append(Table("lines", "Matched lines", LINE_COLUMNS, [display_line(l) for l in r.lines]))
+            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", DISPLAY_COLUMNS, bad,
+                             caption="Query these lines with Anthropic: the diagnosis says what the bill "
+                                     "seems to have applied.", cards=True))
+        out.append(Table("lines", "Matched lines", DISPLAY_COLUMNS, [display_line(l) for l in r.lines]))
         if r.unmatched_usage:
-            out.append(Table("unmatched_usage", "Usage with no bill line", LINE_COLUMNS,
+            out.append(Table("unmatched_usage", "Usage with no bill line", DISPLAY_COLUMNS,
                              [display_line(l) for l in r.unmatched_usage]))
         if r.unmatched_costs:
-            out.append(Table("unmatched_costs", "Bill lines with no usage", LINE_COLUMNS,
+            out.append(Table("unmatched_costs", "Bill lines with no usage", DISPLAY_COLUMNS,
                              [display_line(l) for l in r.unmatched_costs]))
         if r.not_reconciled:
-            out.append(Table("not_reconciled", "Listed, not reconciled", LINE_COLUMNS,
+            out.append(Table("not_reconciled", "Listed, not reconciled", DISPLAY_COLUMNS,
                              [display_line(l) for l in r.not_reconciled]))
         return out
 

@@ -52,6 +52,9 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]
     caption: Optional[str] = None
+    # On a phone, show each row as a card of label: value lines instead of a wide table that
+    # scrolls sideways (for a few rows whose every column matters, e.g. lines to query).
+    cards: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ class UsageReport(Report):
                                 [Column("model", "Model"), Column("service_tier", "Tier"), Column("month", "Month"),
                                  Column("rows", "Rows", "int"), Column("reason", "Reason")],
                                 [{"model": a.model, "service_tier": a.service_tier, "month": a.month,
-                                  "rows": a.rows, "reason": a.reason} for a in r.unpriced]))
+                                  "rows": a.rows, "reason": a.reason} for a in r.unpriced], cards=True))
         return tables
 
     # -- presentation hooks (HTML page, FOCUS) -------------------------------------------------
