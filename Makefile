@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-usage clean
+.PHONY: demo test bench bench-usage bench-report-usage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,18 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 # Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
-# (100,000 requests) with its peak memory on 256 MB files.
+# (100,000 requests) with its peak memory on 256 MB files; `batchcalc usage` and `batchcalc report`
+# on a 10M-row Console usage CSV.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/count_bench.py
 	$(BIN)/python bench/usage_bench.py $(ARGS)
+	$(BIN)/python bench/report_usage_bench.py $(ARGS)
+
+# The HTML report on a 10M-row usage export vs `batchcalc usage --format json` on it.
+# Quick: make bench-report-usage ARGS="--rows 1000000".
+bench-report-usage: $(VENV)/.installed
+	$(BIN)/python bench/report_usage_bench.py $(ARGS)
 
 # The usage benchmark alone: 10M generated Console rows vs pyarrow.csv.read_csv.
 # Quick: make bench-usage ARGS="--rows 1000000".

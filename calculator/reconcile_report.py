@@ -202,14 +202,19 @@ def report_section(inputs: dict, options) -> "ReconcileReport":
                                               ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
         raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
                          path=costs[0])
-    src = open_usage(usage, on=options.on, catalogue=options.catalogue)
-    analyser = UsageAnalyser(options.catalogue, policy=src.policy, keep_frame=True, strict=options.strict,
+    since, until = options.extra.get("since"), options.extra.get("until")
+    src = open_usage(usage, on=options.on, catalogue=options.catalogue,
+                     skip_invalid=bool(options.extra.get("skip_invalid")))
+    analyser = UsageAnalyser(options.catalogue, since=since, until=until, policy=src.policy, keep_frame=True,
+                             strict=options.strict,
                              frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
                                          "speed", "workspace"))
     analyser.consume(src)
     result = analyser.finish()
     cost_src = CostSource(costs, catalogue=options.catalogue, policy=src.policy)
-    lines = list(cost_src.lines())
+    # As `batchcalc reconcile`: --since/--until narrow the bill to the same days as the usage.
+    lines = [c for c in cost_src.lines()
+             if (since is None or c.date >= since) and (until is None or c.date <= until)]
     tol = options.extra.get("tolerance") or Tolerance()
     contract = options.extra.get("contract")
     if contract is not None and not hasattr(contract, "factor"):

@@ -197,3 +197,14 @@ def test_workspace_api_key_and_custom_id_from_inputs_are_escaped(tmp_path, capsy
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert html.count(escaped) >= 3  # the workspace, the API key and the custom_id
     assert f"{escaped},x" in html
+
+
+def test_since_until_narrow_usage_and_reconciliation_as_the_commands_do(tmp_path, capsys):
+    usage, costs = str(EXAMPLES / "usage_report.json"), str(EXAMPLES / "cost_report.json")
+    page, alone = tmp_path / "page.json", tmp_path / "alone.json"
+    # 2026-10-02 only: the planted discrepancy (on 2026-10-01) is outside the range.
+    assert run(["report", usage, costs, "--since", "2026-10-02", "-f", "json", "-o", str(page)], capsys)[0] == 0
+    assert run(["reconcile", usage, costs, "--since", "2026-10-02", "-f", "json", "-o", str(alone)], capsys)[0] == 0
+    parts = {m["kind"]: m for m in json.loads(page.read_text())["reports"]}
+    assert parts["reconcile"]["totals"] == json.loads(alone.read_text())["totals"]
+    assert parts["usage"]["period"]["first"].startswith("2026-10-02")
