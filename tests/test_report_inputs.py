@@ -208,3 +208,20 @@ def test_since_until_narrow_usage_and_reconciliation_as_the_commands_do(tmp_path
     parts = {m["kind"]: m for m in json.loads(page.read_text())["reports"]}
     assert parts["reconcile"]["totals"] == json.loads(alone.read_text())["totals"]
     assert parts["usage"]["period"]["first"].startswith("2026-10-02")
+
+
+def test_demo_page_exports_focus_and_xlsx(tmp_path, capsys):
+    import csv
+
+    files = [str(EXAMPLES / n) for n in ("workloads.yaml", "requests.jsonl", "usage_report.json", "cost_report.json")]
+    focus, xlsx = tmp_path / "focus.csv", tmp_path / "r.xlsx"
+    assert run(["--quiet", "report", *files, *COUNT_OPTS, "-f", "focus", "-o", str(focus)], capsys)[0] == 3
+    rows = list(csv.DictReader(focus.open(encoding="utf-8")))
+    sources = {r["x_EstimateSource"] for r in rows}
+    # The plan, the counted sample and the actual usage (no estimate source: it happened); the
+    # reconciliation holds billed lines, not consumption, and is left out.
+    assert any(s.startswith("plan per month") for s in sources)
+    assert any("batchcalc count" in s for s in sources) and "" in sources
+    assert all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
+    assert run(["--quiet", "report", *files, *COUNT_OPTS, "-o", str(xlsx)], capsys)[0] == 3
+    assert xlsx.read_bytes()[:2] == b"PK"
