@@ -80,17 +80,34 @@ class CompositeReport(Report):
         return replace(lead[2], others=others)
 
     def price_sources(self) -> list[PriceSource]:
-        seen, out = set(), []
+        """Each rate card once, whichever parts used it; named by its display name when a part
+        knows it (usage exports name models by their id only)."""
+        at: dict[tuple, int] = {}
+        out: list[PriceSource] = []
         for m in self.members:
             for p in m.price_sources():
-                if p not in seen:
-                    seen.add(p)
+                key = (p.model, p.service_tier, p.source, p.checked, p.status, p.note)
+                if key not in at:
+                    at[key] = len(out)
                     out.append(p)
+                elif out[at[key]].display_name == p.model and p.display_name != p.model:
+                    out[at[key]] = p
         return out
 
     @property
     def exit_code(self) -> int:
         return max((m.exit_code for m in self.members), default=0)
+
+
+def _once(items: list[tuple[Report, str]], named) -> list[str]:
+    """Each warning once, under the first part that gives it (a reconciliation repeats the
+    warnings of the usage it read, which the usage part already shows)."""
+    seen, out = set(), []
+    for m, w in items:
+        if w not in seen:
+            seen.add(w)
+            out.extend(named(m, [w]))
+    return out
 
 
 def compose(reports: list[Report], title: str | None = None) -> Report:
@@ -112,5 +129,5 @@ def compose(reports: list[Report], title: str | None = None) -> Report:
         kind="composite", title=title or "Claude API cost report",
         catalogue_version=" + ".join(versions), summary=summary,
         assumptions=[a for m in reports for a in named(m, m.assumptions)],
-        warnings=[w for m in reports for w in named(m, m.warnings)],
+        warnings=_once([(m, w) for m in reports for w in m.warnings], named),
         members=list(reports))

@@ -225,3 +225,15 @@ def test_demo_page_exports_focus_and_xlsx(tmp_path, capsys):
     assert all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
     assert run(["--quiet", "report", *files, *COUNT_OPTS, "-o", str(xlsx)], capsys)[0] == 3
     assert xlsx.read_bytes()[:2] == b"PK"
+
+
+def test_composite_lists_each_rate_card_and_each_warning_once(demo_parts):
+    parts, page = demo_parts
+    sources = page.price_sources()
+    keys = [(p.model, p.service_tier, p.source, p.checked, p.status, p.note) for p in sources]
+    assert len(keys) == len(set(keys))
+    # The usage part names models by id; the plan knows their display names: the page uses them.
+    assert all(p.display_name != p.model for p in sources if p.model == "claude-sonnet-4-6")
+    # The reconciliation repeats the usage's unpriced-model warning: shown once, under the usage.
+    unpriced = [w for w in page.warnings if "unpriced: 1 row(s) of claude-mythos-preview" in w]
+    assert len(unpriced) == 1 and unpriced[0].startswith("Claude API usage")
