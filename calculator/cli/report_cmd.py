@@ -33,25 +33,28 @@ def _stdin_to_file() -> Path:
 @app.command()
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
-        help="Input files, detected by their content: batch request or results JSONL, Admin API "
-             "usage or cost report JSON, Console usage or cost CSV, workloads YAML, or a report "
-             "saved with --format json.", show_default=False)] = None,
+        help="Input files, detected by their content (gzip too): sample requests (Message Batches "
+             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Admin API usage or cost "
+             "report JSON, Console usage or cost CSV, workloads YAML, or a report saved with --format json.",
+        show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="Also estimate a workload on this model (with -n, -i, -O), as "
-                              "`batchcalc estimate` does.", rich_help_panel="Workload estimate")] = None,
+                              "`batchcalc estimate` does. Without -n/-i, beside sample requests: price "
+                              "the sample on this model, as `batchcalc count --model`.", rich_help_panel="Workload estimate")] = None,
     requests: Annotated[Optional[int], typer.Option("--requests", "-n", min=1, help="Number of requests.",
                                                     rich_help_panel="Workload estimate")] = None,
     input_tokens: Annotated[Optional[int], typer.Option("--input-tokens", "-i", min=0,
                                                         help="Input tokens per request (the whole prompt).",
                                                         rich_help_panel="Workload estimate")] = None,
     output_tokens: Annotated[Optional[int], typer.Option("--output-tokens", "-O", min=0,
-                                                         help="Output tokens per request.",
+                                                         help="Output tokens per request (of the estimate, and "
+                                                              "assumed for the sample requests as `count -O`).",
                                                          rich_help_panel="Workload estimate")] = None,
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
     cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache.",
+        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache (estimate and sample; 0-1 or 80%).",
         rich_help_panel="Workload estimate")] = None,
     cache_ttl: Annotated[Optional[TTL], typer.Option(
         "--cache-ttl", help="Cache TTL: 5m or 1h. Default: 5m for --model, 1h for a sample's detected prefix.",
@@ -115,6 +118,11 @@ def report(
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
 
         batchcalc report estimate.json -o report.xlsx
+
+        batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
+
+    Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
+    tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _decimal, _progress_factory
     from calculator.composite import compose
