@@ -237,3 +237,14 @@ def test_composite_lists_each_rate_card_and_each_warning_once(demo_parts):
     # The reconciliation repeats the usage's unpriced-model warning: shown once, under the usage.
     unpriced = [w for w in page.warnings if "unpriced: 1 row(s) of claude-mythos-preview" in w]
     assert len(unpriced) == 1 and unpriced[0].startswith("Claude API usage")
+
+
+def test_make_demo_ends_with_the_whole_page_and_its_path():
+    makefile = (EXAMPLES.parent / "Makefile").read_text(encoding="utf-8")
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
+    report = [line for line in demo.splitlines() if "batchcalc --quiet report " in line]
+    assert len(report) == 1
+    for part in ("examples/workloads.yaml", "examples/requests.jsonl", "examples/usage_report.json",
+                 "examples/cost_report.json", "-o savings-report.html", "|| test $$? -eq 3"):
+        assert part in report[0], part
+    assert demo.rstrip().splitlines()[-1].lstrip().startswith('@echo "Savings report: $(abspath savings-report.html)"')
