@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.count_cmd import Geo, Per
-from calculator.cli.estimate_cmd import TTL, _hit_rate
+from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
@@ -124,7 +123,7 @@ def report(
     Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
     tolerance, as `batchcalc reconcile`.
     """
-    from calculator.cli.count_cmd import _decimal, _progress_factory
+    from calculator.cli.count_cmd import _progress_factory
     from calculator.composite import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
@@ -148,7 +147,7 @@ def report(
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=_hit_rate(cache_hit_rate),
+            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
             cache_ttl=(cache_ttl or TTL.m5).value, inference_geo=(inference_geo or Geo.global_).value, on=day)))
     elif requests is not None or input_tokens is not None:
         raise InputError("--requests/--input-tokens describe a workload: give --model too")
@@ -165,9 +164,9 @@ def report(
             "try_models": tuple(try_model or ()),
             # the sample workload, as `batchcalc count`
             "model": None if estimate else model, "output_tokens": output_tokens,
-            "output_ratio": _decimal(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
+            "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
             "output_results": output_from,
-            "cache_hit_rate": _decimal(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
+            "cache_hit_rate": parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
             "cache_ttl": cache_ttl.value if cache_ttl else None,
             "inference_geo": inference_geo.value if inference_geo else None,
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
