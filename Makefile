@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test fuzz bench bench-usage clean
+.PHONY: demo test fuzz bench bench-usage bench-report-usage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ demo: $(VENV)/.installed
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
-	$(BIN)/batchcalc --quiet report examples/workloads.yaml -o savings-report.html
+	# The page finance gets: the plan, the sample requests, the usage and the invoice check on one
+	# page. The planted discrepancy makes report exit 3 too (as reconcile), after writing the page.
+	$(BIN)/batchcalc --quiet report examples/workloads.yaml examples/requests.jsonl \
+	    examples/usage_report.json examples/cost_report.json --output-tokens 60 --scale-to 300000 \
+	    --per month -o savings-report.html || test $$? -eq 3
 	@echo "Savings report: $(abspath savings-report.html)"
 
 test: $(VENV)/.installed-test
@@ -47,11 +51,18 @@ fuzz: $(VENV)/.installed-test
 	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/test_fuzz.py
 
 # Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
-# (100,000 requests) with its peak memory on 256 MB files.
+# (100,000 requests) with its peak memory on 256 MB files; `batchcalc usage` and `batchcalc report`
+# on a 10M-row Console usage CSV.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/count_bench.py
 	$(BIN)/python bench/usage_bench.py $(ARGS)
+	$(BIN)/python bench/report_usage_bench.py $(ARGS)
+
+# The HTML report on a 10M-row usage export vs `batchcalc usage --format json` on it.
+# Quick: make bench-report-usage ARGS="--rows 1000000".
+bench-report-usage: $(VENV)/.installed
+	$(BIN)/python bench/report_usage_bench.py $(ARGS)
 
 # The usage benchmark alone: 10M generated Console rows vs pyarrow.csv.read_csv.
 # Quick: make bench-usage ARGS="--rows 1000000".

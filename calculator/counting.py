@@ -33,7 +33,7 @@ from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, money_str, percent, usd
-from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)
 from pricing import Catalogue
@@ -869,7 +869,15 @@ class CountReport(Report):
         rec = (f"{SCENARIO_LABELS[best['name']]} costs {usd(best['total_usd'])} {label} instead of "
                f"{usd(sync['total_usd'])} on the sync API. The workload needs "
                f"{(res.batches.get('scaled') or res.batches)['batches']:,} batch(es); {TURNAROUND}.")
-        return Headline(figures, recommendation=rec, scope=scope)
+        o = res.options
+        what = (f"{res.requests:,} sample requests scaled to {o.scale_to:,} a {o.per}" if o.scale_to
+                else f"{res.requests:,} sample requests")
+        brief = Brief("Sample workload", f"{what}: {usd(sync['total_usd'])} on the "
+                                         f"sync API, {usd(best['total_usd'])} with "
+                                         f"{SCENARIO_LABELS[best['name']].lower()} "
+                                         f"({_pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} less).",
+                      tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral")
+        return Headline(figures, recommendation=rec, scope=scope, brief=brief)
 
     def charts(self) -> list[Chart]:
         from calculator.estimating import SCENARIO_LABELS, SCENARIO_ROLES
@@ -1027,3 +1035,21 @@ def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
     return CountReport(kind="count", title="Sample workload: tokens and cost on sync vs batch vs batch + cache",
                        catalogue_version=cat.version, summary=summary, assumptions=assumptions,
                        warnings=res.warnings, result=res)
+
+
+# Options of `batchcalc count` that `batchcalc report` passes through ``ReportOptions.extra``
+# (same names as CountOptions' fields).
+REPORT_OPTION_NAMES = ("model", "output_tokens", "output_ratio", "output_results", "cache_hit_rate", "cache_ttl",
+                       "inference_geo", "scale_to", "per", "exact", "concurrency", "calibration_file",
+                       "skip_invalid", "default_max_tokens")
+
+
+def report_section(inputs: dict, options) -> CountReport:
+    """`batchcalc report` section builder: every sample-workload file given, counted as one sample
+    (as `batchcalc count FILE...` with the count options found in ``options.extra``)."""
+    paths = [str(p) for p in inputs.get("batch_requests", [])]
+    given = {k: options.extra[k] for k in REPORT_OPTION_NAMES if options.extra.get(k) is not None}
+    if options.on is not None:
+        given["on"] = options.on
+    opts = CountOptions(**given)
+    return build_count_report(options.catalogue, paths, opts, options.extra.get("progress_factory"))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from calculator.costing import TOKEN_COLUMNS, Cost, CostLine, TokenCounts
 from calculator.errors import InputError
 from calculator.money import money_str, percent, usd
-from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from pricing import Catalogue
 
@@ -141,7 +141,11 @@ class EstimateReport(Report):
                               tone="good" if best.savings_vs_sync > 0 else "neutral"))
         scope = (f"{w.requests:,} requests to {e.display_name} of {w.input_tokens:,} input and "
                  f"{w.output_tokens:,} output tokens each, at the prices in effect on {w.on.isoformat()}.")
-        return Headline(figures, recommendation=self._recommendation(), scope=scope)
+        brief = Brief("Workload estimate", f"{w.requests:,} requests to {e.display_name}: {usd(sync.total)} on the sync "
+                                           f"API, {usd(best.total)} with {SCENARIO_LABELS[best.name].lower()} "
+                                           f"({_pct_text(best.savings_vs_sync, sync.total)} less).",
+                      tone="good" if best.savings_vs_sync > 0 else "neutral")
+        return Headline(figures, recommendation=self._recommendation(), scope=scope, brief=brief)
 
     def _recommendation(self) -> str:
         e = self.result

@@ -1,8 +1,8 @@
 """`batchcalc report`'s inputs: what a file is (sniffed from its first bytes) and which report
 section it feeds.
 
-Detection reads at most the first 64 KiB of a file (so a 10-million-row export costs nothing
-here) and recognises:
+Detection reads at most the first 64 KiB of a file, gunzipped (so a 10-million-row export costs
+nothing here), and uses the readers' own rules (see ``sniff``) to recognise:
 
     batch_requests   Message Batches request JSONL: lines with "custom_id" and "params"
     batch_results    Message Batches results JSONL: lines with "custom_id" and "result"
@@ -23,11 +23,8 @@ reconciliation needs the cost report *and* the usage export) and ``options`` is 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import importlib
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,73 +84,53 @@ class ReportOptions:
 
 _HEAD_BYTES = 64 * 1024
 
-
-def _head(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(_HEAD_BYTES)
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", path=str(path)) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    return raw.decode("utf-8", errors="replace")
+# The usage and cost readers' kinds (calculator/usage_readers/detect.py) -> report input kinds.
+READER_KINDS = {"batch-results": "batch_results", "admin-usage": "admin_usage", "admin-cost": "admin_cost",
+                "console-csv": "console_usage", "console-cost-csv": "console_cost"}
 
 
-def _first_json_line(text: str) -> Optional[dict]:
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            return None
-        return obj if isinstance(obj, dict) else None
-    return None
+def _head(path: Path) -> bytes:
+    """The first bytes of the file, gunzipped and without a byte-order mark (the readers' own
+    ``head``), with the file errors `batchcalc report` names."""
+    from calculator.usage_readers._io import head
 
-
-CONSOLE_USAGE_COLUMNS = {"usage_input_tokens_no_cache", "usage_output_tokens", "model_version"}
-CONSOLE_COST_COLUMNS = {"cost_usd", "token_type"}
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    if path.is_dir():
+        raise InputError("is a directory, expected a file", path=str(path))
+    return head(str(path), _HEAD_BYTES)
 
 
 def sniff(path: Path | str) -> str:
-    """The kind of input ``path`` holds (a key of KIND_DESCRIPTIONS), or InputError."""
+    """The kind of input ``path`` holds (a key of KIND_DESCRIPTIONS), or InputError.
+
+    batchcalc's own files (a saved report, a workloads YAML) are recognised here; everything else
+    by the readers' detection, so `report` and the commands agree on what a file is: sample
+    requests by :func:`calculator.requests_reader.looks_like_requests`, usage and cost exports by
+    :func:`calculator.usage_readers.detect.detect_bytes`.
+    """
+    from calculator.requests_reader import looks_like_requests
+    from calculator.usage_readers.detect import detect_bytes
+
     path = Path(path)
-    text = _head(path)
-    stripped = text.lstrip()
+    data = _head(path)
+    stripped = data.lstrip()
     if not stripped:
         raise InputError("is empty", path=str(path))
-    suffix = path.suffix.lower()
-    if stripped.startswith("{") or stripped.startswith("["):
-        first = _first_json_line(stripped)
-        if first is not None and "custom_id" in first:
-            if "params" in first:
-                return "batch_requests"
-            if "result" in first:
-                return "batch_results"
-        head = stripped[:_HEAD_BYTES]
-        if re.search(r'"schema_version"\s*:', head) and re.search(r'"kind"\s*:', head):
+    if stripped[:1] in (b"{", b"["):
+        # A saved report opens with its schema version and kind (and may quote custom_ids later).
+        if re.match(rb'\{\s*"schema_version"\s*:\s*"[^"]*"\s*,\s*"kind"\s*:', stripped):
             return "report_json"
-        if re.search(r'"(uncached_input_tokens|cache_read_input_tokens)"\s*:', head) and '"data"' in head:
-            return "admin_usage"
-        if re.search(r'"amount"\s*:', head) and re.search(r'"(cost_type|currency)"\s*:', head):
-            return "admin_cost"
-    elif re.search(r"^workloads\s*:", text, re.M):
+        if looks_like_requests(stripped):
+            return "batch_requests"
+        if re.search(rb'"schema_version"\s*:', stripped) and re.search(rb'"kind"\s*:', stripped):
+            return "report_json"
+    elif re.search(rb"^workloads\s*:", data, re.M):
         return "workloads"
-    elif suffix not in (".yaml", ".yml"):
-        try:
-            header = next(csv.reader(io.StringIO(stripped.splitlines()[0])))
-        except (StopIteration, csv.Error):
-            header = []
-        cols = {h.strip().lower() for h in header}
-        if CONSOLE_COST_COLUMNS <= cols:
-            return "console_cost"
-        if cols & CONSOLE_USAGE_COLUMNS and "usage_output_tokens" in cols:
-            return "console_usage"
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        kind = READER_KINDS.get(detect_bytes(data))
+        if kind is not None:
+            return kind
     raise InputError(
         "cannot tell what this file is: expected a batch request or results JSONL, an Admin API "
         "usage or cost report (JSON), a Console usage or cost CSV, a workloads YAML, or a report "

@@ -40,7 +40,14 @@ def rate_str(value: Decimal) -> str:
     return f"${money_str(value)}"
 
 
+PERCENT_PLACES = Decimal("0.0001")
+
+
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to 0.0001 points (None when ``whole`` is 0).
+
+    A percentage is a ratio for people to read, not money: it is rounded (half-even) so JSON
+    does not carry 28 digits of a repeating fraction. Money itself is never rounded."""
     if whole == 0:
         return None
-    return CONTEXT.divide(part * 100, whole)
+    return CONTEXT.divide(part * 100, whole).quantize(PERCENT_PLACES, rounding=decimal.ROUND_HALF_EVEN)

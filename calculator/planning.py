@@ -37,7 +37,7 @@ from typing import Any, Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent, usd
-from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from calculator.workload_file import DAYS_PER_MONTH, PlannedWorkload, count_sample, read_workload_file
 from pricing import Catalogue
@@ -610,7 +610,10 @@ class PlanReport(Report):
                    detail=f"{_pct(t.savings_usd, t.current_usd)} of today's spend",
                    tone="good" if t.savings_usd > 0 else "neutral"),
         ]
-        return Headline(figures, recommendation=self._recommendation(),
+        brief = Brief("Migration plan", f"{usd(t.current_usd)} a month now, {usd(t.recommended_usd)} with the plan "
+                                        f"({_pct(t.savings_usd, t.current_usd)} less, {usd(t.savings_usd)} a month).",
+                      tone="good" if t.savings_usd > 0 else "neutral")
+        return Headline(figures, recommendation=self._recommendation(), brief=brief,
                         scope=f"Per month, for the {n} workload{'s' if n != 1 else ''} of {Path(plan.path).name}, "
                               f"at the prices in effect on {plan.on.isoformat()}.")
 

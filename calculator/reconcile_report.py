@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report import Chart, Column, Figure, Headline, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, Report, Series, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
@@ -35,6 +35,26 @@ LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column
                 Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
                 Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent"),
                 Column("diagnosis", "Diagnosis")]
+
+
+# Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
+# the Admin API names).
+TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens": "output",
+                     "cache_read_input_tokens": "cache read",
+                     "cache_creation.ephemeral_5m_input_tokens": "cache write 5m",
+                     "cache_creation.ephemeral_1h_input_tokens": "cache write 1h", "web_search": "web search"}
+
+
+def display_line(line: Line) -> dict:
+    d = line_dict(line)
+    d["token_type"] = TOKEN_TYPE_LABELS.get(d["token_type"], d["token_type"])
+    d["tier_context"] = ", ".join(x for x in (d["service_tier"], d["context_window"]) if x)
+    return d
+
+
+# The display tables: service tier and context window in one column, so that the diagnosis has
+# room to be read on a laptop without scrolling sideways.
+DISPLAY_COLUMNS = [*LINE_COLUMNS[:3], Column("tier_context", "Tier, context"), *LINE_COLUMNS[5:]]
 
 
 def line_dict(line: Line) -> dict:
@@ -79,19 +99,21 @@ class ReconcileReport(Report):
     def tables(self) -> list[Table]:
         r = self.result
         out = []
-        bad = [line_dict(l) for l in r.outside]
+        bad = [display_line(l) for l in r.outside]
         if bad:
-            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", LINE_COLUMNS, bad))
-        out.append(Table("lines", "Matched lines", LINE_COLUMNS, [line_dict(l) for l in r.lines]))
+            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", DISPLAY_COLUMNS, bad,
+                             caption="Query these lines with Anthropic: the diagnosis says what the bill "
+                                     "seems to have applied.", cards=True))
+        out.append(Table("lines", "Matched lines", DISPLAY_COLUMNS, [display_line(l) for l in r.lines]))
         if r.unmatched_usage:
-            out.append(Table("unmatched_usage", "Usage with no bill line", LINE_COLUMNS,
-                             [line_dict(l) for l in r.unmatched_usage]))
+            out.append(Table("unmatched_usage", "Usage with no bill line", DISPLAY_COLUMNS,
+                             [display_line(l) for l in r.unmatched_usage]))
         if r.unmatched_costs:
-            out.append(Table("unmatched_costs", "Bill lines with no usage", LINE_COLUMNS,
-                             [line_dict(l) for l in r.unmatched_costs]))
+            out.append(Table("unmatched_costs", "Bill lines with no usage", DISPLAY_COLUMNS,
+                             [display_line(l) for l in r.unmatched_costs]))
         if r.not_reconciled:
-            out.append(Table("not_reconciled", "Listed, not reconciled", LINE_COLUMNS,
-                             [line_dict(l) for l in r.not_reconciled]))
+            out.append(Table("not_reconciled", "Listed, not reconciled", DISPLAY_COLUMNS,
+                             [display_line(l) for l in r.not_reconciled]))
         return out
 
     def long_table(self) -> Table:
@@ -125,7 +147,13 @@ class ReconcileReport(Report):
             rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
                    f"{worst.key.get('model') or ''} {worst.key.get('token_type')} on {worst.key['date']}, "
                    f"is off by {usd(worst.residual)}" + (f": {worst.diagnosis}." if worst.diagnosis else "."))
-        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".")
+        res = r.residual_total
+        brief = Brief("Invoice check", (
+            f"{len(outside)} line{'s' if len(outside) != 1 else ''} outside tolerance, {usd(abs(res))} "
+            f"{'over' if res > 0 else 'under'} (billed {usd(r.billed_total)} against {usd(r.expected_total)} expected)."
+            if outside else f"the bill matches the published rates (billed {usd(r.billed_total)}, expected "
+                            f"{usd(r.expected_total)})."), tone="bad" if outside else "good")
+        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".", brief=brief)
 
     def charts(self) -> list[Chart]:
         r = self.result
@@ -180,14 +208,19 @@ def report_section(inputs: dict, options) -> "ReconcileReport":
                                               ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
         raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
                          path=costs[0])
-    src = open_usage(usage, on=options.on, catalogue=options.catalogue)
-    analyser = UsageAnalyser(options.catalogue, policy=src.policy, keep_frame=True, strict=options.strict,
+    since, until = options.extra.get("since"), options.extra.get("until")
+    src = open_usage(usage, on=options.on, catalogue=options.catalogue,
+                     skip_invalid=bool(options.extra.get("skip_invalid")))
+    analyser = UsageAnalyser(options.catalogue, since=since, until=until, policy=src.policy, keep_frame=True,
+                             strict=options.strict,
                              frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
                                          "speed", "workspace"))
     analyser.consume(src)
     result = analyser.finish()
     cost_src = CostSource(costs, catalogue=options.catalogue, policy=src.policy)
-    lines = list(cost_src.lines())
+    # As `batchcalc reconcile`: --since/--until narrow the bill to the same days as the usage.
+    lines = [c for c in cost_src.lines()
+             if (since is None or c.date >= since) and (until is None or c.date <= until)]
     tol = options.extra.get("tolerance") or Tolerance()
     contract = options.extra.get("contract")
     if contract is not None and not hasattr(contract, "factor"):

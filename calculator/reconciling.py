@@ -29,7 +29,7 @@ from calculator.cost_readers import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT, MTOK
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES, NOT_GROUPED, TOKEN_COUNTS
+from calculator.usage_frame import NOT_GROUPED, TOKEN_COUNTS
 
 JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "workspace")
 ALL = "all"  # a dimension summed over (the cost report does not split by it)

@@ -9,7 +9,8 @@ Optional presentation hooks (all have defaults, so every report renders to HTML 
 report overrides them to get a richer page):
 
 - ``headline()`` -> ``Headline``: the executive summary's big numbers and the one
-  recommendation. Default: None, and the page shows ``summary`` as cards instead.
+  recommendation, and a one-line ``Brief`` of the report for a page of several reports.
+  Default: None, and the page shows ``summary`` as cards instead.
 - ``charts()`` -> list of ``Chart``: declarative chart data (categories, series, ranges,
   flagged points); ``reports/charts.py`` draws them with matplotlib. Default: none.
 - ``price_sources()`` -> list of ``PriceSource``: each rate card the numbers used, with its
@@ -51,6 +52,9 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]
     caption: Optional[str] = None
+    # On a phone, show each row as a card of label: value lines instead of a wide table that
+    # scrolls sideways (for a few rows whose every column matters, e.g. lines to query).
+    cards: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,29 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Brief:
+    """A report in one line, for the executive summary of a page of several reports: a topic a
+    non-engineer recognises ("Invoice check") and one sentence ("1 line outside tolerance, $15.00
+    over"). ``part`` is set by the composite: the 1-based position of the part it sums up."""
+
+    topic: str
+    text: str
+    tone: Literal["neutral", "good", "bad", "muted"] = "neutral"
+    part: int = 0
+
+
+@dataclass(frozen=True)
 class Headline:
-    """The executive summary: a few figures, the one recommendation, what the figures cover."""
+    """The executive summary: a few figures, the one recommendation, what the figures cover.
+
+    ``brief`` sums the report up in one line when it shares a page with others; a composite's
+    headline is its lead part's, with the other parts' briefs in ``others``."""
 
     figures: list[Figure]
     recommendation: str = ""
     scope: str = ""
+    brief: Optional[Brief] = None
+    others: tuple[Brief, ...] = ()
 
 
 @dataclass(frozen=True)

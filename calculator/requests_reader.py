@@ -435,6 +435,32 @@ def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional
         yield Request(cid, params, p, 1, _params_size(cid, params))
 
 
+def _is_body_start(line: bytes) -> bool:
+    """A JSON body: the first line opens the object without closing it, or it is one line
+    holding {"requests": [...]}."""
+    line = line.strip()
+    return line == b"{" or line.startswith(b'{"requests"') or line.startswith(b'{ "requests"')
+
+
+def looks_like_requests(head: bytes) -> bool:
+    """Whether the first bytes of a (decompressed, BOM-less) file are a Message Batches request
+    file: a JSONL line with "custom_id" and "params", or the {"requests": [...]} body. Used by
+    `batchcalc report` to pick the files it counts (prompt files and CSVs need --model and are
+    given to `batchcalc count` instead)."""
+    text = head.lstrip()
+    if not text.startswith(b"{"):
+        return False
+    if re.match(rb'\{\s*"requests"\s*:\s*\[', text):
+        return True
+    first, newline, _ = text.partition(b"\n")
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        # A first request longer than the head: its keys are still at its start.
+        return not newline and b'"custom_id"' in first and b'"params"' in first
+    return isinstance(obj, dict) and "custom_id" in obj and "params" in obj
+
+
 def _is_glob(s: str) -> bool:
     return any(ch in s for ch in "*?[")
 
@@ -459,11 +485,7 @@ def _detect_and_read(src: _Source, *, model, column, max_tokens, stats: ReadStat
                     "per line", name, 1)
     if first[1].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (some editors write one)
         first = (first[0], first[1][3:], first[2])
-    head = first[1].lstrip()
-    # A JSON body: the first line opens the object without closing it, or it is one line
-    # holding {"requests": [...]}.
-    is_body = head == b"{" or head.startswith(b'{"requests"') or head.startswith(b'{ "requests"')
-    if is_body:
+    if _is_body_start(first[1]):
         # Re-read from the start as a stream of characters.
         if src.gz or name == "<stdin>":
             rest = _Chain(first[1] + (b"\n" if first[2] else b""), src.stream)

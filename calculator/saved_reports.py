@@ -3,6 +3,11 @@
 A saved report's ``kind`` names its loader in ``LOADERS`` ("module:function" taking the JSON
 dict and returning the Report); kinds without a loader are an error that says so. When a branch
 adds a report kind that can be read back, it adds one line here.
+
+Only kinds whose Report can be rebuilt from the JSON alone have a loader. The plan, count, usage
+and reconcile reports keep their computed results (per-group costs, rate cards, lines) and derive
+their tables and charts from them, so reading one back would mean pricing again: for those,
+`batchcalc report` takes the original input files.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ LOADERS = {
 }
 
 
-def from_dict(d: dict, where: str = "report"):
+def from_dict(d: dict, where: str | None = None):
     kind = d.get("kind")
     major = str(d.get("schema_version", "")).split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
@@ -28,8 +33,12 @@ def from_dict(d: dict, where: str = "report"):
                          f"(this batchcalc reads schema {SCHEMA_VERSION})", path=where)
     target = LOADERS.get(kind)
     if target is None:
-        raise InputError(f"a saved {kind!r} report cannot be read back yet (readable kinds: "
-                         f"{', '.join(sorted(LOADERS))})", path=where)
+        # plan, count, usage and reconcile reports hold their computed results (not only the JSON's
+        # totals), so they cannot be rebuilt from their JSON without pricing again.
+        readable = ", ".join(k for k in sorted(LOADERS) if k != "composite")
+        raise InputError(f"a saved {kind!r} report cannot be read back: only {readable} reports (alone or "
+                         f"in a saved composite) can; give `batchcalc report` the {kind} command's input "
+                         f"files instead", path=where)
     module, _, func = target.partition(":")
     try:
         return getattr(importlib.import_module(module), func)(d)

@@ -21,7 +21,7 @@ from typing import Optional
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
-from calculator.report import Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
 
@@ -182,7 +182,7 @@ class UsageReport(Report):
                                 [Column("model", "Model"), Column("service_tier", "Tier"), Column("month", "Month"),
                                  Column("rows", "Rows", "int"), Column("reason", "Reason")],
                                 [{"model": a.model, "service_tier": a.service_tier, "month": a.month,
-                                  "rows": a.rows, "reason": a.reason} for a in r.unpriced]))
+                                  "rows": a.rows, "reason": a.reason} for a in r.unpriced], cards=True))
         return tables
 
     # -- presentation hooks (HTML page, FOCUS) -------------------------------------------------
@@ -206,7 +206,11 @@ class UsageReport(Report):
                    f"({percent(t.missed, t.cost) or 0:.0f}% of what it cost).")
         scope = (f"Usage from {r.first_period[:10]} to {r.last_period[:10]}, each day at the published rates "
                  f"in effect on it." if r.first_period else "No usage rows.")
-        return Headline(figures, rec, scope)
+        period = f" from {r.first_period[:10]} to {r.last_period[:10]}" if r.first_period else ""
+        brief = Brief("Actual usage", f"{usd(t.cost)} spent{period}; batch saved {usd(t.realised)}"
+                                      + (f", {usd(t.missed)} more was possible." if t.missed > 0 else "."),
+                      tone="good" if t.realised > 0 and not t.missed else "neutral")
+        return Headline(figures, rec, scope, brief=brief)
 
     def charts(self) -> list[Chart]:
         months = self.by_month()

@@ -150,9 +150,21 @@ def rows(report: Report) -> list[dict[str, str]]:
     return out
 
 
+def _has_charges(report: Report) -> bool:
+    table = report.long_table()
+    keys = {c.key for c in table.columns} | {k for r in table.rows[:1] for k in r}
+    return all(k in keys for k in ("model", "token_type", "quantity", "unit_price_usd", "cost_usd"))
+
+
 def render(report: Report) -> str:
     parts = report.parts()
-    data = [r for p in parts for r in rows(p)] if len(parts) > 1 or parts[0] is not report else rows(report)
+    if len(parts) > 1 or parts[0] is not report:
+        # A page of several parts exports the parts that hold charges: a reconciliation holds
+        # billed lines, not consumption (its usage is the usage part's), and is left out.
+        charged = [p for p in parts if _has_charges(p)] or parts[:1]
+        data = [r for p in charged for r in rows(p)]
+    else:
+        data = rows(report)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FOCUS_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -53,7 +53,7 @@ def _table_view(table: Table) -> dict:
              "wrap": not is_numeric(c) and any(len(r[i]) > WRAP_AT for r in rows)}
             for i, c in enumerate(table.columns)]
     return {"name": table.name, "title": table.title, "caption": table.caption,
-            "columns": cols, "rows": rows}
+            "columns": cols, "rows": rows, "cards": table.cards}
 
 
 def _part_view(part: Report, index: int, charts: bool) -> dict:

@@ -1,5 +1,5 @@
-"""Helpers and fixtures of the count tests (imported by each test_count_* module, so no shared
-conftest.py is needed): running the CLI in-process, and writing request files."""
+"""Helpers and fixtures of the count tests (imported by each test_count_* module): an isolated
+calibration file, the CLI runner, and writing request files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from calculator.cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -18,22 +17,10 @@ def _isolated_config(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
 
 
-class Result:
-    def __init__(self, code, out, err):
-        self.code, self.out, self.err = code, out, err
-
-    def json(self):
-        return json.loads(self.out)
-
-
 @pytest.fixture
-def run(capsys):
-    def _run(*args):
-        code = main([str(a) for a in args])
-        cap = capsys.readouterr()
-        return Result(code, cap.out, cap.err)
-
-    return _run
+def run(cli):
+    """The in-process CLI runner of conftest.py, under the name these tests use."""
+    return cli
 
 
 def request(custom_id, user="hello world", *, model="claude-sonnet-4-6", max_tokens=100, system=None, **extra):

@@ -180,3 +180,73 @@ def test_chromium_cli_screenshot_and_pdf(chromium, report_html, tmp_path):
     for figure in ("$105.00", "$52.50", "$46.03", "$58.97"):
         assert figure in dom
     assert dom.count("<svg") == 2
+
+
+# -- the demo page: plan, sample requests, usage and reconciliation on one page (`make demo`) ----
+
+DEMO_PAGE_ARGS = [str(EXAMPLES / "workloads.yaml"), str(EXAMPLES / "requests.jsonl"),
+                  str(EXAMPLES / "usage_report.json"), str(EXAMPLES / "cost_report.json"),
+                  "--output-tokens", "60", "--scale-to", "300000", "--per", "month", "--on", "2026-11-21"]
+
+
+@pytest.fixture(scope="module")
+def demo_page(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "savings-report.html"
+    # The planted discrepancy of examples/cost_report.json: the page is written, exit code 3.
+    assert main(["--quiet", "report", *DEMO_PAGE_ARGS, "-o", str(out)]) == 3
+    return out
+
+
+def test_demo_page_summary_charts_and_flagged_lines(browser, demo_page):
+    page, problems, requests = open_page(browser, demo_page, 1280)
+    # One executive summary: the plan's four figures above the fold, then one line per other part.
+    assert page.locator("section.summary").count() == 1
+    figures = page.locator("#summary .figure-value")
+    assert figures.all_inner_texts() == ["$9,028.86", "$5,301.93", "$4,597.55", "$4,431.31"]
+    for i in range(4):
+        assert figures.nth(i).is_visible() and figures.nth(i).bounding_box()["y"] < 900
+    assert page.locator("#summary .recommendation").is_visible()
+    briefs = page.locator("#summary .also-list li").all_inner_texts()
+    assert [b.split(":")[0] for b in briefs] == ["Sample workload", "Actual usage", "Invoice check"]
+    assert "1 line outside tolerance, $15.00 over" in briefs[2]
+    # Each brief links to its part.
+    for link in page.locator("#summary .also-list a").all():
+        target = link.get_attribute("href")
+        assert page.locator(target).count() == 1
+    # Every chart of every part: plan 3, sample 1 (cost by scenario), usage 3, reconciliation 1.
+    charts = page.locator("svg.chart-svg")
+    assert charts.count() == 8
+    for i in range(8):
+        charts.nth(i).scroll_into_view_if_needed()
+        box = charts.nth(i).bounding_box()
+        assert box["width"] > 300 and box["height"] > 150
+        # Drawn: axes, grid and bars or lines (a one-month stacked bar has the fewest shapes).
+        assert charts.nth(i).locator("path").count() >= 8
+    for chart_id in ("cost_by_scenario", "cost_by_month", "cost_by_model", "expected_vs_billed"):
+        assert page.locator(f"figure[id$='-{chart_id}'] svg").count() == 1, chart_id
+    # The reconciliation: the line outside tolerance with its diagnosis, in a table.
+    bad = page.locator("[id$='-outside_tolerance'] tbody tr")
+    assert bad.count() == 1
+    assert "standard rate" in bad.inner_text()
+    assert problems == []
+    assert requests == [demo_page.as_uri()], "the page must fetch nothing"
+    page.close()
+
+
+def test_demo_page_fits_a_phone_and_prints(browser, demo_page, tmp_path):
+    page, problems, _ = open_page(browser, demo_page, 390, 844)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page is {width}px wide on a 390px phone: horizontal overflow"
+    assert page.locator(".figure-value").first.is_visible()
+    # On a phone the flagged line is a card: its diagnosis is on screen, not scrolled away.
+    diag = page.locator("[id$='-outside_tolerance'] td").last
+    diag.scroll_into_view_if_needed()
+    box = diag.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    assert pages >= 6, f"expected a page per section (summary, 4 parts, methodology), got {pages}"
+    assert problems == []
+    page.close()

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
 
-from conftest import DEMO_DAY, demo_workload
+from conftest import demo_workload
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 LABEL = re.compile(r'aria-label="([^"]*)"')
@@ -202,7 +201,10 @@ def test_composite_page_has_one_summary_and_every_part(catalogue, demo_report):
     page = compose([demo_report, other])
     assert isinstance(page, CompositeReport)
     assert page.parts() == [demo_report, other]
-    assert page.headline() == demo_report.headline()
+    # The first part leads the summary; the other is one line under it, linking to its part.
+    lead = demo_report.headline()
+    assert page.headline().figures == lead.figures and page.headline().recommendation == lead.recommendation
+    assert [(b.topic, b.part) for b in page.headline().others] == [("Workload estimate", 2)]
     html = render(page, "html")
     assert html.count("Executive summary") == 1
     assert html.count('class="section part ') == 2

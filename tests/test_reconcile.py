@@ -10,13 +10,11 @@ batch input 4M x $1.50 = $6.00, output 0.8M x $7.50 = $6.00. Total $68.80. The A
 report states amounts in CENTS: "600.000000" is $6.00.
 """
 
-import copy
 import json
 from decimal import Decimal
 
-import pytest
 
-from usage_helpers import EXAMPLES, cli  # noqa: F401  (cli is a fixture)
+from usage_helpers import EXAMPLES
 
 USAGE = EXAMPLES / "usage_report.json"
 

@@ -51,3 +51,17 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     monkeypatch.setattr(cli_app.os, "replace", real_replace)
     assert target.read_text() == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_written_reports_are_not_private(cli, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "estimate.md"
+    old = os.umask(0o022)
+    try:
+        r = cli("estimate", "-m", "claude-haiku-4-5", "-n", "1", "-i", "1", "-O", "1", "-f", "markdown", "-o", out)
+    finally:
+        os.umask(old)
+    assert r.code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # as a plain open() under umask 022 would make it

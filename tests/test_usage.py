@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from usage_helpers import EXAMPLES, cli  # noqa: F401  (cli is a fixture)
+from usage_helpers import EXAMPLES
 
 CONSOLE_HEADER = ("usage_date_utc,model_version,api_key,workspace,usage_type,context_window,"
                   "usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,"

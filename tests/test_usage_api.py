@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from usage_helpers import EXAMPLES, cli  # noqa: F401  (cli is a fixture)
+from usage_helpers import EXAMPLES
 
 KEY = "sk-ant-admin01-SECRET-test-key-0123456789"
 

@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
-from enum import Enum
+from decimal import Decimal
 from typing import Annotated, Optional
 
 import typer
 
 from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
+from calculator.cli.options import TTL, Geo, Per, parse_fraction
 from calculator.errors import InputError
-
-
-class TTL(str, Enum):
-    m5 = "5m"
-    h1 = "1h"
-
-
-class Geo(str, Enum):
-    global_ = "global"
-    us = "us"
-
-
-class Per(str, Enum):
-    month = "month"
-    week = "week"
-
-
-def _decimal(value: Optional[str], option: str, *, lo: Decimal, hi: Optional[Decimal]) -> Optional[Decimal]:
-    if value is None:
-        return None
-    try:
-        d = Decimal(value.rstrip("%")) / (100 if value.endswith("%") else 1)
-    except InvalidOperation:
-        raise InputError(f"{option} {value!r}: expected a number") from None
-    if d < lo or (hi is not None and d > hi):
-        raise InputError(f"{option} {value!r}: expected a number between {lo} and {hi}")
-    return d
 
 
 class _Bar:
@@ -149,9 +122,9 @@ def count(
     opts = CountOptions(
         model=model, column=column, default_max_tokens=max_tokens, skip_invalid=skip_invalid,
         on=parse_date(on), output_tokens=output_tokens,
-        output_ratio=_decimal(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
+        output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
         output_results=output_from,
-        cache_hit_rate=_decimal(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
+        cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
         cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())

@@ -1,38 +1,11 @@
 """`batchcalc estimate`."""
 
-from decimal import Decimal, InvalidOperation
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.errors import InputError
-
-
-class TTL(str, Enum):
-    m5 = "5m"
-    h1 = "1h"
-
-
-class Geo(str, Enum):
-    global_ = "global"
-    us = "us"
-
-
-class Speed(str, Enum):
-    standard = "standard"
-    fast = "fast"
-
-
-def _hit_rate(value: Optional[str]) -> Optional[Decimal]:
-    if value is None:
-        return None
-    try:
-        h = Decimal(value.rstrip("%")) / (100 if value.endswith("%") else 1)
-    except InvalidOperation:
-        raise InputError(f"--cache-hit-rate {value!r}: expected a number between 0 and 1 (or a percentage)") from None
-    return h
+from calculator.cli.options import TTL, Geo, Speed, parse_fraction
 
 
 @app.command()
@@ -72,7 +45,7 @@ def estimate(
 
     cat = catalogue(prices_path)
     w = Workload(model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-                 cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=_hit_rate(cache_hit_rate),
+                 cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
                  cache_ttl=cache_ttl.value, inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
     emit(build_estimate_report(cat, w), fmt, output)

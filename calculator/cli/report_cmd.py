@@ -1,12 +1,13 @@
 """`batchcalc report`: one page (or workbook, or FOCUS file) from every input given."""
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.estimate_cmd import TTL, _hit_rate
+from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
@@ -31,28 +32,68 @@ def _stdin_to_file() -> Path:
 @app.command()
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
-        help="Input files, detected by their content: batch request or results JSONL, Admin API "
-             "usage or cost report JSON, Console usage or cost CSV, workloads YAML, or a report "
-             "saved with --format json.", show_default=False)] = None,
+        help="Input files, detected by their content (gzip too): sample requests (Message Batches "
+             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Admin API usage or cost "
+             "report JSON, Console usage or cost CSV, workloads YAML, or a report saved with --format json.",
+        show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="Also estimate a workload on this model (with -n, -i, -O), as "
-                              "`batchcalc estimate` does.", rich_help_panel="Workload estimate")] = None,
+                              "`batchcalc estimate` does. Without -n/-i, beside sample requests: price "
+                              "the sample on this model, as `batchcalc count --model`.", rich_help_panel="Workload estimate")] = None,
     requests: Annotated[Optional[int], typer.Option("--requests", "-n", min=1, help="Number of requests.",
                                                     rich_help_panel="Workload estimate")] = None,
     input_tokens: Annotated[Optional[int], typer.Option("--input-tokens", "-i", min=0,
                                                         help="Input tokens per request (the whole prompt).",
                                                         rich_help_panel="Workload estimate")] = None,
     output_tokens: Annotated[Optional[int], typer.Option("--output-tokens", "-O", min=0,
-                                                         help="Output tokens per request.",
+                                                         help="Output tokens per request (of the estimate, and "
+                                                              "assumed for the sample requests as `count -O`).",
                                                          rich_help_panel="Workload estimate")] = None,
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
     cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache.",
+        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache (estimate and sample; 0-1 or 80%).",
         rich_help_panel="Workload estimate")] = None,
-    cache_ttl: Annotated[TTL, typer.Option("--cache-ttl", help="Cache TTL: 5m or 1h.",
-                                           rich_help_panel="Workload estimate")] = TTL.m5,
+    cache_ttl: Annotated[Optional[TTL], typer.Option(
+        "--cache-ttl", help="Cache TTL: 5m or 1h. Default: 5m for --model, 1h for a sample's detected prefix.",
+        rich_help_panel="Workload estimate")] = None,
+    inference_geo: Annotated[Optional[Geo], typer.Option(
+        "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
+        rich_help_panel="Workload estimate")] = None,
+    output_ratio: Annotated[Optional[str], typer.Option(
+        "--output-ratio", metavar="R", help="Each request outputs this fraction of its max_tokens (0-1 or 40%).",
+        rich_help_panel="Sample workload (as batchcalc count)")] = None,
+    output_from: Annotated[Optional[str], typer.Option(
+        "--output-from", metavar="RESULTS", help="Output tokens from a batch results JSONL (joined on custom_id).",
+        rich_help_panel="Sample workload (as batchcalc count)")] = None,
+    scale_to: Annotated[Optional[int], typer.Option(
+        "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period "
+                                               "(the summary then shows that period).",
+        rich_help_panel="Sample workload (as batchcalc count)")] = None,
+    per: Annotated[Per, typer.Option("--per", help="The period of --scale-to.",
+                                     rich_help_panel="Sample workload (as batchcalc count)")] = Per.month,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).",
+        rich_help_panel="Sample workload (as batchcalc count)")] = False,
+    calibration: Annotated[Optional[str], typer.Option(
+        "--calibration", metavar="PATH", help="Calibration file of the token estimator (as batchcalc count).",
+        rich_help_panel="Sample workload (as batchcalc count)")] = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", metavar="DATE", help="Usage: only days on or after this one.",
+        rich_help_panel="Usage and reconciliation")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        "--until", metavar="DATE", help="Usage: only days on or before this one.",
+        rich_help_panel="Usage and reconciliation")] = None,
+    tolerance: Annotated[Optional[list[str]], typer.Option(
+        "--tolerance", "-t", metavar="AMOUNT", help="Reconciliation tolerance per line: dollars (default 0.01) "
+                                                   "and/or a percentage such as 0.5%, as batchcalc reconcile.",
+        rich_help_panel="Usage and reconciliation")] = None,
+    contract: Annotated[Optional[Path], typer.Option(
+        "--contract", help="contract.yaml with a negotiated discount, as batchcalc reconcile.",
+        rich_help_panel="Usage and reconciliation")] = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
                                              "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
@@ -76,15 +117,27 @@ def report(
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
 
         batchcalc report estimate.json -o report.xlsx
+
+        batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
+
+    Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
+    tolerance, as `batchcalc reconcile`.
     """
+    from calculator.cli.count_cmd import _progress_factory
     from calculator.composite import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
 
     cat = catalogue(prices_path)
     day = parse_date(on)
+    inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs or []]
+    found = detect(list(inputs)) if inputs else {}
+    sample = bool(found.get("batch_requests"))
     reports = []
-    if model is not None:
+    # --model with a workload (-n, -i) is an estimate, as `batchcalc estimate`; without one, beside a
+    # sample-workload file, it prices the sample on that model, as `batchcalc count --model`.
+    estimate = model is not None and (requests is not None or input_tokens is not None or not sample)
+    if estimate:
         missing = [name for name, v in (("--requests", requests), ("--input-tokens", input_tokens),
                                         ("--output-tokens", output_tokens)) if v is None]
         if missing:
@@ -94,16 +147,37 @@ def report(
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=_hit_rate(cache_hit_rate),
-            cache_ttl=cache_ttl.value, on=day)))
-    elif any(v is not None for v in (requests, input_tokens, output_tokens)):
-        raise InputError("--requests/--input-tokens/--output-tokens describe a workload: give --model too")
-    if inputs:
-        inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs]
+            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
+            cache_ttl=(cache_ttl or TTL.m5).value, inference_geo=(inference_geo or Geo.global_).value, on=day)))
+    elif requests is not None or input_tokens is not None:
+        raise InputError("--requests/--input-tokens describe a workload: give --model too")
+    if len([x for x in (output_tokens if sample else None, output_ratio, output_from) if x is not None]) > 1:
+        raise InputError("give one of --output-tokens, --output-ratio and --output-from")
+    if found:
+        from calculator.cli.reconcile_cmd import parse_tolerance
+
+        since_d = parse_date(since, "--since") if since else None
+        until_d = parse_date(until, "--until") if until else None
+        if since_d and until_d and until_d < since_d:
+            raise InputError(f"--until {until} is before --since {since}")
+        extra = {
+            "try_models": tuple(try_model or ()),
+            # the sample workload, as `batchcalc count`
+            "model": None if estimate else model, "output_tokens": output_tokens,
+            "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
+            "output_results": output_from,
+            "cache_hit_rate": parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
+            "cache_ttl": cache_ttl.value if cache_ttl else None,
+            "inference_geo": inference_geo.value if inference_geo else None,
+            "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
+            "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
+            # usage and reconciliation, as `batchcalc usage` and `batchcalc reconcile`
+            "since": since_d, "until": until_d,
+            "tolerance": parse_tolerance(tolerance) if tolerance else None, "contract": contract,
+        }
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
-                                strict=strict, quiet=STATE["quiet"],
-                                extra={"try_models": tuple(try_model or ())})
-        reports = build_sections(detect(list(inputs)), options) + reports
+                                strict=strict, quiet=STATE["quiet"], extra=extra)
+        reports = build_sections(found, options) + reports
     page = compose(reports, title)
     if fmt is None:
         if output is None or str(output) == "-":
