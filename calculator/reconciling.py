@@ -273,8 +273,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     not_reconciled: list[Line] = []
     seen: dict[tuple, BilledLine] = {}
     for c in costs:
-        ident = (c.date, c.model, c.token_type, c.cost_type, c.service_tier, c.context_tier, c.workspace,
-                 c.description)
+        ident = c.identity()
         if ident in seen:
             first = seen[ident]
             same_file = first.where.split(" ")[0] == c.where.split(" ")[0]

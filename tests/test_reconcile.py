@@ -163,6 +163,41 @@ def test_per_model_contract(cli, tmp_path):
     assert r.code == 0
 
 
+def console_cost_csv(tmp_path, api_keys=("",)):
+    """The example bill (planted discrepancy fixed) as a Console cost CSV: dollars, display names,
+    Console token names; each line split evenly over ``api_keys`` as the Console does per key."""
+    csv = tmp_path / "console_cost.csv"
+    rows = ["usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type"]
+    for day, bucket in enumerate(fix_planted(cost_doc())["data"]):
+        for item in bucket["results"]:
+            if item["model"] == "claude-mythos-preview":
+                continue
+            dollars = Decimal(item["amount"]) / 100 / len(api_keys)
+            tt = {"uncached_input_tokens": "input_no_cache", "output_tokens": "output",
+                  "cache_read_input_tokens": "input_cache_read",
+                  "cache_creation.ephemeral_5m_input_tokens": "input_cache_write_5m",
+                  "cache_creation.ephemeral_1h_input_tokens": "input_cache_write_1h"}.get(item["token_type"], "")
+            name = {"claude-sonnet-4-6": "Claude Sonnet 4.6", "claude-haiku-4-5-20251001": "Claude Haiku 4.5",
+                    "claude-opus-4-7": "Claude Opus 4.7"}.get(item["model"], "")
+            ctx = "≤ 200k" if item["context_window"] else ""
+            for key in api_keys:
+                rows.append(f"{bucket['starting_at'][:10]},{name},{item['workspace_id']},{key},"
+                            f"{item['service_tier'] or ''},{ctx},{tt},{dollars},{dollars},{item['cost_type']}")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return csv
+
+
+def test_console_rows_per_api_key_are_summed_not_duplicates(cli, tmp_path):
+    # The Console bills each API key on its own row. Two keys with identical halves of every line
+    # are two charges, not one charge listed twice: together they are the $68.80 of usage.
+    for skip in ([], ["--skip-invalid"]):
+        r, out = run(cli, USAGE, console_cost_csv(tmp_path, api_keys=("key-a", "key-b")), *skip)
+        assert r.code == 0, out
+        assert Decimal(out["totals"]["billed_usd"]) == Decimal("68.80")
+        assert Decimal(out["totals"]["residual_usd"]) == 0
+        assert out.get("cost_lines_skipped", 0) == 0
+
+
 def test_cents_and_dollars_never_confused(cli, tmp_path):
     from calculator.cost_readers import CostSource
 
@@ -173,23 +208,7 @@ def test_cents_and_dollars_never_confused(cli, tmp_path):
     assert lines[0].amount == Decimal("27.9918745")  # cents in the Admin API -> dollars
     # The same bill as a Console cost CSV (dollars, display names, Console token names) and as the
     # Admin API report (cents) reconcile to the same zero residual.
-    csv = tmp_path / "console_cost.csv"
-    rows = ["usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type"]
-    for day, bucket in enumerate(fix_planted(cost_doc())["data"]):
-        for item in bucket["results"]:
-            if item["model"] == "claude-mythos-preview":
-                continue
-            dollars = Decimal(item["amount"]) / 100
-            tt = {"uncached_input_tokens": "input_no_cache", "output_tokens": "output",
-                  "cache_read_input_tokens": "input_cache_read",
-                  "cache_creation.ephemeral_5m_input_tokens": "input_cache_write_5m",
-                  "cache_creation.ephemeral_1h_input_tokens": "input_cache_write_1h"}.get(item["token_type"], "")
-            name = {"claude-sonnet-4-6": "Claude Sonnet 4.6", "claude-haiku-4-5-20251001": "Claude Haiku 4.5",
-                    "claude-opus-4-7": "Claude Opus 4.7"}.get(item["model"], "")
-            ctx = "≤ 200k" if item["context_window"] else ""
-            rows.append(f"{bucket['starting_at'][:10]},{name},{item['workspace_id']},,{item['service_tier'] or ''},"
-                        f"{ctx},{tt},{dollars:.2f},{dollars:.2f},{item['cost_type']}")
-    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    csv = console_cost_csv(tmp_path)
     r, out = run(cli, USAGE, csv)
     assert r.code == 0, out
     assert Decimal(out["totals"]["billed_usd"]) == Decimal("68.80")

@@ -63,6 +63,17 @@ class BilledLine:
     workspace: Optional[str] = None
     list_price: Optional[Decimal] = None
     description: Optional[str] = None
+    # Finer than the join (the Console bills each API key, geo and speed on its own row): kept so
+    # that two such rows are told apart, not taken for one line listed twice.
+    api_key: Optional[str] = None
+    inference_geo: Optional[str] = None
+    speed: Optional[str] = None
+
+    def identity(self) -> tuple:
+        """What makes two lines the same charge (the amount aside)."""
+        return (self.date, self.model, self.token_type, self.cost_type, self.service_tier,
+                self.context_tier, self.workspace, self.description, self.api_key,
+                self.inference_geo, self.speed)
 
 
 class LineMaker:
@@ -248,8 +259,7 @@ class CostSource:
         seen: dict[tuple, str] = {}
         for c in lines:
             path, _, where = c.where.partition(" ")
-            ident = (path, c.date, c.model, c.token_type, c.cost_type, c.service_tier, c.context_tier,
-                     c.workspace, c.description, c.amount, c.list_price, c.currency)
+            ident = (path, *c.identity(), c.amount, c.list_price, c.currency)
             first = seen.get(ident)
             if first is not None:
                 self.policy.bad(path, where, f"the same cost line as {first} (date, model, token type, "

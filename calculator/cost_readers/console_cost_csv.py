@@ -16,7 +16,7 @@ from calculator.usage_frame import normalise_period
 
 REQUIRED = ["usage_date_utc", "model", "cost_usd"]
 OPTIONAL = ["token_type", "usage_type", "context_window", "workspace", "list_price_usd", "cost_type",
-            "currency"]
+            "currency", "api_key", "api_key_id", "inference_geo", "speed"]
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:
@@ -52,4 +52,6 @@ def read(path: str, maker, policy, warnings) -> Iterator:
                          currency=(row.get("currency") or "USD").upper(), where=f"{path} {where}",
                          model=model, token_type=token_type, service_tier=tier, context_tier=ctx,
                          workspace=row.get("workspace") if "workspace" in has else None,
-                         list_price=list_price)
+                         list_price=list_price,
+                         api_key=row.get("api_key_id") or row.get("api_key") or None,
+                         inference_geo=row.get("inference_geo") or None, speed=row.get("speed") or None)
