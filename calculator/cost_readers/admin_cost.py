@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Iterable, Iterator
 
 from calculator.errors import SourceMismatchError
-from calculator.usage_frame import normalise_period
+from calculator import admin_pages
 
 CENTS = Decimal(100)
 
@@ -20,53 +20,36 @@ CENTS = Decimal(100)
 def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> Iterator:
     from calculator.cost_readers import BilledLine, parse_amount
 
-    for p, page in enumerate(pages):
-        for b, bucket in enumerate(page.get("data") or []):
-            where_b = f"page {p + 1} data[{b}]"
-            if not isinstance(bucket, dict):
-                policy.bad(path, where_b, f"expected a bucket object, found {type(bucket).__name__}",
-                           "malformed bucket")
-                continue
-            results = bucket.get("results")
-            if results is not None and not isinstance(results, list):
-                policy.bad(path, where_b, f"\"results\" is a {type(results).__name__}, expected a list",
-                           "malformed bucket")
-                continue
-            period = normalise_period(str(bucket.get("starting_at") or ""))
-            if period is None:
-                policy.bad(path, where_b, f"starting_at {bucket.get('starting_at')!r} is not a timestamp", "bad date")
-                continue
-            day = dt.date.fromisoformat(period[:10])
-            for r, item in enumerate(bucket.get("results") or []):
-                where = f"{where_b}.results[{r}]"
-                if not isinstance(item, dict):
-                    policy.bad(path, where, "expected a result object", "malformed result")
-                    continue
-                if "amount" not in item:
-                    if "uncached_input_tokens" in item or "output_tokens" in item:
-                        raise SourceMismatchError(f"{where}: this is a usage report (token counts, no "
-                                                  f"\"amount\"), not a cost report", path=path)
-                    policy.bad(path, where, f"no \"amount\" (found {', '.join(sorted(item)) or 'nothing'})",
-                               "missing field")
-                    continue
-                cents = parse_amount(item.get("amount"), path, where, policy, "amount (cents)")
-                if cents is None:
-                    continue
-                ok_m, model = maker.model(item.get("model"), path, where)
-                ok_t, token_type = maker.token_type(item.get("token_type"), path, where)
-                ok_s, tier = maker.tier(item.get("service_tier"), path, where)
-                ok_c, ctx = maker.context(item.get("context_window"), path, where)
-                ok_k, cost_type = maker.cost_type(item.get("cost_type"), token_type, path, where)
-                if not (ok_m and ok_t and ok_s and ok_c and ok_k):
-                    continue
-                ws = item.get("workspace_id")
-                desc = item.get("description")
-                yield BilledLine(date=day, cost_type=cost_type, amount=cents / CENTS,
-                                 currency=str(item.get("currency") or "USD").upper(),
-                                 where=f"{path} {where}", model=model, token_type=token_type,
-                                 service_tier=tier, context_tier=ctx,
-                                 workspace=None if "workspace_id" not in item else ("" if ws is None else str(ws)),
-                                 description=None if desc is None else str(desc))
+    for where, period, item in admin_pages.results(pages, path, policy):
+        if not isinstance(item, dict):
+            policy.bad(path, where, "expected a result object", "malformed result")
+            continue
+        day = dt.date.fromisoformat(period[:10])
+        if "amount" not in item:
+            if "uncached_input_tokens" in item or "output_tokens" in item:
+                raise SourceMismatchError(f"{where}: this is a usage report (token counts, no "
+                                          f"\"amount\"), not a cost report", path=path)
+            policy.bad(path, where, f"no \"amount\" (found {', '.join(sorted(item)) or 'nothing'})",
+                       "missing field")
+            continue
+        cents = parse_amount(item.get("amount"), path, where, policy, "amount (cents)")
+        if cents is None:
+            continue
+        ok_m, model = maker.model(item.get("model"), path, where)
+        ok_t, token_type = maker.token_type(item.get("token_type"), path, where)
+        ok_s, tier = maker.tier(item.get("service_tier"), path, where)
+        ok_c, ctx = maker.context(item.get("context_window"), path, where)
+        ok_k, cost_type = maker.cost_type(item.get("cost_type"), token_type, path, where)
+        if not (ok_m and ok_t and ok_s and ok_c and ok_k):
+            continue
+        ws = item.get("workspace_id")
+        desc = item.get("description")
+        yield BilledLine(date=day, cost_type=cost_type, amount=cents / CENTS,
+                         currency=str(item.get("currency") or "USD").upper(),
+                         where=f"{path} {where}", model=model, token_type=token_type,
+                         service_tier=tier, context_tier=ctx,
+                         workspace=None if "workspace_id" not in item else ("" if ws is None else str(ws)),
+                         description=None if desc is None else str(desc))
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:

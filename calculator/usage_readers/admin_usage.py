@@ -15,7 +15,8 @@ import json
 from typing import Iterable, Iterator
 
 from calculator.errors import InputError, SourceMismatchError
-from calculator.usage_frame import NOT_GROUPED, Chunk, ReaderInfo, normalise_period
+from calculator import admin_pages
+from calculator.usage_frame import NOT_GROUPED, Chunk, ReaderInfo
 from calculator.usage_readers._io import read_text
 from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, whole
@@ -92,75 +93,63 @@ def _get(result: dict, keys: tuple[str, ...]):
     return v
 
 
+def _counted(pages: Iterable[dict], info: ReaderInfo) -> Iterator[dict]:
+    for page in pages:
+        info.stats["pages"] = info.stats.get("pages", 0) + 1
+        yield page
+
+
 def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: InvalidRows,
                 source: str = "admin_usage") -> Iterator[Chunk]:
     buf = RecordBuffer(path)
     ungrouped: set[str] = set()
-    for p, page in enumerate(pages):
-        info.stats["pages"] = info.stats.get("pages", 0) + 1
-        for b, bucket in enumerate(page.get("data") or []):
-            where_b = f"page {p + 1} data[{b}]"
-            if not isinstance(bucket, dict):
-                policy.bad(path, where_b, "expected a bucket object", "malformed bucket")
-                continue
-            results = bucket.get("results")
-            if results is not None and not isinstance(results, list):
-                policy.bad(path, where_b, f"\"results\" is a {type(results).__name__}, expected a list",
-                           "malformed bucket")
-                continue
-            period = normalise_period(str(bucket.get("starting_at") or ""))
-            if period is None:
-                policy.bad(path, where_b, f"starting_at {bucket.get('starting_at')!r} is not a timestamp",
-                           "bad date")
-                continue
-            for r, result in enumerate(bucket.get("results") or []):
-                where = f"{where_b}.results[{r}]"
-                if not isinstance(result, dict):
-                    policy.bad(path, where, "expected a result object", "malformed result")
-                    continue
-                if "amount" in result:
-                    raise SourceMismatchError(
-                        f"{where}: this is a cost report (results have \"amount\"), not a usage report; "
-                        f"use `batchcalc reconcile` for cost reports", path=path)
-                missing = [k for k in REQUIRED if k not in result]
-                if missing:
-                    policy.bad(path, where, f"missing {', '.join(missing)} (found {', '.join(sorted(result)) or 'nothing'})",
-                               "missing field")
-                    continue
-                rec = {"period": period, "source": source,
-                       "workspace": result.get("workspace_id") or "",
-                       "api_key": result.get("api_key_id") or ""}
-                for dim, key in (("model", "model"), ("service_tier", "service_tier")):
-                    v = result.get(key)
-                    if v is None:
-                        ungrouped.add(key)
-                    rec[dim] = NOT_GROUPED if v is None else v
-                ctx = result.get("context_window")
-                if ctx is None:
-                    ungrouped.add("context_window")
-                rec["context_tier"] = ctx or ""
-                rec["inference_geo"] = result.get("inference_geo") or "global"
-                rec["speed"] = result.get("speed") or "standard"
-                ok = True
-                for canon, keys in COUNT_FIELDS.items():
-                    raw = _get(result, keys)
-                    v = whole(raw, canon)
-                    if v is None:
-                        policy.bad(path, where, f"{'.'.join(keys)} = {raw!r} is not a whole number of "
-                                   f"{'searches' if 'web' in canon else 'tokens'}", "non-integer count")
-                        ok = False
-                        break
-                    rec[canon] = v
-                if not ok:
-                    continue
-                problem = split_problem(result.get("cache_creation_input_tokens"), result.get("cache_creation"),
-                                        rec["cache_write_5m"], rec["cache_write_1h"])
-                if problem:
-                    policy.bad(path, where, problem, "cache writes not split")
-                    continue
-                buf.add(rec, where)
-                if len(buf) >= CHUNK_ROWS:
-                    yield buf.flush()
+    for where, period, result in admin_pages.results(_counted(pages, info), path, policy):
+        if not isinstance(result, dict):
+            policy.bad(path, where, "expected a result object", "malformed result")
+            continue
+        if "amount" in result:
+            raise SourceMismatchError(
+                f"{where}: this is a cost report (results have \"amount\"), not a usage report; "
+                f"use `batchcalc reconcile` for cost reports", path=path)
+        missing = [k for k in REQUIRED if k not in result]
+        if missing:
+            policy.bad(path, where, f"missing {', '.join(missing)} (found {', '.join(sorted(result)) or 'nothing'})",
+                       "missing field")
+            continue
+        rec = {"period": period, "source": source,
+               "workspace": result.get("workspace_id") or "",
+               "api_key": result.get("api_key_id") or ""}
+        for dim, key in (("model", "model"), ("service_tier", "service_tier")):
+            v = result.get(key)
+            if v is None:
+                ungrouped.add(key)
+            rec[dim] = NOT_GROUPED if v is None else v
+        ctx = result.get("context_window")
+        if ctx is None:
+            ungrouped.add("context_window")
+        rec["context_tier"] = ctx or ""
+        rec["inference_geo"] = result.get("inference_geo") or "global"
+        rec["speed"] = result.get("speed") or "standard"
+        ok = True
+        for canon, keys in COUNT_FIELDS.items():
+            raw = _get(result, keys)
+            v = whole(raw, canon)
+            if v is None:
+                policy.bad(path, where, f"{'.'.join(keys)} = {raw!r} is not a whole number of "
+                           f"{'searches' if 'web' in canon else 'tokens'}", "non-integer count")
+                ok = False
+                break
+            rec[canon] = v
+        if not ok:
+            continue
+        problem = split_problem(result.get("cache_creation_input_tokens"), result.get("cache_creation"),
+                                rec["cache_write_5m"], rec["cache_write_1h"])
+        if problem:
+            policy.bad(path, where, problem, "cache writes not split")
+            continue
+        buf.add(rec, where)
+        if len(buf) >= CHUNK_ROWS:
+            yield buf.flush()
     chunk = buf.flush()
     if chunk is not None:
         yield chunk
