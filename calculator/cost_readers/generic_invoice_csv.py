@@ -19,16 +19,9 @@ NAMES = ("date", "amount_usd", "amount_cents", "model", "token_type", "cost_type
 
 
 def parse_cost_mapping(items) -> dict[str, str]:
-    mapping = {}
-    for item in items or []:
-        name, sep, column = item.partition("=")
-        name, column = name.strip(), column.strip().strip('"').strip("'")
-        if not sep or not name or not column:
-            raise InputError(f"--cost-map {item!r}: expected NAME=COLUMN, e.g. amount_usd=\"Amount\"")
-        if name not in NAMES:
-            raise InputError(f"--cost-map {item!r}: unknown name {name!r}; expected one of {', '.join(NAMES)}")
-        mapping[name] = column
-    return mapping
+    from calculator.usage_readers.generic_csv import parse_mapping
+
+    return parse_mapping(items, option="--cost-map", names=NAMES, example='amount_usd="Amount"')
 
 
 def read(path: str, maker, policy, mapping: dict[str, str], warnings) -> Iterator:

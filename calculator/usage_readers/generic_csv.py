@@ -20,16 +20,17 @@ from calculator.usage_readers._policy import InvalidRows
 MAPPABLE = tuple(d for d in DIMENSIONS if d != "source") + COUNTS
 
 
-def parse_mapping(items: list[str] | None) -> dict[str, str]:
+def parse_mapping(items: list[str] | None, *, option: str = "--map", names: tuple[str, ...] = MAPPABLE,
+                  example: str = 'output="Output Tokens"') -> dict[str, str]:
     """``["output=Output Tokens", ...]`` -> {"output": "Output Tokens"}; names are checked."""
     mapping: dict[str, str] = {}
     for item in items or []:
         name, sep, column = item.partition("=")
         name, column = name.strip(), column.strip().strip('"').strip("'")
         if not sep or not name or not column:
-            raise InputError(f"--map {item!r}: expected NAME=COLUMN, e.g. output=\"Output Tokens\"")
-        if name not in MAPPABLE:
-            raise InputError(f"--map {item!r}: unknown name {name!r}; expected one of {', '.join(MAPPABLE)}")
+            raise InputError(f"{option} {item!r}: expected NAME=COLUMN, e.g. {example}")
+        if name not in names:
+            raise InputError(f"{option} {item!r}: unknown name {name!r}; expected one of {', '.join(names)}")
         mapping[name] = column
     return mapping
 
