@@ -1,4 +1,7 @@
-"""CSV: the report's long-form table with exact values, for spreadsheets and scripts."""
+"""CSV: the report's long-form table with exact values, for spreadsheets and scripts.
+
+Every row also carries the catalogue version, so a CSV pasted into a spreadsheet still says
+which prices it was computed with."""
 
 import csv
 import io
@@ -11,7 +14,7 @@ def render(report: Report) -> str:
     table = report.long_table()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.key for c in table.columns])
+    writer.writerow([c.key for c in table.columns] + ["catalogue_version"])
     for row in table.rows:
-        writer.writerow([exact(row.get(c.key)) for c in table.columns])
+        writer.writerow([exact(row.get(c.key)) for c in table.columns] + [report.catalogue_version])
     return buf.getvalue()

@@ -111,7 +111,7 @@ def test_prices_override_changes_catalogue_version(cli, tmp_path):
 
 
 def test_catalogue_version_in_every_format(cli):
-    for fmt in ("table", "json", "markdown"):
+    for fmt in ("table", "json", "markdown", "csv"):
         assert "2026-11-21" in cli(*ESTIMATE, "--format", fmt).out
 
 

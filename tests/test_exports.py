@@ -155,7 +155,8 @@ def test_csv_is_the_long_form(demo_report):
 
     rows = list(csv.DictReader(io.StringIO(render(demo_report, "csv"))))
     assert list(rows[0]) == ["scenario", "service_tier", "model", "token_type", "quantity",
-                             "unit_price_usd", "cost_usd"]
+                             "unit_price_usd", "cost_usd", "catalogue_version"]
+    assert {r["catalogue_version"] for r in rows} == {"2026-11-21"}
     assert sum(Decimal(r["cost_usd"]) for r in rows if r["scenario"] == "batch") == Decimal("52.5")
 
 
