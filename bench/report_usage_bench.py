@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from usage_bench import generate  # noqa: E402  (the same generator as the usage benchmark)
+from usage_bench import add_file_options, console_csv  # noqa: E402  (the same file as the usage benchmark)
 
 
 def timed(cmd: list[str]) -> float:
@@ -41,21 +41,9 @@ def timed(cmd: list[str]) -> float:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rows", type=int, default=10_000_000)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--file", type=Path, help="Use this Console usage CSV instead of generating one.")
-    p.add_argument("--regenerate", action="store_true")
+    add_file_options(p)
     args = p.parse_args(argv)
-
-    path = args.file or HERE / "out" / f"console_usage_{args.rows}.csv"
-    if args.file is None and (args.regenerate or not path.exists()):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        tmp = path.with_suffix(".tmp")
-        generate(tmp, args.rows)
-        os.replace(tmp, path)
-        print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e9:.2f} GB) in "
-              f"{time.perf_counter() - t0:.1f} s: {path}")
+    path = console_csv(args)
     batchcalc = str(Path(sys.executable).with_name("batchcalc"))
     out_dir = Path(tempfile.mkdtemp(prefix="batchcalc-bench-"))
     page = out_dir / "r.html"

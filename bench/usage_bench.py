@@ -99,14 +99,16 @@ def peak_rss(cmd: list[str]) -> int:
     return int(out.stdout.strip()) * 1024
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_file_options(p: argparse.ArgumentParser) -> None:
+    """The options of a benchmark on a generated Console usage CSV (shared with report_usage_bench)."""
     p.add_argument("--rows", type=int, default=10_000_000)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--file", type=Path, help="Use this CSV instead of generating one.")
+    p.add_argument("--file", type=Path, help="Use this Console usage CSV instead of generating one.")
     p.add_argument("--regenerate", action="store_true")
-    args = p.parse_args(argv)
 
+
+def console_csv(args) -> Path:
+    """The CSV to measure: --file, or bench/out/console_usage_ROWS.csv, generated when missing."""
     path = args.file or HERE / "out" / f"console_usage_{args.rows}.csv"
     if args.file is None and (args.regenerate or not path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +118,14 @@ def main(argv=None) -> int:
         os.replace(tmp, path)
         print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e9:.2f} GB) in "
               f"{time.perf_counter() - t0:.1f} s: {path}")
+    return path
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_file_options(p)
+    args = p.parse_args(argv)
+    path = console_csv(args)
     batchcalc = str(Path(sys.executable).with_name("batchcalc"))
     baseline = [sys.executable, "-c", "import sys, pyarrow.csv as c; c.read_csv(sys.argv[1])", str(path)]
     ours = [batchcalc, "--quiet", "usage", str(path), "--format", "json", "-o", os.devnull]
