@@ -15,7 +15,7 @@ from typing import Optional
 
 from calculator.errors import InputError
 from calculator.money import usd
-from calculator.report import Brief, Column, Headline, PriceSource, Report, Table
+from calculator.report_legacy import Brief, Column, Headline, PriceSource, Report, Table
 
 # Kinds whose headline is the executive summary finance asked for (cost now, with batch, with
 # batch + cache, the saving): one of them leads a page of several reports.

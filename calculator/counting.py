@@ -33,7 +33,7 @@ from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, money_str, percent, usd
-from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)
 from pricing import Catalogue

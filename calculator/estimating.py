@@ -9,7 +9,7 @@ from decimal import Decimal
 from calculator.costing import TOKEN_COLUMNS, Cost, CostLine, TokenCounts
 from calculator.errors import InputError
 from calculator.money import money_str, percent, usd
-from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from pricing import Catalogue
 

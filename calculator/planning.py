@@ -37,7 +37,7 @@ from typing import Any, Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent, usd
-from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
 from calculator.workload_file import DAYS_PER_MONTH, PlannedWorkload, count_sample, read_workload_file
 from pricing import Catalogue

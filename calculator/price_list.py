@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from calculator.report import Column, Report, Table
+from calculator.report_legacy import Column, Report, Table
 from pricing import Catalogue, Model, RateCard, TOKEN_TYPES
 
 RATE_COLUMNS = [Column(f"{tier}_{t}", f"{'Batch ' if tier == 'batch' else ''}{label}", "rate")

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report import Brief, Chart, Column, Figure, Headline, Report, Series, Table
+from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, Report, Series, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),

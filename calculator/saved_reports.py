@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from calculator.errors import InputError
-from calculator.report import SCHEMA_VERSION
+from calculator.report_legacy import SCHEMA_VERSION
 
 LOADERS = {
     "estimate": "calculator.estimating:estimate_report_from_dict",

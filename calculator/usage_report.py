@@ -21,7 +21,7 @@ from typing import Optional
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
-from calculator.report import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from calculator.money import money_str, usd
-from calculator.report import Column
+from calculator.report_legacy import Column
 
 
 def display(value, column: Column) -> str:

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from calculator.money import usd
-from calculator.report import Chart
+from calculator.report_legacy import Chart
 
 # One colour per meaning. "now" is what is paid today, "best" the recommended option.
 ROLE_COLOURS = {

@@ -50,7 +50,7 @@ from decimal import Decimal
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.errors import InputError
-from calculator.report import Report
+from calculator.report_legacy import Report
 from reports.cells import exact
 
 FOCUS_COLUMNS = [

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from calculator.report import SCHEMA_VERSION, Column, Report, Table
+from calculator.report_legacy import SCHEMA_VERSION, Column, Report, Table
 from reports.cells import display, is_numeric
 
 

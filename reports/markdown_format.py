@@ -1,6 +1,6 @@
 """Markdown: summary, tables, assumptions and warnings, for PRs, wikis and chat."""
 
-from calculator.report import Report
+from calculator.report_legacy import Report
 from reports.cells import display, is_numeric
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from calculator.report import SCHEMA_VERSION, Report
+from calculator.report_legacy import SCHEMA_VERSION, Report
 from reports.cells import display, is_numeric
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import io
 import re
 
-from calculator.report import SCHEMA_VERSION, Column, Report, Table
+from calculator.report_legacy import SCHEMA_VERSION, Column, Report, Table
 from reports.cells import display
 
 NUMBER_FORMATS = {

@@ -69,7 +69,7 @@ def test_focus_uses_row_and_context_keys():
     """What a usage or reconciliation report's long rows carry goes straight into FOCUS."""
     import datetime as dt
 
-    from calculator.report import Column, Report, Table
+    from calculator.report_legacy import Column, Report, Table
     from reports import render
 
     class Usage(Report):
@@ -105,7 +105,7 @@ def test_focus_without_a_period_is_a_clear_error():
     import pytest
 
     from calculator.errors import InputError
-    from calculator.report import Column, Report, Table
+    from calculator.report_legacy import Column, Report, Table
     from reports import render
 
     class NoPeriod(Report):

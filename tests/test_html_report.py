@@ -110,7 +110,7 @@ def test_chart_error_bars_span_the_hit_rate_range(demo_report):
 
 
 def test_dollar_signs_are_not_mathtext():
-    from calculator.report import Chart, Series
+    from calculator.report_legacy import Chart, Series
     from reports.charts import render_svg
 
     svg = render_svg(Chart("t", "Test $1 and $2", "hbar", ["$a$ model", "b"],
@@ -119,7 +119,7 @@ def test_dollar_signs_are_not_mathtext():
 
 
 def test_every_chart_kind_renders():
-    from calculator.report import Chart, Series
+    from calculator.report_legacy import Chart, Series
     from reports.charts import render_svg
 
     cats = ["2026-11-01", "2026-11-02", "2026-11-03"]
@@ -149,7 +149,7 @@ def test_escaping_of_names_from_a_price_file(tmp_path):
 
 def test_escaping_in_charts_and_composite_titles(demo_report):
     from calculator.composite import compose
-    from calculator.report import Chart, Series
+    from calculator.report_legacy import Chart, Series
     from reports.charts import render_svg
     from reports import render
 
@@ -172,7 +172,7 @@ def test_links_only_for_http_sources():
 def test_generic_report_renders_without_hooks():
     """A report that implements none of the hooks still gets a page: summary cards, tables,
     assumptions, warnings (this is what count/usage/reconcile/plan get for free)."""
-    from calculator.report import Column, Report, Table
+    from calculator.report_legacy import Column, Report, Table
     from reports import render
 
     class Plain(Report):
@@ -244,7 +244,7 @@ def test_a_kind_can_add_its_own_section(monkeypatch):
     """reports/templates/kinds/<kind>.html.j2 is included in that kind's part, autoescaped."""
     from jinja2 import ChoiceLoader, DictLoader
 
-    from calculator.report import Column, Report, Table
+    from calculator.report_legacy import Column, Report, Table
     from reports import html_format
 
     env = html_format.environment()

@@ -147,7 +147,7 @@ def test_the_lead_is_the_savings_part_wherever_it_is(demo_parts):
 
 def test_a_part_without_a_brief_gets_one_from_its_figures():
     from calculator.composite import brief_of
-    from calculator.report import Figure, Headline
+    from calculator.report_legacy import Figure, Headline
 
     class R:
         title = "Custom"

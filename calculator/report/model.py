@@ -1,0 +1,339 @@
+"""The Report as plain, versioned data: what every command produces and every renderer lays out.
+
+A Report is computed once, by one builder per kind (``calculator/report/<kind>.py``), and holds
+everything a renderer needs: figures (the kind's JSON contract, exact), the headline text, tables
+with typed exact cells, chart series, the price sources with the rates used, warnings, the exit
+code. Renderers (``reports/``) format and arrange; they compute nothing. Because it is plain
+data, ``Report.from_dict(r.to_dict()) == r`` for every kind: a saved JSON report can be rendered
+again, composed with others on one page, or compared with a later run.
+
+The JSON layout (``schema_version`` 1.x: fields are added, never renamed)::
+
+    {"schema_version", "kind", "catalogue_version",
+     ...figures (the kind's own keys, money as exact decimal strings),
+     "assumptions": [...], "warnings": [...],
+     "presentation": {"title", "meta", "headline", "tables", "charts", "price_sources",
+                      "exit_code"},
+     "reports": [...]}          # only a page of several parts (kind "composite")
+
+Cells are typed by their column's ``kind``: ``money``/``rate``/``number`` hold a Decimal,
+``percent`` a Decimal *fraction* (0.5 is 50%), ``int``/``tokens`` an int, ``date`` a date or
+datetime (ISO text in JSON), ``text`` a str. A row may hold keys that are not columns (a flag,
+an id): they travel as plain JSON values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, Optional
+
+SCHEMA_VERSION = "1.1"
+
+ColumnKind = Literal["text", "int", "tokens", "money", "rate", "percent", "number", "date"]
+Tone = Literal["neutral", "good", "bad", "muted"]
+
+DECIMAL_KINDS = ("money", "rate", "percent", "number")
+INT_KINDS = ("int", "tokens")
+NUMERIC_KINDS = DECIMAL_KINDS + INT_KINDS
+# The top-level JSON keys the Report itself owns: a kind's figures may not use them.
+RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "warnings",
+                 "presentation", "reports")
+
+
+def to_json(value: Any) -> Any:
+    """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return exact_str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+
+def exact_str(value: Decimal) -> str:
+    if value == 0:
+        return "0"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def cell_from_json(value: Any, kind: str) -> Any:
+    """The inverse of ``to_json`` for one cell of a column of ``kind``."""
+    if value is None:
+        return None
+    if kind in DECIMAL_KINDS and isinstance(value, str):
+        return Decimal(value)
+    if kind == "date" and isinstance(value, str):
+        return (dt.datetime.fromisoformat(value) if "T" in value or " " in value
+                else dt.date.fromisoformat(value))
+    return value
+
+
+def _number_from_json(value: Any) -> Any:
+    """Chart values: numbers travel as exact strings (Decimal) or ints."""
+    if isinstance(value, str):
+        return Decimal(value)
+    if isinstance(value, list):
+        return [_number_from_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: ColumnKind = "text"
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Column":
+        return cls(d["key"], d["label"], d.get("kind", "text"))
+
+
+@dataclass
+class Table:
+    """A table with exact typed cells.
+
+    ``flag`` names a row key (a column or not) whose truthy value marks the row as an exception
+    (a line outside tolerance, an unmatched line): renderers put flagged rows first, the HTML
+    page folds the others (grouped by ``fold_by`` when set), ``--only-exceptions`` keeps only
+    them. ``cards``: on a phone each row is a card of label: value lines.
+    """
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    caption: Optional[str] = None
+    cards: bool = False
+    flag: Optional[str] = None
+    fold_by: Optional[str] = None
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def flagged(self, row: dict) -> bool:
+        return bool(self.flag and row.get(self.flag))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title,
+                "columns": [c.to_dict() for c in self.columns],
+                "rows": [to_json(r) for r in self.rows], "caption": self.caption,
+                "cards": self.cards, "flag": self.flag, "fold_by": self.fold_by}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Table":
+        columns = [Column.from_dict(c) for c in d["columns"]]
+        kinds = {c.key: c.kind for c in columns}
+        rows = [{k: cell_from_json(v, kinds.get(k, "json")) for k, v in r.items()} for r in d["rows"]]
+        return cls(d["name"], d["title"], columns, rows, d.get("caption"), d.get("cards", False),
+                   d.get("flag"), d.get("fold_by"))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number: a label, a value typed by ``kind`` like a cell, a detail line."""
+
+    label: str
+    value: Any
+    kind: ColumnKind = "money"
+    detail: str = ""
+    tone: Tone = "neutral"
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "value": to_json(self.value), "kind": self.kind,
+                "detail": self.detail, "tone": self.tone}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Figure":
+        return cls(d["label"], cell_from_json(d["value"], d.get("kind", "money")), d.get("kind", "money"),
+                   d.get("detail", ""), d.get("tone", "neutral"))
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A report in one line for a page of several: a topic ("Invoice check") and a sentence."""
+
+    topic: str
+    text: str
+    tone: Tone = "neutral"
+
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "text": self.text, "tone": self.tone}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Brief":
+        return cls(d["topic"], d["text"], d.get("tone", "neutral"))
+
+
+@dataclass
+class Headline:
+    """The executive summary: a few figures, the one recommendation, what they cover, and the
+    report's one-line brief for a page it shares with others."""
+
+    figures: list[Figure] = field(default_factory=list)
+    recommendation: str = ""
+    scope: str = ""
+    brief: Optional[Brief] = None
+
+    def to_dict(self) -> dict:
+        return {"figures": [f.to_dict() for f in self.figures], "recommendation": self.recommendation,
+                "scope": self.scope, "brief": self.brief.to_dict() if self.brief else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Headline":
+        return cls([Figure.from_dict(f) for f in d.get("figures", [])], d.get("recommendation", ""),
+                   d.get("scope", ""), Brief.from_dict(d["brief"]) if d.get("brief") else None)
+
+
+@dataclass
+class Series:
+    """One series of a chart: one value per category (None: no point). ``low``/``high`` draw a
+    range around each value (e.g. the cost at the low and high cache hit rate)."""
+
+    label: str
+    values: list[Any]
+    low: Optional[list[Any]] = None
+    high: Optional[list[Any]] = None
+    role: str = ""
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "values": to_json(self.values), "low": to_json(self.low),
+                "high": to_json(self.high), "role": self.role}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Series":
+        return cls(d["label"], _number_from_json(d["values"]), _number_from_json(d.get("low")),
+                   _number_from_json(d.get("high")), d.get("role", ""))
+
+
+@dataclass
+class Chart:
+    """A chart as data: ``bar`` (grouped), ``stacked_bar``, ``hbar`` or ``line``; ``flagged``
+    marks category indices that need attention."""
+
+    name: str
+    title: str
+    kind: Literal["bar", "stacked_bar", "hbar", "line"]
+    categories: list[str]
+    series: list[Series]
+    unit: Literal["usd", "tokens", "count", "seconds", "percent"] = "usd"
+    caption: str = ""
+    category_roles: Optional[list[str]] = None
+    flagged: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "kind": self.kind,
+                "categories": list(self.categories), "series": [s.to_dict() for s in self.series],
+                "unit": self.unit, "caption": self.caption, "category_roles": self.category_roles,
+                "flagged": list(self.flagged)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Chart":
+        return cls(d["name"], d["title"], d["kind"], list(d["categories"]),
+                   [Series.from_dict(s) for s in d["series"]], d.get("unit", "usd"),
+                   d.get("caption", ""), d.get("category_roles"), list(d.get("flagged", [])))
+
+
+@dataclass
+class PriceSource:
+    """A rate card the report's numbers rest on, with the rates actually used (USD per MTok,
+    per search for ``web_search``)."""
+
+    model: str
+    display_name: str
+    service_tier: str
+    source: str
+    checked: Optional[dt.date]
+    status: str  # confirmed | unconfirmed | custom
+    note: str = ""
+    rates: dict[str, Decimal] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "display_name": self.display_name,
+                "service_tier": self.service_tier, "source": self.source,
+                "checked": to_json(self.checked), "status": self.status, "note": self.note,
+                "rates": to_json(self.rates)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PriceSource":
+        checked = dt.date.fromisoformat(d["checked"]) if d.get("checked") else None
+        return cls(d["model"], d["display_name"], d["service_tier"], d["source"], checked,
+                   d["status"], d.get("note", ""), {k: Decimal(v) for k, v in (d.get("rates") or {}).items()})
+
+
+@dataclass
+class Report:
+    """One command's result as data. ``figures`` is the kind's JSON contract, already in JSON
+    form (money as exact decimal strings), so it round-trips as it is; ``parts`` holds the
+    reports of a page of several (kind ``composite``)."""
+
+    kind: str
+    title: str
+    catalogue_version: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    headline: Optional[Headline] = None
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    price_sources: list[PriceSource] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+    parts: list["Report"] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        clash = set(self.figures) & set(RESERVED_KEYS)
+        if clash:
+            raise ValueError(f"figures of a {self.kind!r} report use reserved keys: {sorted(clash)}")
+        self.figures = to_json(self.figures)
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+    def to_dict(self) -> dict:
+        out = {"schema_version": SCHEMA_VERSION, "kind": self.kind,
+               "catalogue_version": self.catalogue_version, **self.figures,
+               "assumptions": list(self.assumptions), "warnings": list(self.warnings),
+               "presentation": {
+                   "title": self.title, "meta": to_json(self.meta),
+                   "headline": self.headline.to_dict() if self.headline else None,
+                   "tables": [t.to_dict() for t in self.tables],
+                   "charts": [c.to_dict() for c in self.charts],
+                   "price_sources": [p.to_dict() for p in self.price_sources],
+                   "exit_code": self.exit_code}}
+        if self.parts:
+            out["reports"] = [p.to_dict() for p in self.parts]
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Report":
+        """A report from its JSON. Raises KeyError/ValueError/TypeError on a malformed one; the
+        caller (``calculator/report/saved.py``) turns that into a one-line InputError."""
+        p = d["presentation"]
+        figures = {k: v for k, v in d.items() if k not in RESERVED_KEYS}
+        return cls(
+            kind=d["kind"], title=p["title"], catalogue_version=d["catalogue_version"],
+            figures=figures,
+            headline=Headline.from_dict(p["headline"]) if p.get("headline") else None,
+            tables=[Table.from_dict(t) for t in p.get("tables", [])],
+            charts=[Chart.from_dict(c) for c in p.get("charts", [])],
+            price_sources=[PriceSource.from_dict(s) for s in p.get("price_sources", [])],
+            assumptions=list(d.get("assumptions", [])), warnings=list(d.get("warnings", [])),
+            exit_code=int(p.get("exit_code", 0)), meta=dict(p.get("meta") or {}),
+            parts=[cls.from_dict(r) for r in d.get("reports", [])])
+
+
+__all__ = [
+    "SCHEMA_VERSION", "Brief", "Chart", "Column", "ColumnKind", "Figure", "Headline", "PriceSource",
+    "Report", "Series", "Table", "to_json", "cell_from_json", "NUMERIC_KINDS", "DECIMAL_KINDS",
+    "INT_KINDS"]
