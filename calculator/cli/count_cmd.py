@@ -112,7 +112,8 @@ def count(
 
         batchcalc count requests.jsonl --calibrate results.jsonl
     """
-    from calculator.counting import CountOptions, build_count_report
+    from calculator.counting import CountOptions
+    from calculator.report.count import build_count_report
 
     given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
     if len(given) > 1:

@@ -40,7 +40,7 @@ def estimate(
 
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
     """
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from calculator.scenarios import Workload
 
     cat = catalogue(prices_path)

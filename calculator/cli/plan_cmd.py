@@ -45,7 +45,7 @@ def plan(
         batchcalc plan examples/workloads.yaml --on 2026-12-01 --compare-to plan.json
     """
     from calculator.errors import InputError
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
 
     text = None
     if str(workloads) == "-":

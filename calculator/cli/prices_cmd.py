@@ -30,7 +30,7 @@ def prices(
 
         batchcalc prices "Claude Haiku 4.5" --format json
     """
-    from calculator.price_list import build_prices_report
+    from calculator.report.prices import build_prices_report
 
     cat = catalogue(prices_path)
     emit(build_prices_report(cat, parse_date(on), model), fmt, output)

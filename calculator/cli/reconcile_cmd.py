@@ -103,7 +103,7 @@ def reconcile(
     from calculator.contract import load_contract
     from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
-    from calculator.reconcile_report import build_reconcile_report
+    from calculator.report.reconcile import build_reconcile_report
     from calculator.reconciling import reconcile as run_reconcile
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import UsageSource

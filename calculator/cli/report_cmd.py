@@ -124,7 +124,7 @@ def report(
     tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _progress_factory
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
 
@@ -142,7 +142,7 @@ def report(
                                         ("--output-tokens", output_tokens)) if v is None]
         if missing:
             raise InputError(f"--model needs {', '.join(missing)} to estimate a workload")
-        from calculator.estimating import build_estimate_report
+        from calculator.report.estimate import build_estimate_report
         from calculator.scenarios import Workload
 
         reports.append(build_estimate_report(cat, Workload(

@@ -106,7 +106,7 @@ def usage(
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
     from calculator.usage_readers.generic_csv import parse_mapping
-    from calculator.usage_report import build_usage_report
+    from calculator.report.usage import build_usage_report
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None

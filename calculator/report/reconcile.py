@@ -1,4 +1,4 @@
-"""`batchcalc reconcile`: expected against billed, line by line, as a Report (exit code 3 beyond tolerance).
+"""`batchcalc reconcile` as a Report: expected against billed, line by line (exit code 3 beyond tolerance).
 
 JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
 API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
@@ -20,14 +20,11 @@ With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from decimal import Decimal
 
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, Report, Series, Table
+from calculator.report.model import LONG_TABLE, Brief, Chart, Column, Figure, Headline, Report, Series, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
@@ -46,9 +43,17 @@ TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens
 
 
 def display_line(line: Line) -> dict:
-    d = line_dict(line)
+    d = table_line(line)
     d["token_type"] = TOKEN_TYPE_LABELS.get(d["token_type"], d["token_type"])
     d["tier_context"] = ", ".join(x for x in (d["service_tier"], d["context_window"]) if x)
+    return {c.key: d[c.key] for c in DISPLAY_COLUMNS} | {"within_tolerance": d["within_tolerance"]}
+
+
+def table_line(line: Line) -> dict:
+    """A line as a table row: the JSON line with its residual percent as a fraction."""
+    d = line_dict(line)
+    if d["residual_percent"] is not None:
+        d["residual_percent"] = d["residual_percent"] / 100
     return d
 
 
@@ -68,9 +73,11 @@ def line_dict(line: Line) -> dict:
             "list_price_usd": line.list_price}
 
 
-@dataclass
-class ReconcileReport(Report):
-    result: Optional[ReconcileResult] = None
+class _ReconcileView:
+    """The pieces of a reconciliation's Report, each computed from the result."""
+
+    def __init__(self, result: ReconcileResult):
+        self.result = result
 
     def payload(self) -> dict:
         r = self.result
@@ -121,11 +128,11 @@ class ReconcileReport(Report):
         rows = []
         for match, ls in (("matched", r.lines), ("usage_only", r.unmatched_usage), ("costs_only", r.unmatched_costs),
                           ("not_reconciled", r.not_reconciled)):
-            rows += [{"match": match, **line_dict(l)} for l in ls]
+            rows += [{"match": match, **table_line(l)} for l in ls]
         cols = [Column("match", "Match"), *LINE_COLUMNS[:5], Column("workspace", "Workspace"),
                 *LINE_COLUMNS[5:9], Column("within_tolerance", "Within tolerance"), LINE_COLUMNS[9],
-                Column("tokens", "Quantity", "int"), Column("list_price_usd", "List price", "money")]
-        return Table("reconciliation", "Reconciliation, every line", cols, rows)
+                Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money")]
+        return Table(LONG_TABLE, "Reconciliation, every line", cols, rows)
 
     # -- presentation hooks (HTML page) ---------------------------------------------------------
     def headline(self) -> Headline:
@@ -171,28 +178,17 @@ class ReconcileReport(Report):
                       caption="Days with a line outside tolerance are flagged.",
                       flagged=[i for i, d in enumerate(order) if days[d][2]])]
 
-    @property
-    def exit_code(self) -> int:
-        return 3 if self.result.outside else 0
+
+def build_reconcile_report(result: ReconcileResult) -> Report:
+    view = _ReconcileView(result)
+    return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
+                  catalogue_version=result.catalogue_version, figures=view.payload(), headline=view.headline(),
+                  tables=[*view.tables(), view.long_table()], charts=view.charts(),
+                  assumptions=list(result.assumptions), warnings=list(result.warnings),
+                  exit_code=3 if result.outside else 0)
 
 
-def build_reconcile_report(result: ReconcileResult) -> ReconcileReport:
-    outside = result.outside
-    summary = [
-        ("Expected (catalogue rates)", usd(result.expected_total)),
-        ("Billed", usd(result.billed_total)),
-        ("Residual", usd(result.residual_total) + (" (exact: " + str(result.residual_total) + ")"
-                                                    if result.residual_total and abs(result.residual_total) < 1 else "")),
-        ("Lines", f"{len(result.lines):,} matched, {len(result.unmatched_usage):,} usage only, "
-                  f"{len(result.unmatched_costs):,} bill only"),
-        ("Outside tolerance", f"{len(outside):,}" + (" (exit code 3)" if outside else "")),
-    ]
-    return ReconcileReport(kind="reconcile", title="Invoice reconciliation: expected vs billed",
-                           catalogue_version=result.catalogue_version, summary=summary,
-                           assumptions=result.assumptions, warnings=result.warnings, result=result)
-
-
-def report_section(inputs: dict, options) -> "ReconcileReport":
+def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
     from calculator.contract import load_contract
     from calculator.cost_readers import CostSource

@@ -1,4 +1,4 @@
-"""`batchcalc usage`: actual spend, realised and missed batch savings, as a Report.
+"""`batchcalc usage` as a Report: actual spend, realised and missed batch savings.
 
 JSON contract (``kind: "usage"``), money as exact decimal strings::
 
@@ -15,13 +15,12 @@ JSON contract (``kind: "usage"``), money as exact decimal strings::
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
-from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report.estimate import price_source_of
+from calculator.report.model import LONG_TABLE, Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
 
@@ -66,9 +65,11 @@ def _cost_key(row: dict):
     return -(row["cost_usd"] if row["cost_usd"] is not None else Decimal(-1))
 
 
-@dataclass
-class UsageReport(Report):
-    result: Optional[UsageResult] = None
+class _UsageView:
+    """The pieces of a usage Report, each computed from the analysis."""
+
+    def __init__(self, result: UsageResult):
+        self.result = result
 
     # -- the slices ---------------------------------------------------------------------
     def _by(self, name: str, key) -> list[dict]:
@@ -155,7 +156,8 @@ class UsageReport(Report):
             display.append(d)
         if limit is not None and len(rows) > limit:
             caption = (caption + " " if caption else "") + f"Top {limit} of {len(rows):,}; the JSON output lists all."
-        return Table(name, title, key_cols + MONEY_COLUMNS + extra, display, caption)
+        columns = key_cols + MONEY_COLUMNS + extra
+        return Table(name, title, columns, [{c.key: d.get(c.key) for c in columns} for d in display], caption)
 
     def tables(self) -> list[Table]:
         r = self.result
@@ -241,9 +243,8 @@ class UsageReport(Report):
         for a in self.result.aggregates:
             if a.priced:
                 c = a.actual
-                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status),
-                                PriceSource(c.model, c.model, c.service_tier, c.source, c.checked, c.status,
-                                            "long-context rates" if c.long_context else ""))
+                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status, c.long_context,
+                                 c.multiplier), price_source_of(c, c.model))
         return list(seen.values())
 
     def long_table(self) -> Table:
@@ -265,32 +266,17 @@ class UsageReport(Report):
                     continue
                 rows.append({**base, "token_type": line.token_type, "quantity": line.quantity,
                              "unit_price_usd": line.unit_price, "cost_usd": line.cost, "status": "priced"})
-        return Table("usage", "Usage priced by month, model, tier and token type",
+        return Table(LONG_TABLE, "Usage priced by month, model, tier and token type",
                      [Column("month", "Month"), Column("model", "Model"), Column("service_tier", "Tier"),
                       Column("context_window", "Context"), Column("inference_geo", "Geo"), Column("speed", "Speed"),
-                      Column("token_type", "Token type"), Column("quantity", "Quantity", "int"),
+                      Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
                       Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
-                      Column("cost_usd", "Cost", "money"), Column("status", "Status")], rows)
+                      Column("cost_usd", "Cost", "money"), Column("status", "Status"),
+                      Column("period_start", "From", "date"), Column("period_end", "To", "date")], rows)
 
 
-def build_usage_report(result: UsageResult) -> UsageReport:
+def build_usage_report(result: UsageResult) -> Report:
     t = result.totals
-    summary = [
-        ("Actual cost", usd(t.cost)),
-        ("All on the standard tier", usd(t.standard_equivalent)),
-        ("Realised batch savings", f"{usd(t.realised)} ({percent(t.realised, t.standard_equivalent) or 0:.1f}% of standard)"),
-        ("Missed batch savings", f"{usd(t.missed)} (standard-tier traffic moved to batch, caching kept; "
-                                 f"{usd(t.missed_without_cache)} if batch cache hits fail)"),
-        ("Rows", f"{result.rows_read:,} read, {result.rows_unpriced:,} unpriced"
-                 + (f", {result.rows_skipped:,} skipped" if result.rows_skipped else "")
-                 + (f", {result.rows_filtered:,} outside --since/--until" if result.rows_filtered else "")),
-    ]
-    batch = {k: result.stats.get(k, 0) for k in ("succeeded", "errored", "canceled", "expired")}
-    if any(batch.values()):
-        summary.append(("Batch results", f"{batch['succeeded']:,} succeeded (billed); {batch['errored']:,} errored, "
-                                         f"{batch['canceled']:,} canceled, {batch['expired']:,} expired (not billed)"))
-    if result.first_period:
-        summary.insert(0, ("Period", f"{result.first_period[:10]} to {result.last_period[:10]}"))
     assumptions = list(result.assumptions) + [
         "Every row is priced at the rates in effect on its date for its service tier, context window, "
         "residency and speed (tokens summed exactly first, priced in Decimal last).",
@@ -298,12 +284,14 @@ def build_usage_report(result: UsageResult) -> UsageReport:
         "(fast mode excluded: it has no batch) re-priced at the batch tier with the same cache reads and "
         "writes; the lower figure bills its cached tokens as uncached batch input (batch cache hits are best effort).",
     ]
-    return UsageReport(kind="usage", title="Claude API usage: actual spend and batch savings",
-                       catalogue_version=result.catalogue_version, summary=summary,
-                       assumptions=assumptions, warnings=list(result.warnings), result=result)
+    view = _UsageView(result)
+    return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
+                  catalogue_version=result.catalogue_version, figures=view.payload(), headline=view.headline(),
+                  tables=[*view.tables(), view.long_table()], charts=view.charts(),
+                  price_sources=view.price_sources(), assumptions=assumptions, warnings=list(result.warnings))
 
 
-def report_section(inputs: dict, options) -> "UsageReport":
+def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: every usage export given, as one usage report."""
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
