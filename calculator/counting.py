@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Optional
 from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError
-from calculator.money import CONTEXT, money_str, percent, usd
+from calculator.money import CONTEXT, percent
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)
 from pricing import Catalogue

@@ -9,8 +9,7 @@ from typing import Callable, Optional
 from calculator.counting import (BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end,
                                  _sum_scenarios, count_workload)
 from calculator.money import usd
-from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, fraction, pct_text, price_source,
-                                        price_source_of)
+from calculator.report.estimate import SCENARIO_LABELS, SCENARIO_ROLES, pct_text, price_source, price_source_of
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
 from pricing import Catalogue

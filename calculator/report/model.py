@@ -69,6 +69,11 @@ def exact_str(value: Decimal) -> str:
     return text
 
 
+def _same_decimal(value: Any) -> Any:
+    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped)."""
+    return Decimal(exact_str(value)) if isinstance(value, Decimal) else value
+
+
 def cell_from_json(value: Any, kind: str) -> Any:
     """The inverse of ``to_json`` for one cell of a column of ``kind``."""
     if value is None:
@@ -124,10 +129,10 @@ class Table:
     fold_by: Optional[str] = None
 
     def __post_init__(self) -> None:
-        # Keys that are not columns hold plain JSON values (as they read back from JSON).
+        # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
+        # keys that are not columns as plain JSON values.
         keys = {c.key for c in self.columns}
-        self.rows = [r if keys.issuperset(r) else {k: v if k in keys else to_json(v) for k, v in r.items()}
-                     for r in self.rows]
+        self.rows = [{k: (_same_decimal(v) if k in keys else to_json(v)) for k, v in r.items()} for r in self.rows]
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

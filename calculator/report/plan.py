@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from calculator.money import percent, usd
-from calculator.planning import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Comparison, Plan,
+from calculator.planning import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Plan,
                                  WorkloadPlan, build_plan, totals_of)
 from calculator.report.estimate import fraction, pct_text, price_source_of
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
@@ -20,9 +20,6 @@ from pricing import Catalogue
 
 def _short(display_name: str) -> str:
     return display_name.removeprefix("Claude ")
-
-
-CHANGE_MARK = {"changed": "~", "unchanged": "=", "added": "+", "removed": "-"}
 
 
 def _range_text(low: Decimal, high: Decimal) -> str:
@@ -55,8 +52,6 @@ class _PlanView:
                 "by_classification": {c: self._class_totals(c) for c in CLASSIFICATIONS},
             },
         }
-        if plan.comparison is not None:
-            out["compare_to"] = self._comparison_dict(plan.comparison)
         return out
 
     def _class_totals(self, c: str) -> dict:
@@ -96,20 +91,6 @@ class _PlanView:
                 "savings_vs_recommended_usd": a.savings_vs_recommended} for a in p.alternatives],
             "notes": s.notes,
         }
-
-    @staticmethod
-    def _comparison_dict(c: Comparison) -> dict:
-        rows = []
-        for r in c.rows:
-            rows.append({"name": r.name, "change": r.change,
-                         "previous": r.previous, "now": r.now,
-                         "current_delta_usd": r.delta("current_usd"),
-                         "recommended_delta_usd": r.delta("recommended_usd")})
-        return {"path": c.path, "previous_on": c.previous_on,
-                "previous_catalogue_version": c.previous_catalogue_version, "workloads": rows,
-                "totals": {"previous": c.previous_totals,
-                           "current_delta_usd": sum((r.delta("current_usd") for r in c.rows), Decimal(0)),
-                           "recommended_delta_usd": sum((r.delta("recommended_usd") for r in c.rows), Decimal(0))}}
 
     # tables --------------------------------------------------------------------------------
     def tables(self) -> list[Table]:
@@ -154,38 +135,7 @@ class _PlanView:
                 Column("input_tokens", "Input tokens/request", "int"), Column("mode", "Mode"),
                 Column("usd", "Cost/month", "money"), Column("base", "Recommended now", "money"),
                 Column("vs", "Difference", "money")], alt_rows))
-        if plan.comparison is not None:
-            tables.append(self._diff_table(plan.comparison))
         return tables
-
-    @staticmethod
-    def _diff_table(c: Comparison) -> Table:
-        rows = []
-        for r in c.rows:
-            prev, now = r.previous or {}, r.now or {}
-            rows.append({"mark": CHANGE_MARK[r.change], "name": r.name,
-                         "prev_recommended": prev.get("recommended_usd"), "recommended": now.get("recommended_usd"),
-                         "delta_recommended": r.delta("recommended_usd"),
-                         "prev_current": prev.get("current_usd"), "current": now.get("current_usd"),
-                         "delta_current": r.delta("current_usd"),
-                         "mode": (f"{prev.get('recommended_mode')} → {now.get('recommended_mode')}"
-                                  if prev and now and prev.get("recommended_mode") != now.get("recommended_mode")
-                                  else now.get("recommended_mode") or prev.get("recommended_mode") or "")})
-        rows.append({"mark": "", "name": "Total",
-                     "prev_recommended": c.previous_totals["recommended_usd"],
-                     "recommended": c.previous_totals["recommended_usd"] + sum((r.delta("recommended_usd") for r in c.rows), Decimal(0)),
-                     "delta_recommended": sum((r.delta("recommended_usd") for r in c.rows), Decimal(0)),
-                     "prev_current": c.previous_totals["current_usd"],
-                     "current": c.previous_totals["current_usd"] + sum((r.delta("current_usd") for r in c.rows), Decimal(0)),
-                     "delta_current": sum((r.delta("current_usd") for r in c.rows), Decimal(0)), "mode": ""})
-        since = f"{c.path}" + (f" (priced on {c.previous_on})" if c.previous_on else "")
-        return Table("compare", f"Changes since {since}", [
-            Column("mark", ""), Column("name", "Workload"),
-            Column("prev_recommended", "After, before", "money"), Column("recommended", "After, now", "money"),
-            Column("delta_recommended", "Δ after", "money"),
-            Column("prev_current", "Now, before", "money"), Column("current", "Now, now", "money"),
-            Column("delta_current", "Δ now", "money"), Column("mode", "Recommended mode")], rows,
-            caption="~ changed, + added, - removed, = unchanged (matched by workload name).")
 
     def long_table(self) -> Table:
         rows = []
@@ -319,8 +269,8 @@ class _PlanView:
 
 
 def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models=(),
-                      compare_to=None, text: str | None = None) -> Report:
-    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), compare_to=compare_to, text=text)
+                      text: str | None = None) -> Report:
+    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), text=text)
     assumptions = [
         f"Prices on {plan.on.isoformat()}, catalogue {catalogue.version}.",
         "Volumes per month: a month is 365.25/12 = 30.4375 days and a week 7 days (per month = per day x "
@@ -347,9 +297,6 @@ def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, tr
         if p.classification == "at_risk" and p.source.spec.deadline_hours < MOST_BATCHES_HOURS:
             warnings.append(f"{p.name}: the {p.source.spec.deadline_hours} h deadline is under the hour in which "
                             f"most batches finish; keep a synchronous fallback")
-    if plan.comparison is not None and plan.comparison.previous_catalogue_version not in (None, catalogue.version):
-        warnings.append(f"the previous run used catalogue {plan.comparison.previous_catalogue_version}, "
-                        f"this one {catalogue.version}")
     view = _PlanView(plan)
     return Report(kind="plan", title="Migration plan: which workloads move to batch, and the monthly budget",
                   catalogue_version=catalogue.version, figures=view.payload(), headline=view.headline(),
