@@ -106,28 +106,34 @@ def _figures(e: Estimate) -> dict:
 
 def _tables(e: Estimate) -> list[Table]:
     sync_total = e.scenarios[0].total
+    ranged = e.cacheable and e.workload.cached_prefix_tokens
     rows = []
     for s in e.scenarios:
-        rng = ""
-        if s.low is not None and e.cacheable and e.workload.cached_prefix_tokens:
-            rng = f"{usd(s.high.total)} – {usd(s.low.total)}"
+        in_range = s.low is not None and ranged
         rows.append({"scenario": s.name, "service_tier": s.service_tier, "total_usd": s.total,
                      "savings_vs_sync_usd": s.savings_vs_sync,
                      "savings_percent": fraction(s.savings_vs_sync, sync_total),
-                     "hit_rate_range": rng})
-    low_h, high_h = e.workload.hit_rate_range
+                     "high_hit_rate_usd": s.high.total if in_range else None,
+                     "low_hit_rate_usd": s.low.total if in_range else None})
     scen = Table("scenarios", f"{e.display_name} ({e.model_id}): {e.workload.requests:,} requests",
                  [Column("scenario", "Scenario"), Column("service_tier", "Tier"),
                   Column("total_usd", "Total", "money"),
                   Column("savings_vs_sync_usd", "Savings vs sync", "money"),
                   Column("savings_percent", "Savings %", "percent"),
-                  Column("hit_rate_range", f"Range at hit rate {high_h:.0%}–{low_h:.0%}")],
+                  *hit_rate_columns(e.workload.hit_rate_range)],
                  rows)
     lines = [r for s in e.scenarios for r in line_rows(s.cost, scenario=s.name, service_tier=s.service_tier)]
     lead = [Column("scenario", "Scenario"), Column("service_tier", "Tier")]
     shown = cost_lines_table(lines, "Breakdown by token type", lead)
     shown.name = "breakdown"
     return [scen, shown, cost_lines_table(lines, "Breakdown by token type", lead)]
+
+
+def hit_rate_columns(hit_rate_range: tuple[Decimal, Decimal]) -> list[Column]:
+    """The cost of a cache scenario at the high and the low end of the hit-rate range."""
+    low_h, high_h = hit_rate_range
+    return [Column("high_hit_rate_usd", f"At a {high_h:.0%} hit rate", "money"),
+            Column("low_hit_rate_usd", f"At a {low_h:.0%} hit rate", "money")]
 
 
 def break_even_hit_rate(e: Estimate) -> Decimal | None:

@@ -22,8 +22,10 @@ def _short(display_name: str) -> str:
     return display_name.removeprefix("Claude ")
 
 
-def _range_text(low: Decimal, high: Decimal) -> str:
-    return "" if low == high else f"{usd(low)} – {usd(high)}"
+def _range_cells(low: Decimal, high: Decimal) -> dict:
+    """The recommended mode's cost at the high (``low``) and low (``high``) end of the hit-rate range."""
+    same = low == high
+    return {"after_high_hit_usd": None if same else low, "after_low_hit_usd": None if same else high}
 
 
 class _PlanView:
@@ -103,20 +105,21 @@ class _PlanView:
                          "current_mode": p.current_mode, "current_usd": p.current_usd,
                          "recommended_mode": p.recommended.mode, "recommended_usd": p.recommended_usd,
                          "savings_usd": p.savings_usd, "savings_percent": fraction(p.savings_usd, p.current_usd),
-                         "range": _range_text(low, high)})
+                         **_range_cells(low, high)})
         t = plan.totals
         rows.append({"name": "Total", "current_usd": t.current_usd, "recommended_usd": t.recommended_usd,
                      "savings_usd": t.savings_usd, "savings_percent": fraction(t.savings_usd, t.current_usd),
-                     "range": _range_text(t.low_usd, t.high_usd)})
+                     **_range_cells(t.low_usd, t.high_usd)})
         main = Table("plan", f"Monthly cost per workload, priced on {plan.on.isoformat()}", [
             Column("name", "Workload"), Column("model", "Model"), Column("requests", "Requests", "int"),
             Column("classification", "Class"), Column("current_mode", "Now"),
             Column("current_usd", "Now $", "money"), Column("recommended_mode", "After"),
             Column("recommended_usd", "After $", "money"), Column("savings_usd", "Savings", "money"),
             Column("savings_percent", "%", "percent"),
-            Column("range", "After $ over the hit-rate range")], rows,
-            caption="Per month. Range: the recommended cache mode at the high and at the low end of the "
-                    "hit-rate range.")
+            Column("after_high_hit_usd", "After $, high hit rate", "money"),
+            Column("after_low_hit_usd", "After $, low hit rate", "money")], rows,
+            caption="Per month. High and low hit rate: the recommended cache mode at the high and at the low "
+                    "end of the hit-rate range (blank when the cost does not depend on it).")
         why = Table("reasons", "Why", [
             Column("name", "Workload"), Column("classification", "Classification"), Column("reason", "Because"),
             Column("recommendation", "Recommendation")],
@@ -125,13 +128,13 @@ class _PlanView:
              for p in plan.workloads])
         tables = [main, why]
         alt_rows = [{"name": p.name, "model": a.priced.estimate.model_id,
-                     "ratio": f"{float(a.ratio):.3f}x", "input_tokens": a.priced.estimate.workload.input_tokens,
+                     "ratio": Decimal(a.ratio.numerator) / Decimal(a.ratio.denominator), "input_tokens": a.priced.estimate.workload.input_tokens,
                      "mode": a.priced.mode, "usd": a.priced.usd,
                      "vs": -a.savings_vs_recommended, "base": p.recommended_usd}
                     for p in plan.workloads for a in p.alternatives]
         if alt_rows:
             tables.append(Table("alternatives", "Model what-ifs (same workload, tokens scaled by tokenizer family)", [
-                Column("name", "Workload"), Column("model", "Alternative model"), Column("ratio", "Tokens"),
+                Column("name", "Workload"), Column("model", "Alternative model"), Column("ratio", "Tokens x", "number"),
                 Column("input_tokens", "Input tokens/request", "int"), Column("mode", "Mode"),
                 Column("usd", "Cost/month", "money"), Column("base", "Recommended now", "money"),
                 Column("vs", "Difference", "money")], alt_rows))
