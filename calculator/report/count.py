@@ -161,7 +161,7 @@ class _CountView:
         return tables
 
 
-    # -- presentation hooks (HTML page, XLSX, FOCUS) ----------------------------------------------
+    # -- headline, charts, rate cards, FOCUS charge context ---------------------------------------
     def _headline_set(self) -> tuple[str, list[dict]]:
         res = self.result
         if res.options.scale_to:

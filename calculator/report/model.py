@@ -16,6 +16,10 @@ The JSON layout (``schema_version`` 1.x: fields are added, never renamed)::
                       "exit_code"},
      "reports": [...]}          # only a page of several parts (kind "composite")
 
+The long form CSV and FOCUS write is the table named ``LONG_TABLE`` (not shown on a page or a
+terminal; ``Report.long_table()``), FOCUS's charge defaults are ``meta["charge_context"]``. Saved
+reports are read back by ``calculator/report/saved.py`` and compared by ``compare.py``.
+
 Cells are typed by their column's ``kind``: ``money``/``rate``/``number`` hold a Decimal,
 ``percent`` a Decimal *fraction* (0.5 is 50%), ``int``/``tokens`` an int, ``date`` a date or
 datetime (ISO text in JSON), ``text`` a str. A row may hold keys that are not columns (a flag,

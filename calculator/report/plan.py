@@ -160,7 +160,7 @@ class _PlanView:
             Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
 
 
-    # presentation hooks (calculator/report.py): the HTML page's summary, charts, sources -----
+    # -- headline, charts, rate cards, FOCUS charge context ------------------------------------
     def _with_batch_usd(self) -> Decimal:
         """Every workload that may leave the synchronous API on plain batch, the others as now."""
         return sum((p.current_usd if p.classification == "must_stay_sync" else p.estimate.scenario("batch").total

@@ -175,11 +175,13 @@ def build_usage_report(figures: dict, *, lines: Iterable[dict] = (),
     ``catalogue_version``, and the readers' ``assumptions`` and ``warnings``), the long-form
     ``lines`` and the ``price_sources`` they were priced with."""
     f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
+    given = list(figures.get("assumptions", []))
     return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
                   catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
                   tables=[*_tables(f), _lines_table(lines)], charts=_charts(f),
                   price_sources=list(price_sources),
-                  assumptions=[*figures.get("assumptions", []), *METHOD], warnings=list(figures.get("warnings", [])))
+                  assumptions=[*given, *(m for m in METHOD if m not in given)],
+                  warnings=list(figures.get("warnings", [])))
 
 
 # -- the figures, from calculator.usage_analysis --------------------------------------------------

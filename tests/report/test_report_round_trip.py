@@ -166,3 +166,23 @@ def test_a_malformed_saved_report_is_one_line_naming_it(tmp_path, capsys, conten
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert str(bad) in err and words in err, err
+
+
+@pytest.mark.parametrize("name, build", [("usage", "calculator.report.usage:build_usage_report"),
+                                         ("usage-console", "calculator.report.usage:build_usage_report"),
+                                         ("reconcile", "calculator.report.reconcile:build_reconcile_report")])
+def test_usage_and_reconcile_reports_need_only_their_figures(saved, name, build):
+    """The seam for the engine: the contract's JSON alone gives the same headline, tables shown,
+    charts and exit code as the computation the command ran."""
+    import importlib
+
+    module, _, func = build.partition(":")
+    doc = json.loads(saved[name].read_text(encoding="utf-8"))
+    report = getattr(importlib.import_module(module), func)(doc)
+    was = Report.from_dict(doc)
+    assert report.figures == was.figures
+    assert report.headline == was.headline
+    assert report.shown_tables() == was.shown_tables()
+    assert report.charts == was.charts
+    assert (report.assumptions, report.warnings) == (was.assumptions, was.warnings)
+    assert report.exit_code == was.exit_code == COMMANDS[name][1]
