@@ -101,9 +101,13 @@ def _tables(f: dict) -> list[Table]:
 
 
 def _long_table(f: dict) -> Table:
+    lines = [l for _, l in _lines(f)]
+    # A line's own tolerance and how many bill rows it sums, when the reconciliation gives them.
+    per_line = [c for c in (Column("tolerance_usd", "Tolerance", "money"), Column("rows_summed", "Bill rows", "int"))
+                if any(c.key in l for l in lines)]
     columns = [Column("match", "Match"), *KEY_COLUMNS, *WHO_COLUMNS, *MONEY_COLUMNS,
                Column("within_tolerance", "Within tolerance"), Column("diagnosis", "Diagnosis"),
-               Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money")]
+               Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money"), *per_line]
     rows = []
     for match, line in _lines(f):
         row = {c.key: cell_from_json(line.get(c.key), c.kind) for c in columns}
