@@ -1,6 +1,6 @@
 """Charts: a report's ``Chart`` data drawn by matplotlib (Agg, no display) as inline SVG.
 
-The report decides what is plotted (``Report.charts()``); this module only draws it. Output is
+The report decides what is plotted (``Report.charts``); this module only draws it. Output is
 deterministic for a given matplotlib version (fixed hash salt, no date metadata, text kept as
 text), so pages can be compared in golden tests. Colours come from a role name so the same
 scenario has the same colour in every chart and every report.
@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from calculator.money import usd
-from calculator.report_legacy import Chart
+from calculator.report.model import Chart
 
 # One colour per meaning. "now" is what is paid today, "best" the recommended option.
 ROLE_COLOURS = {
@@ -40,6 +40,17 @@ MUTED = "#6b7280"
 GRID = "#e5e7eb"
 
 
+MAX_LABELS = 12  # category labels on an axis: a month of days shows every third day or so
+
+
+def thinned(categories: list[str], limit: int = MAX_LABELS) -> list[int]:
+    """The indices of the categories to label: all when there are at most ``limit``, else every
+    k-th (the first included) so that no more than ``limit`` labels crowd the axis."""
+    n = len(categories)
+    step = max(1, -(-n // limit))
+    return list(range(0, n, step))
+
+
 def colour(role: str, i: int) -> str:
     return ROLE_COLOURS.get(role) or PALETTE[i % len(PALETTE)]
 
@@ -56,6 +67,10 @@ def _fmt(value: float, unit: str, compact: bool = False) -> str:
             return f"${k:,.0f}k" if k == int(k) else f"${k:,.1f}k"
         whole = compact and value == int(value)
         return usd(Decimal(str(value)), 0 if (abs(value) >= 1000 or whole) else 2)
+    if unit == "percent":  # fractions, as in every table
+        return f"{value * 100:,.0f}%"
+    if unit == "seconds":
+        return f"{value:,.0f} s"
     if compact and abs(value) >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M"
     return f"{value:,.0f}"
@@ -147,7 +162,8 @@ def _bars(ax, chart: Chart, fmt) -> None:
         ax.set_ylim(0, ymax * 1.14 if ymax else 1)
     for i in chart.flagged:
         ax.axvspan(i - 0.5, i + 0.5, color=ROLE_COLOURS["flagged"], alpha=0.08, zorder=0)
-    ax.set_xticks(xs, chart.categories)
+    ticks = thinned(chart.categories)
+    ax.set_xticks([xs[i] for i in ticks], [chart.categories[i] for i in ticks])
     ax.tick_params(axis="x", length=0)
     ax.tick_params(axis="y", length=0)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
@@ -210,8 +226,8 @@ def _line(ax, chart: Chart, fmt) -> None:
         ax.scatter([xs[i] for i in chart.flagged], [_num(ref.values[i]) for i in chart.flagged],
                    s=80, facecolors="none", edgecolors=ROLE_COLOURS["flagged"], linewidths=2,
                    zorder=3, label="outside tolerance")
-    step = max(1, len(xs) // 8)
-    ax.set_xticks(xs[::step], chart.categories[::step])
+    ticks = thinned(chart.categories, 8)
+    ax.set_xticks([xs[i] for i in ticks], [chart.categories[i] for i in ticks])
     ax.yaxis.set_major_formatter(fmt)
     ax.tick_params(length=0)
     ax.grid(axis="y", color=GRID, linewidth=0.8)

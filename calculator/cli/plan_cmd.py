@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import FormatOpt, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -22,8 +22,9 @@ def plan(
         "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
         help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """Plan a migration: which workloads can move to batch, what each costs now and after, per month.
@@ -55,4 +56,4 @@ def plan(
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
                                compare_to=compare_to, text=text)
-    emit(report, fmt, output)
+    emit(report, fmt, output, only_exceptions=only_exceptions)

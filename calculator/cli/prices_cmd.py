@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import FormatOpt, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -13,8 +13,9 @@ def prices(
         help="A model in any spelling (API id, alias, Bedrock, Vertex, Console name). "
              "Omit for every model.")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """List the price catalogue, or one model's dated rate cards.
@@ -33,4 +34,4 @@ def prices(
     from calculator.price_list import build_prices_report
 
     cat = catalogue(prices_path)
-    emit(build_prices_report(cat, parse_date(on), model), fmt, output)
+    emit(build_prices_report(cat, parse_date(on), model), fmt, output, only_exceptions=only_exceptions)

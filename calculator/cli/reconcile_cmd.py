@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
@@ -74,8 +74,9 @@ def reconcile(
         "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
                            "for --since/--until (default the last 30 days).")] = False,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """Check a bill line by line: usage at the published rates (expected) against what was billed.
@@ -163,4 +164,4 @@ def reconcile(
                            usage_warnings=usage_result.warnings + costs_src.warnings,
                            usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
                            cost_lines_skipped=costs_src.skipped)
-    emit(build_reconcile_report(result), fmt, output)
+    emit(build_reconcile_report(result), fmt, output, only_exceptions=only_exceptions)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
 from calculator.errors import InputError
 
@@ -79,8 +79,9 @@ def usage(
         help="--from-api group_by[] fields (default: model, service_tier, context_window, "
              "inference_geo, speed, workspace_id, api_key_id).")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """What you actually spent, what batch already saved, and what it would save.
@@ -132,4 +133,4 @@ def usage(
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
     consume(analyser, src)
-    emit(build_usage_report(analyser.finish()), fmt, output)
+    emit(build_usage_report(analyser.finish()), fmt, output, only_exceptions=only_exceptions)
