@@ -13,7 +13,7 @@ from reports.cells import display, display_kind, is_numeric, ordered_rows
 
 def _escape(text) -> str:
     text = html.escape(str(text), quote=False)
-    for ch in "\\`*_[]|":
+    for ch in "\\`[]|":
         text = text.replace(ch, "\\" + ch)
     return text.replace("\r", " ").replace("\n", " ")
 
@@ -26,9 +26,10 @@ def render(report: Report, *, only_exceptions: bool = False) -> str:
             out += [f"## {_escape(part.title)}", ""]
             if part.headline and part.headline.brief:
                 out += [_escape(part.headline.brief.text), ""]
+        level = "###" if part is not report else "##"
         for table in shown_tables(part):
             rows = ordered_rows(table, only_exceptions=only_exceptions)
-            out += [f"### {_escape(table.title)}", ""]
+            out += [f"{level} {_escape(table.title)}", ""]
             flagged = table.flag and any(table.flagged(r) for r in rows)
             cols = table.columns
             out.append("| " + ("! | " if flagged else "") + " | ".join(_escape(c.label) for c in cols) + " |")
@@ -49,7 +50,7 @@ def render(report: Report, *, only_exceptions: bool = False) -> str:
 
 def _headline(report: Report) -> list[str]:
     h = report.headline
-    if h is None:
+    if h is None or report.meta.get("summary"):
         pairs = report.meta.get("summary", [])
         return [f"- **{_escape(k)}**: {_escape(v)}" for k, v in pairs] + ([""] if pairs else [])
     out = [f"_{_escape(h.scope)}_", ""] if h.scope else []

@@ -23,8 +23,8 @@ def render(report: Report, *, color: bool = False, width: int | None = None,
     if width is None:
         import shutil
 
-        # On a terminal use its width; piped output gets room for wide tables.
-        width = shutil.get_terminal_size((160, 24)).columns if color else 160
+        # The terminal's width (or $COLUMNS); piped output gets room for wide tables.
+        width = shutil.get_terminal_size((160, 24)).columns
     width = max(width, MIN_WIDTH)
     out: list[str] = []
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
@@ -34,9 +34,8 @@ def render(report: Report, *, color: bool = False, width: int | None = None,
     for part in parts:
         if part is not report:
             out += ["", *[bold(line) for line in _wrap(part.title, width)]]
-            if part.headline and part.headline.brief:
-                out += _wrap(part.headline.brief.text, width, "  ")
-            out += _summary(part, width)
+            out += _summary(part, width) or (_wrap(part.headline.brief.text, width, "  ")
+                                             if part.headline and part.headline.brief else [])
         for table in shown_tables(part):
             out += [""] + table_lines(table, width, only_exceptions=only_exceptions, bold=bold)
     if report.assumptions:
@@ -53,7 +52,7 @@ def render(report: Report, *, color: bool = False, width: int | None = None,
 
 def _headline(report: Report, width: int) -> list[str]:
     h = report.headline
-    if h is None:
+    if h is None or report.meta.get("summary"):
         return _summary(report, width)
     out = []
     if h.scope:
@@ -67,9 +66,7 @@ def _headline(report: Report, width: int) -> list[str]:
 
 
 def _summary(report: Report, width: int) -> list[str]:
-    """A report without a headline: its summary pairs (``meta["summary"]``), if any."""
-    if report.headline is not None and report.parts:
-        return []
+    """The summary pairs of a legacy report (``meta["summary"]``), if any."""
     out = []
     for label, value in report.meta.get("summary", []):
         out += _wrap(f"{label}: {value}", width, "  ", "    ")

@@ -185,10 +185,13 @@ def render(report: Report) -> bytes:
     several = len(parts) > 1
     sheets: list[tuple[str, Table]] = []
     for i, part in enumerate(parts, 1):
-        prefix = f"{i} " if several else ""
+        # On a page of several parts, sheet names start with the part's number.
+        prefix = f"{i}. " if several else ""
         shown = shown_tables(part)
         for t in shown:
-            sheets.append((prefix + t.title, t))
+            # A title too long for a sheet name gives way to the table's short name.
+            title = t.title if len(prefix + t.title) <= MAX_SHEET else t.name.replace("_", " ").capitalize()
+            sheets.append((prefix + title, t))
         long = long_table(part)
         if long is not None and all(long.columns != t.columns for t in shown):
             sheets.append((prefix + "Data", long))
@@ -201,6 +204,8 @@ def render(report: Report) -> bytes:
     # Fixed times: the same report gives the same bytes (golden files, reproducible exports).
     stamp = dt.datetime(2000, 1, 1)
     wb.properties.created = wb.properties.modified = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
+    from openpyxl.writer.excel import save_workbook
+
+    buf = io.BytesIO()  # the bytes go to the CLI's atomic writer, never straight to a file
+    save_workbook(wb, buf)
     return buf.getvalue()

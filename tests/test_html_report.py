@@ -20,9 +20,9 @@ def normalise_svg(html: str) -> str:
 
 
 def test_table_golden(demo_report, golden):
-    from reports.table_format import render
+    from reports import render
 
-    golden("estimate.table.txt", render(demo_report, color=False, width=160))
+    golden("estimate.table.txt", render(demo_report, "table", width=160))
 
 
 def test_markdown_golden(demo_report, golden):
@@ -206,13 +206,14 @@ def test_composite_page_has_one_summary_and_every_part(catalogue, demo_report):
     assert page.headline().figures == lead.figures and page.headline().recommendation == lead.recommendation
     assert [(b.topic, b.part) for b in page.headline().others] == [("Workload estimate", 2)]
     html = render(page, "html")
+    assert re.search(r'<li class="brief tone-\w+"><a href="#part-2-estimate">Workload estimate</a>', html)
     assert html.count("Executive summary") == 1
     assert html.count('class="section part ') == 2
     assert "Claude Haiku 4.5" in html and "Claude Sonnet 4.6" in html
     assert html.count("<svg") == 4
     # Table and markdown render the composite too.
     md = render(page, "markdown")
-    assert "Cost estimate for Claude Sonnet 4.6: sync vs batch vs batch + cache: Breakdown by token type" in md
+    assert md.count("### Breakdown by token type") == 2
     assert page.to_dict()["kind"] == "composite" and len(page.to_dict()["reports"]) == 2
 
 
@@ -244,22 +245,14 @@ def test_a_kind_can_add_its_own_section(monkeypatch):
     """reports/templates/kinds/<kind>.html.j2 is included in that kind's part, autoescaped."""
     from jinja2 import ChoiceLoader, DictLoader
 
-    from calculator.report_legacy import Column, Report, Table
+    from calculator.report.model import Column, Report, Table
     from reports import html_format
 
     env = html_format.environment()
     custom = env.overlay(loader=ChoiceLoader([
-        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.note }}</p>'}), env.loader]))
+        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.meta.note }}</p>'}), env.loader]))
     monkeypatch.setattr(html_format, "environment", lambda: custom)
-
-    class Usage(Report):
-        note = "<b>not bold</b>"
-
-        def payload(self):
-            return {}
-
-        def tables(self):
-            return [Table("t", "T", [Column("a", "A")], [{"a": "x"}])]
-
-    html = html_format.render(Usage(kind="usage", title="U", catalogue_version="v"))
+    report = Report("usage", "U", "v", tables=[Table("t", "T", [Column("a", "A")], [{"a": "x"}])],
+                    meta={"note": "<b>not bold</b>"})
+    html = html_format.render(report)
     assert '<p class="extra">&lt;b&gt;not bold&lt;/b&gt;</p>' in html

@@ -147,7 +147,7 @@ def resolve_format(fmt: Optional[Format], output: Optional[Path], default: Forma
     if fmt is None:
         fmt = by_suffix or default
     elif by_suffix is not None and by_suffix != fmt:
-        if not (fmt == Format.csv and by_suffix == Format.focus):  # a FOCUS file is a CSV too
+        if {fmt, by_suffix} != {Format.csv, Format.focus}:  # a FOCUS file is a CSV too
             raise usage_error(f"--format {fmt.value} contradicts -o {output.name} (a {by_suffix.value} "
                               f"file): drop --format or change the suffix")
     to_stdout = output is None or str(output) == "-"
