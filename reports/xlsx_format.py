@@ -88,8 +88,11 @@ def _summary(ws, report: Report) -> None:
     parts = pages(report)
     blocks: list[tuple] = [(None, report)]
     if len(parts) > 1:
-        # Every part's figures, each under its title: the invoice check is on the summary too.
-        blocks = ([(None, report)] if report.headline else []) + [(p.title, p) for p in parts]
+        # Every part's figures, each under its title (the invoice check is on the summary too);
+        # the part that leads the page's summary is not repeated.
+        lead = report.headline.figures if report.headline else None
+        blocks = ([(None, report)] if report.headline else []) + [
+            (p.title, p) for p in parts if not (p.headline and p.headline.figures == lead)]
     for heading, part in blocks:
         r += 1
         if heading:

@@ -102,11 +102,18 @@ def _usage_charges() -> list[dict]:
              "list_unit_price": D(15), "list_cost": D(15), "effective_cost": D(15)}]
 
 
+# Every key of a charges row is a typed column, so the table round-trips through JSON exactly.
 CHARGE_COLUMNS = [Column("period_start", "Day", "date"), Column("model", "Model"),
-                  Column("service_tier", "Tier"), Column("token_type", "Token type"),
-                  Column("workspace", "Workspace"), Column("api_key", "API key"),
-                  Column("quantity", "Quantity", "tokens"), Column("list_cost", "List cost", "money"),
+                  Column("service_tier", "Tier"), Column("context_window", "Context window"),
+                  Column("inference_geo", "Inference geo"), Column("token_type", "Token type"),
+                  Column("workspace_id", "Workspace ID"), Column("workspace", "Workspace"),
+                  Column("api_key_id", "API key ID"), Column("api_key", "API key"),
+                  Column("quantity", "Quantity", "tokens"), Column("unit_price", "Contract rate", "rate"),
+                  Column("list_unit_price", "List rate", "rate"), Column("list_cost", "List cost", "money"),
                   Column("effective_cost", "Effective cost", "money"), Column("billed_cost", "Billed", "money")]
+RECON_CHARGE_COLUMNS = CHARGE_COLUMNS + [
+    Column("x_ExpectedCost", "Expected", "money"), Column("x_Residual", "Residual", "money"),
+    Column("x_WithinTolerance", "Within tolerance"), Column("x_Diagnosis", "Diagnosis")]
 
 
 def usage() -> Report:
@@ -190,7 +197,7 @@ def reconcile() -> Report:
                                     Brief("Invoice check", "2 lines outside tolerance, $23.50 over.", "bad")),
                   tables=[Table("lines", "Lines", RECON_COLUMNS, rows, flag="outside", fold_by="date",
                                 caption="Lines outside tolerance first; matched lines folded by day."),
-                          Table("charges", "Charges", CHARGE_COLUMNS, charges)],
+                          Table("charges", "Charges", RECON_CHARGE_COLUMNS, charges)],
                   charts=[Chart("expected_vs_billed", "Expected vs billed by day", "line",
                                 [f"2026-11-{d:02d}" for d in range(1, 31)],
                                 [Series("Expected", [D(30)] * 30, role="expected"),
