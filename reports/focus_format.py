@@ -99,10 +99,11 @@ def charges(report: Report) -> list[tuple[Report, Table]]:
     found = [(p, t) for p in parts for t in p.tables if t.name == "charges"]
     if found:
         return found
+    article = "an" if report.kind[:1] in "aeiou" else "a"
     if report.kind in ESTIMATE_KINDS or any(p.kind in ESTIMATE_KINDS for p in parts):
-        raise InputError(f"--format focus: a {report.kind} report is an estimate, not billed or "
+        raise InputError(f"FOCUS export: {article} {report.kind} report is an estimate, not billed or "
                          f"consumed charges; FOCUS is for cost and usage data (use --format csv)")
-    raise InputError(f"--format focus: a {report.kind} report holds no charges "
+    raise InputError(f"FOCUS export: {article} {report.kind} report holds no charges "
                      f"(FOCUS exports usage, cost and reconcile reports; use --format csv)")
 
 
@@ -113,7 +114,7 @@ def rows(report: Report) -> list[dict[str, str]]:
         for i, row in enumerate(table.rows, 1):
             missing = [k for k in REQUIRED if row.get(k) is None]
             if missing:
-                raise InputError(f"--format focus: charge {i} of the {part.kind} report lacks "
+                raise InputError(f"FOCUS export: charge {i} of the {part.kind} report lacks "
                                  f"{', '.join(missing)}")
             out.append(_focus_row(part, report, row))
     return out
