@@ -279,8 +279,16 @@ def sample_page(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def prices_page(tmp_path_factory) -> Path:
+    """The widest table batchcalc prints: every rate card, 15 columns."""
+    out = tmp_path_factory.mktemp("prices") / "prices.html"
+    assert main(["--quiet", "prices", "--on", "2026-11-21", "-o", str(out)]) == 0
+    return out
+
+
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("which", ["sample_page", "demo_page"])
+@pytest.mark.parametrize("which", ["sample_page", "demo_page", "prices_page"])
 def test_no_table_is_wider_than_its_box(browser, request, which, width, tmp_path):
     path = request.getfixturevalue(which)
     page, problems, _ = open_page(browser, path, width, 900 if width > 600 else 844)
