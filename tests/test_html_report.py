@@ -110,7 +110,7 @@ def test_chart_error_bars_span_the_hit_rate_range(demo_report):
 
 
 def test_dollar_signs_are_not_mathtext():
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
 
     svg = render_svg(Chart("t", "Test $1 and $2", "hbar", ["$a$ model", "b"],
@@ -119,7 +119,7 @@ def test_dollar_signs_are_not_mathtext():
 
 
 def test_every_chart_kind_renders():
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
 
     cats = ["2026-11-01", "2026-11-02", "2026-11-03"]
@@ -149,7 +149,7 @@ def test_escaping_of_names_from_a_price_file(tmp_path):
 
 def test_escaping_in_charts_and_composite_titles(demo_report):
     from calculator.composite import compose
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
     from reports import render
 
