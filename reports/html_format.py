@@ -57,6 +57,17 @@ def _rows(table: Table, rows: list[dict]) -> list[list[str]]:
     return [[display(row.get(c.key), c) for c in table.columns] for row in rows]
 
 
+def _css(column, cells: list[str]) -> str:
+    """How a column's cells break: figures (``num``) and words without spaces (``atom``: dates,
+    model ids, which would otherwise break at their hyphens) never; long prose (``wrap``) does;
+    other short text (``text``) only in a wide table, at its spaces."""
+    if is_numeric(column):
+        return "num"
+    if any(len(c) > WRAP_AT for c in cells):
+        return "wrap"
+    return "text" if any(" " in c for c in cells) else "atom"
+
+
 def _table_view(table: Table) -> dict:
     flagged = [r for r in table.rows if table.flagged(r)] if table.flag else list(table.rows)
     others = [r for r in table.rows if not table.flagged(r)] if table.flag else []
@@ -71,9 +82,7 @@ def _table_view(table: Table) -> dict:
                  for key, rs in groups.items()]
     shown = _rows(table, flagged)
     every = shown + [r for f in folds for r in f["rows"]]
-    # Short cells stay on one line; long prose wraps.
-    cols = [{"label": c.label, "numeric": is_numeric(c), "kind": c.kind,
-             "wrap": not is_numeric(c) and any(len(r[i]) > WRAP_AT for r in every)}
+    cols = [{"label": c.label, "numeric": is_numeric(c), "kind": c.kind, "css": _css(c, [r[i] for r in every])}
             for i, c in enumerate(table.columns)]
     return {"name": table.name, "title": table.title, "caption": table.caption, "columns": cols,
             "rows": shown, "folds": folds, "flag": bool(table.flag),

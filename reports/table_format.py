@@ -94,7 +94,7 @@ def table_lines(table: Table, width: int, *, only_exceptions: bool = False, bold
         columns = [None, *columns]
         cells = [[m, *row] for m, row in zip(marks, cells)]
     widths = _fit(columns, cells, width)
-    if not rows:
+    if not rows or not columns:
         out.append("  (no rows)")
     elif widths is None:
         out += _stacked(columns, cells, width)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+from calculator.cli.app import (STATE, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
 from calculator.cli.options import TTL, Geo, Per, parse_fraction
 from calculator.errors import InputError

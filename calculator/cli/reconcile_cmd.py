@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
