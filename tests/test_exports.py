@@ -20,7 +20,7 @@ def test_an_estimate_is_not_focus_data(demo_report):
         render(demo_report, "focus")
 
 
-def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, tmp_path):
+def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, demo_estimate, tmp_path):
     import openpyxl
 
     from reports import render
@@ -39,7 +39,7 @@ def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, tmp_path):
     totals = [ws.cell(row=i, column=total_col) for i in range(2, 6)]
     assert all(isinstance(c.value, (int, float)) for c in totals)
     assert all("$" in c.number_format for c in totals)
-    assert [Decimal(str(c.value)) for c in totals] == [s.total for s in demo_report.result.scenarios]
+    assert [Decimal(str(c.value)) for c in totals] == [s.total for s in demo_estimate.scenarios]
     tokens = wb["Breakdown by token type"]
     tok_col = [c.value for c in tokens[1]].index("Tokens") + 1
     assert tokens.cell(row=2, column=tok_col).value == 25_000_000
@@ -62,8 +62,8 @@ def test_csv_is_the_long_form(demo_report):
 def test_composite_exports_every_part(catalogue, demo_report):
     import openpyxl
 
-    from calculator.composite import compose
-    from calculator.estimating import build_estimate_report
+    from calculator.report.compose import compose
+    from calculator.report.estimate import build_estimate_report
     from reports import render
 
     other = build_estimate_report(catalogue, demo_workload(model="claude-haiku-4-5", cached_prefix_tokens=0))

@@ -50,6 +50,10 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
     "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
                      "(add a model, override a rate, a negotiated price). Repeatable.")]
+CompareOpt = Annotated[Optional[Path], typer.Option(
+    "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
+    help="A report saved earlier with --format json: add what changed since (each figure with its old "
+         "and new value and the difference, and the lines added and removed).")]
 OnOpt = Annotated[Optional[str], typer.Option(
     "--on", help="Price at the rates in effect on this date (YYYY-MM-DD). Default: today (UTC).",
     metavar="DATE")]
@@ -163,13 +167,18 @@ ONLY_EXCEPTIONS_HELP = ("Only the exceptions: the flagged rows (lines outside to
 OnlyExceptionsOpt = Annotated[bool, typer.Option("--only-exceptions", help=ONLY_EXCEPTIONS_HELP)]
 
 
-def emit(report, fmt: Optional[Format], output: Optional[Path], *, only_exceptions: bool = False,
-         default: Format = Format.table) -> None:
-    """Render the report in the format --format or the -o suffix names, write it; exit with the
-    report's exit code. The one output path of every command."""
+def emit(report, fmt: Optional[Format], output: Optional[Path], compare_to: Optional[Path] = None, *,
+         only_exceptions: bool = False, default: Format = Format.table) -> None:
+    """Render the report in the format --format or the -o suffix names (after it, with
+    ``compare_to``, what changed since that saved report), write it; exit with the report's exit
+    code. The one output path of every command."""
     from reports import EXCEPTION_FORMATS, render
 
     fmt = resolve_format(fmt, output, default)
+    if compare_to is not None:
+        from calculator.report.compare import with_comparison
+
+        report = with_comparison(report, compare_to)
     if only_exceptions and fmt.value not in EXCEPTION_FORMATS:
         raise usage_error(f"--only-exceptions applies to {', '.join(EXCEPTION_FORMATS)} output, "
                           f"not {fmt.value}")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
 from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
 
@@ -104,6 +104,7 @@ def report(
         case_sensitive=False)] = None,
     output: OutputOpt = None,
     only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """The savings report finance reads: one self-contained HTML page (or xlsx, FOCUS CSV, ...)
@@ -123,7 +124,7 @@ def report(
     tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _progress_factory
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
 
@@ -141,7 +142,7 @@ def report(
                                         ("--output-tokens", output_tokens)) if v is None]
         if missing:
             raise InputError(f"--model needs {', '.join(missing)} to estimate a workload")
-        from calculator.estimating import build_estimate_report
+        from calculator.report.estimate import build_estimate_report
         from calculator.scenarios import Workload
 
         reports.append(build_estimate_report(cat, Workload(
@@ -187,4 +188,4 @@ def report(
             default = Format.table
             if not STATE["quiet"]:
                 typer.echo("(the HTML page: add -o savings-report.html)", err=True)
-    emit(page, fmt, output, only_exceptions=only_exceptions, default=default)
+    emit(page, fmt, output, compare_to, only_exceptions=only_exceptions, default=default)
