@@ -15,7 +15,8 @@ import pytest
 import report_samples as samples
 from reports import render
 
-MONEY = re.compile(r"-?\$[\d,]+(?:\.\d+)?")
+# A figure: a dollar sign and digits (a header such as "After $, high" is not one).
+MONEY = re.compile(r"-?\$\d[\d,]*(?:\.\d+)?")
 WIDTHS = (60, 80, 100, 200)
 
 
