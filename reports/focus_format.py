@@ -99,11 +99,10 @@ def charges(report: Report) -> list[tuple[Report, Table]]:
     found = [(p, t) for p in parts for t in p.tables if t.name == "charges"]
     if found:
         return found
-    article = "an" if report.kind[:1] in "aeiou" else "a"
     if report.kind in ESTIMATE_KINDS or any(p.kind in ESTIMATE_KINDS for p in parts):
-        raise InputError(f"FOCUS export: {article} {report.kind} report is an estimate, not billed or "
+        raise InputError(f"FOCUS export: this {report.kind} report is an estimate, not billed or "
                          f"consumed charges; FOCUS is for cost and usage data (use --format csv)")
-    raise InputError(f"FOCUS export: {article} {report.kind} report holds no charges "
+    raise InputError(f"FOCUS export: this {report.kind} report holds no charges "
                      f"(FOCUS exports usage, cost and reconcile reports; use --format csv)")
 
 

@@ -99,7 +99,9 @@ def _part_view(part: Report, index: int, charts: bool) -> dict:
         "kind": part.kind,
         "title": part.title,
         "report": part,
-        "summary": part.meta.get("summary", []),
+        # On a page of several parts, each part opens with its headline figures as label: value.
+        "summary": part.meta.get("summary") or [(f.label, display_kind(f.value, f.kind))
+                                                 for f in (part.headline.figures if part.headline else [])],
         "brief": part.headline.brief if part.headline else None,
         # matplotlib escapes the text it writes into the SVG, so the SVG itself is markup.
         "charts": [{"name": c.name, "title": c.title, "caption": c.caption, "svg": Markup(render_svg(c))}

@@ -11,7 +11,8 @@ import pytest
 
 from test_safe_outputs import COMMANDS, run
 
-MONEY = re.compile(r"-?\$[\d,]+(?:\.\d+)?")
+# A figure: a dollar sign and digits (a header such as "After $, high" is not one).
+MONEY = re.compile(r"-?\$\d[\d,]*(?:\.\d+)?")
 # Exit codes of the example inputs: the cost report has a planted discrepancy (exit 3).
 CODES = {"reconcile": 3}
 # Kinds whose reports hold charges (cost and usage data). Reconcile joins them when its builder

@@ -15,7 +15,8 @@ import pytest
 import report_samples as samples
 from reports import render
 
-MONEY = re.compile(r"-?\$[\d,]+(?:\.\d+)?")
+# A figure: a dollar sign and digits (a header such as "After $, high" is not one).
+MONEY = re.compile(r"-?\$\d[\d,]*(?:\.\d+)?")
 WIDTHS = (60, 80, 100, 200)
 
 
@@ -98,6 +99,11 @@ def test_display_rounds_half_up_and_exports_stay_exact():
     by_month = samples.usage()
     by_month.tables = [by_month.tables[0]]
     assert "9131.325" in render(by_month, "csv")
+    # The page states the rule once, in its methodology.
+    from reports.html_format import render as html
+
+    page = html(report, charts=False)
+    assert page.count("half up") == 1 and "$9,131.325 shows as $9,131.33" in page.split('id="methodology"')[1]
 
 
 def test_percent_cells_are_fractions():
