@@ -61,12 +61,13 @@ def golden(update_goldens):
 
     def check(name: str, text: str) -> None:
         path = GOLDEN_DIR / name
-        if update_goldens or not path.exists():
-            if not update_goldens and not path.exists() and in_ci():
-                pytest.fail(f"golden file {path} is missing (run pytest --update-goldens and commit it)")
+        if update_goldens:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             return
+        if not path.exists():
+            # A missing golden is a failure, never silently written: it would pass whatever it holds.
+            pytest.fail(f"golden file {path} is missing (run pytest --update-goldens, review it, commit it)")
         expected = path.read_text(encoding="utf-8")
         if text != expected:
             import difflib

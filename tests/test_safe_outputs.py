@@ -174,7 +174,8 @@ def test_no_key_when_the_api_fails(args, status, keys, monkeypatch, tmp_path):
 def test_every_format_is_written_atomically(fmt, tmp_path, monkeypatch):
     """An interrupted write (os.replace fails) leaves the previous report and no temporary file."""
     cli_app = importlib.import_module("calculator.cli.app")
-    args = [*COMMANDS["estimate"], "-f", fmt]
+    # FOCUS holds cost and usage charges, not estimates: it is written from usage.
+    args = [*COMMANDS["usage" if fmt == "focus" else "estimate"], "-f", fmt]
     target = tmp_path / f"report.{fmt}"
     code, _, err = run([*args, "-o", target])
     assert code == 0, err

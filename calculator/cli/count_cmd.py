@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
 from calculator.cli.options import TTL, Geo, Per, parse_fraction
 from calculator.errors import InputError
@@ -88,8 +88,9 @@ def count(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip bad lines, files and unknown models (counted in the output) instead of stopping.")] = False,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -130,4 +131,4 @@ def count(
         cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
-    emit(report, fmt, output, compare_to)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

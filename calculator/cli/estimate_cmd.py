@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.options import TTL, Geo, Speed, parse_fraction
 
 
@@ -26,8 +26,9 @@ def estimate(
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     speed: Annotated[Speed, typer.Option("--speed", help="fast mode (sync only; never with batch).")] = Speed.standard,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -49,4 +50,4 @@ def estimate(
                  cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
                  cache_ttl=cache_ttl.value, inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
-    emit(build_estimate_report(cat, w), fmt, output, compare_to)
+    emit(build_estimate_report(cat, w), fmt, output, compare_to, only_exceptions=only_exceptions)

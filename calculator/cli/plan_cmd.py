@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -20,8 +20,9 @@ def plan(
              "Repeatable.")] = None,
     compare_to: CompareOpt = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """Plan a migration: which workloads can move to batch, what each costs now and after, per month.
@@ -53,4 +54,4 @@ def plan(
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
                                text=text)
-    emit(report, fmt, output, compare_to)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

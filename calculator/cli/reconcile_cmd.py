@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
@@ -74,8 +74,9 @@ def reconcile(
         "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
                            "for --since/--until (default the last 30 days).")] = False,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -164,4 +165,4 @@ def reconcile(
                            usage_warnings=usage_result.warnings + costs_src.warnings,
                            usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
                            cost_lines_skipped=costs_src.skipped)
-    emit(report_from_reconciliation(result), fmt, output, compare_to)
+    emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -6,11 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
 from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
-SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
-                  ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
 
 
 def _stdin_to_file() -> Path:
@@ -102,9 +100,10 @@ def report(
         "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
     on: OnOpt = None,
     fmt: Annotated[Optional[Format], typer.Option(
-        "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html (table on a terminal).",
+        "--format", "-f", help=FORMAT_HELP.replace("else table.", "else html (table on a terminal)."),
         case_sensitive=False)] = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -180,17 +179,13 @@ def report(
                                 strict=strict, quiet=STATE["quiet"], extra=extra)
         reports = build_sections(found, options) + reports
     page = compose(reports, title)
-    if fmt is None:
-        if output is None or str(output) == "-":
-            import sys
+    default = Format.html
+    if (output is None or str(output) == "-") and fmt is None:
+        import sys
 
-            # The page is for a file; a person at a terminal gets the tables and a hint.
-            if sys.stdout.isatty():
-                fmt = Format.table
-                if not STATE["quiet"]:
-                    typer.echo("(the HTML page: add -o savings-report.html)", err=True)
-            else:
-                fmt = Format.html
-        else:
-            fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
-    emit(page, fmt, output, compare_to)
+        # The page is for a file; a person at a terminal gets the tables and a hint.
+        if sys.stdout.isatty():
+            default = Format.table
+            if not STATE["quiet"]:
+                typer.echo("(the HTML page: add -o savings-report.html)", err=True)
+    emit(page, fmt, output, compare_to, only_exceptions=only_exceptions, default=default)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
 from calculator.errors import InputError
 
@@ -79,8 +79,9 @@ def usage(
         help="--from-api group_by[] fields (default: model, service_tier, context_window, "
              "inference_geo, speed, workspace_id, api_key_id).")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -133,4 +134,4 @@ def usage(
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
     consume(analyser, src)
-    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to)
+    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to, only_exceptions=only_exceptions)
