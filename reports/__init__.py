@@ -1,7 +1,7 @@
 """Renderers: each takes the one plain-data ``Report`` (calculator/report/model.py) and lays it
 out; none computes anything.
 
-Tables named in ``DATA_TABLES`` are machine tables: ``long`` (one row per period x model x
+Tables named in ``calculator.report.model.DATA_TABLES`` are machine tables: ``long`` (one row per period x model x
 token type x tier, every dimension its own column) is what CSV writes and XLSX adds as a data
 sheet; ``charges`` is what FOCUS writes (see reports/focus_format.py). The reading formats
 (table, markdown, html) show every other table, in order.
@@ -9,28 +9,13 @@ sheet; ``charges`` is what FOCUS writes (see reports/focus_format.py). The readi
 
 from __future__ import annotations
 
-from calculator.report.model import Report, Table
+from calculator.report.model import Report
 
 TEXT_FORMATS = ("table", "json", "csv", "markdown", "html", "focus")
 BINARY_FORMATS = ("xlsx",)
 FORMATS = TEXT_FORMATS + BINARY_FORMATS
-DATA_TABLES = ("long", "charges")
 # Formats whose output --only-exceptions filters (the others are whole records of the report).
 EXCEPTION_FORMATS = ("table", "csv", "markdown")
-
-
-def shown_tables(report: Report) -> list[Table]:
-    return [t for t in report.tables if t.name not in DATA_TABLES]
-
-
-def long_table(report: Report) -> Table | None:
-    """The long-form table CSV writes: ``long``, else the first table shown."""
-    return next((t for t in report.tables if t.name == "long"), None) or next(iter(shown_tables(report)), None)
-
-
-def pages(report: Report) -> list[Report]:
-    """The reports a page is made of: its parts, or itself."""
-    return list(report.parts) or [report]
 
 
 def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None,

@@ -8,14 +8,13 @@ import csv
 import io
 
 from calculator.report.model import Report
-from reports import long_table, pages
 from reports.cells import exact, ordered_rows
 
 
 def render(report: Report, *, only_exceptions: bool = False) -> str:
-    parts = pages(report)
+    parts = report.all_parts()
     several = len(parts) > 1
-    tables = [(p, t) for p in parts if (t := long_table(p)) is not None]
+    tables = [(p, p.long_table()) for p in parts]
     keys: list[str] = ["report"] if several else []
     for _, t in tables:
         keys += [c.key for c in t.columns if c.key not in keys]

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 from calculator.report.model import SCHEMA_VERSION, Report, Table
-from reports import pages, shown_tables
 from reports.cells import display, display_kind, is_numeric
 
 
@@ -106,7 +105,7 @@ def _part_view(part: Report, index: int, charts: bool) -> dict:
         # matplotlib escapes the text it writes into the SVG, so the SVG itself is markup.
         "charts": [{"name": c.name, "title": c.title, "caption": c.caption, "svg": Markup(render_svg(c))}
                    for c in (part.charts if charts else [])],
-        "tables": [_table_view(t) for t in shown_tables(part)],
+        "tables": [_table_view(t) for t in part.shown_tables()],
     }
 
 
@@ -114,7 +113,7 @@ def context(report: Report, *, charts: bool = True) -> dict:
     """What the template sees: the report's content, laid out, nothing computed."""
     from calculator import __version__
 
-    parts = pages(report)
+    parts = report.all_parts()
     part_views = [_part_view(p, i, charts) for i, p in enumerate(parts, 1)]
     composite = bool(report.parts)
     headline = report.headline

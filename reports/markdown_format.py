@@ -7,7 +7,6 @@ break the table."""
 import html
 
 from calculator.report.model import SCHEMA_VERSION, Report
-from reports import pages, shown_tables
 from reports.cells import display, display_kind, is_numeric, ordered_rows
 
 
@@ -21,13 +20,13 @@ def _escape(text) -> str:
 def render(report: Report, *, only_exceptions: bool = False) -> str:
     out = [f"# {_escape(report.title)}", ""]
     out += _headline(report)
-    for part in pages(report):
+    for part in report.all_parts():
         if part is not report:
             out += [f"## {_escape(part.title)}", ""]
             if part.headline and part.headline.brief:
                 out += [_escape(part.headline.brief.text), ""]
         level = "###" if part is not report else "##"
-        for table in shown_tables(part):
+        for table in part.shown_tables():
             rows = ordered_rows(table, only_exceptions=only_exceptions)
             out += [f"{level} {_escape(table.title)}", ""]
             flagged = table.flag and any(table.flagged(r) for r in rows)

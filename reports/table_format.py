@@ -11,7 +11,6 @@ from __future__ import annotations
 import textwrap
 
 from calculator.report.model import SCHEMA_VERSION, Report, Table
-from reports import pages, shown_tables
 from reports.cells import display, display_kind, is_numeric, ordered_rows
 
 GAP = "  "
@@ -30,13 +29,13 @@ def render(report: Report, *, color: bool = False, width: int | None = None,
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
     out += [bold(line) for line in _wrap(report.title, width)]
     out += _headline(report, width)
-    parts = pages(report)
+    parts = report.all_parts()
     for part in parts:
         if part is not report:
             out += ["", *[bold(line) for line in _wrap(part.title, width)]]
             out += _summary(part, width) or (_wrap(part.headline.brief.text, width, "  ")
                                              if part.headline and part.headline.brief else [])
-        for table in shown_tables(part):
+        for table in part.shown_tables():
             out += [""] + table_lines(table, width, only_exceptions=only_exceptions, bold=bold)
     if report.assumptions:
         out += ["", bold("Assumptions")]

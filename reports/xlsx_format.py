@@ -20,7 +20,6 @@ import re
 from decimal import Decimal
 
 from calculator.report.model import SCHEMA_VERSION, Column, Report, Table
-from reports import long_table, pages, shown_tables
 from reports.cells import display_kind
 
 NUMBER_FORMATS = {
@@ -85,7 +84,7 @@ def _summary(ws, report: Report) -> None:
 
     r = 1
     _put(ws, r, 1, report.title).font = Font(bold=True, size=14)
-    parts = pages(report)
+    parts = report.all_parts()
     blocks: list[tuple] = [(None, report)]
     if len(parts) > 1:
         # Every part's figures, each under its title (the invoice check is on the summary too);
@@ -161,7 +160,7 @@ def _table_sheet(ws, table: Table) -> None:
 
 
 def rates_table(report: Report) -> Table | None:
-    sources = report.price_sources or [s for p in pages(report) for s in p.price_sources]
+    sources = report.price_sources or [s for p in report.all_parts() for s in p.price_sources]
     if not sources:
         return None
     keys = list(dict.fromkeys(k for s in sources for k in s.rates))
@@ -184,19 +183,19 @@ def render(report: Report) -> bytes:
     ws = wb.active
     ws.title = sheet_name("Summary", used)
     _summary(ws, report)
-    parts = pages(report)
+    parts = report.all_parts()
     several = len(parts) > 1
     sheets: list[tuple[str, Table]] = []
     for i, part in enumerate(parts, 1):
         # On a page of several parts, sheet names start with the part's number.
         prefix = f"{i}. " if several else ""
-        shown = shown_tables(part)
+        shown = part.shown_tables()
         for t in shown:
             # A title too long for a sheet name gives way to the table's short name.
             title = t.title if len(prefix + t.title) <= MAX_SHEET else t.name.replace("_", " ").capitalize()
             sheets.append((prefix + title, t))
-        long = long_table(part)
-        if long is not None and all(long.columns != t.columns for t in shown):
+        long = part.long_table()
+        if long.columns and all(long.columns != t.columns for t in shown):
             sheets.append((prefix + "Data", long))
     rates = rates_table(report)
     if rates is not None:

@@ -17,7 +17,7 @@ MONEY = re.compile(r"-?\$\d[\d,]*(?:\.\d+)?")
 CODES = {"reconcile": 3}
 # Kinds whose reports hold charges (cost and usage data). Reconcile joins them when its builder
 # writes the "charges" table (issue 12 part A); estimates, plans, counts and price lists never do.
-FOCUS_COMMANDS = {"usage"}
+FOCUS_COMMANDS = {"usage", "reconcile"}
 
 
 def looks_like(fmt: str, data: bytes, command: str) -> bool:
