@@ -98,7 +98,7 @@ def save_calibration(path: Path, entries: Iterable[Calibration]) -> None:
     """Merge ``entries`` into the file (other models are kept), written atomically."""
     import yaml
 
-    from calculator.cli.app import write_atomically  # plain file helper, no typer work at import
+    from calculator.io import write_output
 
     existing = load_calibration(path)
     for c in entries:
@@ -111,7 +111,7 @@ def save_calibration(path: Path, entries: Iterable[Calibration]) -> None:
               "# matched; *_abs_error_percent: per-request error at that factor.\n")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, header + yaml.safe_dump(doc, sort_keys=False))
+        write_output(path, header + yaml.safe_dump(doc, sort_keys=False))
     except OSError as exc:
         raise InputError(f"cannot write the calibration file ({exc.strerror})", path=str(path)) from None
 
@@ -128,9 +128,10 @@ class ResultUsage:
 def read_results(path: str, *, skip_invalid: bool = False) -> tuple[dict[str, ResultUsage], int]:
     """Succeeded results of a Message Batches results JSONL by custom_id, and how many lines
     were not succeeded results (errored, canceled, expired)."""
-    from calculator.requests_reader import _decode_line, _iter_lines, _open, _Skip
+    from calculator.io import DATA_LIMIT, open_input
+    from calculator.requests_reader import _decode_line, _iter_lines, _Skip
 
-    src = _open(path)
+    src = open_input(path, limit=DATA_LIMIT, what="batch results file")
     out: dict[str, ResultUsage] = {}
     others = 0
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -44,7 +43,8 @@ FORMAT_HELP = ("Output format: table (terminal), json (versioned contract), csv 
                "focus (FOCUS 1.2 CSV for FinOps tools).")
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help="Write to this file (atomically) instead of standard output.",
+    "--output", "-o", help="Write to this file instead of standard output (a file is replaced "
+                          "atomically; a symlink's target is written; a device or FIFO is written into).",
     dir_okay=False)]
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
     "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
@@ -88,36 +88,6 @@ def catalogue(prices: Optional[list[Path]]):
     return load_catalogue(prices or None)
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file in the same directory and rename it into place, so an
-    interrupted run never leaves a half-written report."""
-    import tempfile
-
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (the existing file's, or 0666 less the umask) so a shared report stays readable.
-        if path.exists():
-            mode_bits = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode_bits = 0o666 & ~umask
-        os.chmod(tmp, mode_bits)
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def emit(report, fmt: Format, output: Optional[Path]) -> None:
     """Render the report and write it; exits with the report's exit code.
 
@@ -130,14 +100,17 @@ def emit(report, fmt: Format, output: Optional[Path]) -> None:
         raise InputError(f"--format {fmt.value} writes a binary file: give -o FILE.{fmt.value} "
                          f"(or redirect standard output to a file)")
     color = output is None and fmt == Format.table and sys.stdout.isatty()
-    text = render(report, fmt.value, color=color)
+    from calculator.io import write_output
+    from calculator.scrub import scrub_output
+
+    text = scrub_output(render(report, fmt.value, color=color))
     if isinstance(text, bytes) and to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
     elif not to_stdout:
         try:
-            write_atomically(output, text)
+            write_output(output, text, scrub=False)
         except OSError as exc:
             raise InputError(f"cannot write output ({exc.strerror})", path=str(output)) from None
         if not STATE["quiet"]:
