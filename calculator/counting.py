@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
+from calculator.net import DEFAULT_TIMEOUT
 from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, money_str, percent, usd
 from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
@@ -67,6 +68,7 @@ class CountOptions:
     exact: bool = False
     base_url: Optional[str] = None
     concurrency: int = 8
+    timeout: float = DEFAULT_TIMEOUT  # seconds for all the --exact calls
     calibrate: Optional[str] = None  # batch results file to fit the factor on
     calibration_file: Optional[str] = None
     # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
@@ -363,7 +365,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     if opts.exact:
         from calculator.exact_count import ExactCounter
 
-        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
+        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
@@ -388,7 +390,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         ex = counter.exact
         if progress_factory is not None:
             with progress_factory(ex.unique, "count_tokens API") as bar:
-                ex.progress = lambda done, _total: bar.update(done)
+                ex.progress = lambda done, failed: bar.update(done, failed)
                 exact_counts = ex.wait()
         else:
             exact_counts = ex.wait()

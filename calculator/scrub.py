@@ -43,6 +43,15 @@ def check_key(value: str, env: str) -> str:
     return value
 
 
+def key_from_env(env: str, purpose: str) -> str:
+    """The API key in the environment variable ``env``, checked and registered for scrubbing."""
+    value = os.environ.get(env, "")
+    if not value:
+        raise InputError(f"{purpose} needs an API key in the environment variable {env} (it is never "
+                         f"taken from the command line)")
+    return check_key(value, env)
+
+
 def register(secret: str) -> None:
     """Scrub ``secret`` from every output from now on."""
     if secret:
