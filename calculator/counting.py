@@ -31,9 +31,9 @@ from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
-from calculator.net import DEFAULT_TIMEOUT
 from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, money_str, percent, usd
+from calculator.net import DEFAULT_TIMEOUT
 from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)

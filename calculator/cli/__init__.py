@@ -39,6 +39,8 @@ def _main(argv: list[str] | None) -> int:
         return 0
     except SystemExit as exc:
         code = exc.code
+        if code == 130:  # typer's answer to Ctrl-C: say so
+            print("batchcalc: interrupted", file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 1)
     except BatchcalcError as exc:
         print(f"batchcalc: error: {one_line(str(exc))}", file=sys.stderr)

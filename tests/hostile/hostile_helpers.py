@@ -16,3 +16,63 @@ def one_line_error(r, code: int = 1, says: str = "") -> str:
     assert len(lines) == 1, f"expected one line on stderr, got {r.err[:2000]!r}"
     assert says.lower() in lines[0].lower(), lines[0]
     return lines[0]
+
+
+class FakeServer:
+    """An HTTP server on 127.0.0.1 whose every request is answered by ``handle(handler)``
+    (a BaseHTTPRequestHandler). Handler threads are daemons: a trickling answer never holds
+    the test up at shutdown. ``hits`` counts the requests."""
+
+    def __init__(self, handle):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                server.hits += 1
+                handle(self)
+
+            do_POST = do_GET
+
+        self.hits = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def answer(handler, status: int, body: bytes | str, content_type: str = "application/json", **headers):
+    """Send a complete answer (and read the request body first)."""
+    length = int(handler.headers.get("content-length") or 0)
+    if length:
+        handler.rfile.read(length)
+    data = body.encode() if isinstance(body, str) else body
+    handler.send_response(status)
+    handler.send_header("content-type", content_type)
+    handler.send_header("content-length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name.replace("_", "-"), value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def request_line(text: str = "hello there", cid: str = "r1") -> str:
+    import json
+
+    return json.dumps({"custom_id": cid, "params": {"model": "claude-haiku-4-5", "max_tokens": 5,
+                                                   "messages": [{"role": "user", "content": text}]}}) + "\n"
