@@ -112,6 +112,20 @@ class _Stream(io.RawIOBase):
         return len(data)
 
 
+class _Encoded:
+    """A text stream with no binary buffer under it (an embedding program's io.StringIO as
+    sys.stdin), read as UTF-8 bytes."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read(self, n: int = -1) -> bytes:
+        return self.text.read(n if n < 0 else max(1, n // 4)).encode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        pass
+
+
 class Input:
     """An opened input: ``stream`` (binary, decompressed, without a BOM, bounded), its display
     name, and the first bytes through :meth:`head` (looked at, not consumed)."""
@@ -175,7 +189,7 @@ def open_input(path: str | os.PathLike, *, limit: Optional[int] = DATA_LIMIT, wh
     if path == "-":
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError("standard input is a terminal: pipe a file into it or give a path", path="-")
-        raw, name, owned = sys.stdin.buffer, "<stdin>", False
+        raw, name, owned = getattr(sys.stdin, "buffer", None) or _Encoded(sys.stdin), "<stdin>", False
     else:
         name, owned = path, True
         try:
