@@ -400,7 +400,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     fits: list[Fit] = []
     results_usage = None
     if opts.calibrate:
-        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid)
+        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid, stats=stats)
         samples: dict[str, list] = defaultdict(list)
         for r in reqs:
             u = results_usage.get(r.custom_id)
@@ -435,7 +435,8 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if results_usage is not None and output_source == opts.calibrate:
             output_from = {k: v.output_tokens for k, v in results_usage.items()}
         else:
-            output_from = {k: v.output_tokens for k, v in read_results(output_source, skip_invalid=opts.skip_invalid)[0].items()}
+            results = read_results(output_source, skip_invalid=opts.skip_invalid, stats=stats)[0]
+            output_from = {k: v.output_tokens for k, v in results.items()}
     capped = 0
     missing_output = 0
     mean_found = None

@@ -36,14 +36,16 @@ def _line(node) -> int:
     return node.start_mark.line + 1
 
 
-def _check(node, path: str, duplicates: bool) -> None:
-    """Depth, aliases, expanded size and duplicate keys of the composed document."""
+def _check(node, path: str, duplicates: bool) -> bool:
+    """Depth, aliases, expanded size and duplicate keys of the composed document; whether it
+    has merge keys."""
     import yaml
 
     seen: set[int] = set()
     aliases = 0
     stack = [(node, 1)]
     order = []  # nodes in first-visit order, for the expanded size
+    merges = False
     while stack:
         n, depth = stack.pop()
         if id(n) in seen:  # the same node again: an alias (*name) or a merge (<<: *name)
@@ -59,6 +61,7 @@ def _check(node, path: str, duplicates: bool) -> None:
         if isinstance(n, yaml.MappingNode):
             keys: dict[Any, int] = {}
             for k, v in n.value:
+                merges = merges or k.tag == _MERGE
                 if duplicates and isinstance(k, yaml.ScalarNode) and k.tag != _MERGE:
                     ident = (k.tag, k.value)
                     if ident in keys:
@@ -82,6 +85,7 @@ def _check(node, path: str, duplicates: bool) -> None:
             raise InputError(f"expands to more than {MAX_VALUES:,} values through its aliases: not a "
                              f"file batchcalc reads", path=path, line=_line(n))
         size[id(n)] = total
+    return merges
 
 
 def _problem(exc) -> str:
@@ -99,10 +103,10 @@ def parse_yaml(text: str, path: str, *, duplicates: bool = True) -> tuple[Any, A
         node = loader.get_single_node()
         if node is None:
             return None, None
-        _check(node, path, duplicates)
-        # Constructing flattens merge keys (<<: *base) into the nodes in place: construct a copy,
-        # so the tree keeps the lines of the file as written (copied once per node: aliases stay shared).
-        return node, loader.construct_document(copy.deepcopy(node))
+        merges = _check(node, path, duplicates)
+        # Constructing flattens merge keys (<<: *base) into the nodes in place: then construct a
+        # copy, so the tree keeps the lines of the file as written (aliases stay shared).
+        return node, loader.construct_document(copy.deepcopy(node) if merges else node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"not valid YAML ({_problem(exc)})", path=path,
@@ -124,9 +128,9 @@ def load_yaml(path: str | os.PathLike, *, what: str) -> tuple[Any, Any]:
     return parse_yaml(read_text(path, limit=CONFIG_LIMIT, what=what), name)
 
 
-def line_of(node, *keys) -> Optional[int]:
-    """The line of the value at ``keys`` (mapping keys and sequence indexes) under ``node``,
-    or the line of the deepest part found."""
+def node_at(node, *keys):
+    """(node, line) of the value at ``keys`` (mapping keys and sequence indexes) under
+    ``node``; where a key is missing, the deepest node found and its line."""
     import yaml
 
     line = _line(node) if node is not None else None
@@ -134,11 +138,16 @@ def line_of(node, *keys) -> Optional[int]:
         if isinstance(node, yaml.MappingNode):
             found = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(key)), None)
             if found is None:
-                return line
+                break
             line, node = _line(found[0]), found[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
             node = node.value[key]
             line = _line(node)
         else:
-            return line
-    return line
+            break
+    return node, line
+
+
+def line_of(node, *keys) -> Optional[int]:
+    """The line of the value at ``keys`` under ``node`` (see :func:`node_at`)."""
+    return node_at(node, *keys)[1]

@@ -273,8 +273,8 @@ CASES = [
     # -- YAML: workloads (plan), contracts (reconcile --contract), prices (--prices) -------------
     Case("wl-python-tag", "plan", "yaml/workloads_python_tag.yaml", where=":2:", says="not valid YAML"),
     Case("wl-not-a-mapping", "plan", "yaml/workloads_not_a_mapping.yaml", where=":1:", says="expected a mapping"),
-    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="cannot read workload file"),
-    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", says="cannot read workload file"),
+    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="not UTF-8"),
+    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", where=":3:", says="not UTF-8"),
     Case("wl-huge-count", "plan", "yaml/workloads_huge_count.yaml", code=0),
     Case("wl-crlf-bom", "plan", "yaml/workloads_ok.yaml", make="bom", code=0),
     Case("wl-impossible-date", "plan", "yaml/workloads_impossible_date.yaml", says="a date that does not exist"),
@@ -285,7 +285,7 @@ CASES = [
     Case("ct-unknown-model", "contract", "yaml/contract_unknown_model.yaml", says="unknown model 'claude-nope-9'"),
     Case("ct-binary", "contract", "yaml/contract_models_list.yaml", make="binary", says="not UTF-8"),
     Case("pr-python-tag", "prices", "yaml/prices_python_tag.yaml", where=":1:", says="not valid YAML"),
-    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="cannot read price file"),
+    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="not UTF-8"),
 ]
 
 USAGE_FOR_COSTS = CORPUS / "admin_usage" / "for_costs.json"
