@@ -36,7 +36,7 @@ GB = 1_000_000_000
 
 # Bounds on the decompressed size of an input, by what it is.
 CONFIG_LIMIT = 10 * MB       # YAML workloads, contracts, price files, a calibration file
-DOCUMENT_LIMIT = 1 * GB      # a JSON document read whole: a saved report, --output-from, --compare-to
+DOCUMENT_LIMIT = 256 * MB    # a JSON document read whole: a saved report, --compare-to
 DATA_LIMIT = 64 * GB         # streamed data: request files, batch results, usage and cost exports
 
 _CHUNK = 1 << 20

@@ -352,15 +352,10 @@ def _money(value: Any, path: str, where: str) -> Decimal:
 
 def read_previous(path: str | Path) -> dict:
     """A saved `plan --format json` run, checked just enough to diff against."""
+    from calculator.io import DOCUMENT_LIMIT, parse_json, read_text
+
     path = str(path)
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--compare-to: file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--compare-to: cannot read ({exc})", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--compare-to: not JSON ({exc.msg})", path=path, line=exc.lineno) from None
+    raw = parse_json(read_text(path, limit=DOCUMENT_LIMIT, what="saved plan (--compare-to)"), path=path)
     if not isinstance(raw, dict) or raw.get("kind") != "plan" or not isinstance(raw.get("workloads"), list) \
             or not isinstance(raw.get("totals"), dict):
         raise InputError("--compare-to: not a saved `batchcalc plan --format json` run "

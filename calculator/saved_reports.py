@@ -13,7 +13,6 @@ their tables and charts from them, so reading one back would mean pricing again:
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 from calculator.errors import InputError
@@ -54,13 +53,9 @@ def composite_from_dict(d: dict):
 
 
 def load(path: Path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except ValueError as exc:
-        raise InputError(f"not valid JSON ({exc})", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", path=str(path)) from None
+    from calculator.io import DOCUMENT_LIMIT, parse_json, read_text
+
+    data = parse_json(read_text(path, limit=DOCUMENT_LIMIT, what="saved report"), path=str(path))
     if not isinstance(data, dict):
         raise InputError("expected a JSON object (a report saved with --format json)", path=str(path))
     return from_dict(data, str(path))

@@ -120,8 +120,9 @@ def test_compare_to_added_and_removed(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, words", [
-    (None, "--compare-to: file not found"),
-    ("{not json", "--compare-to: not JSON"),
+    (None, "file not found"),
+    ("{not json", "not valid JSON"),
+    ("[" * 200_000, "JSON nested deeper than the parser follows"),
     ('{"kind": "estimate", "scenarios": []}', "not a saved `batchcalc plan --format json` run"),
     ('{"kind": "plan", "workloads": [{"name": "a", "current_usd": 1.5, "recommended_usd": "1"}], "totals": {}}',
      "workloads[0].current_usd: expected a money string"),
