@@ -33,6 +33,7 @@ PROMPT_SUFFIXES = {".txt", ".md", ".prompt", ".text"}
 MAX_LINE_BYTES = 256_000_000
 _HEAD_BYTES = 65536  # what detection looks at
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_NOT_UNICODE = re.compile("[\ud800-\udfff]")  # a lone surrogate, from a JSON escape
 
 
 @dataclass
@@ -133,6 +134,10 @@ def _request_from_obj(obj: Any, path: str, lineno: int, size: int, model: Option
     custom_id = obj.get("custom_id")
     if custom_id is None or custom_id == "":
         raise _fail("missing custom_id", "no \"custom_id\": every batch request needs one", path, lineno)
+    for name, value in (("custom_id", custom_id), ("params.model", params.get("model"))):
+        if isinstance(value, str) and _NOT_UNICODE.search(value):
+            raise _fail("not Unicode", f"{name} {value!r} holds half a character (a lone surrogate such as "
+                        f"\\ud800): not valid Unicode", path, lineno)
     if model:
         params = {**params, "model": model}
     if not isinstance(params.get("model"), str) or not params["model"]:

@@ -114,11 +114,16 @@ def scrub(text: str) -> str:
     return "".join(out)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def scrub_output(data: str | bytes) -> str | bytes:
     """A rendered output scrubbed: text, or bytes (a zip such as an xlsx workbook is scrubbed
-    member by member; other bytes as UTF-8 text)."""
+    member by member; other bytes as UTF-8 text). Text also loses its lone surrogates (half
+    characters from a JSON escape such as "\\ud800", which no UTF-8 output can hold): they are
+    written as that escape."""
     if isinstance(data, str):
-        return scrub(data)
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", scrub(data))
     if data.startswith(b"PK\x03\x04"):
         return _scrub_zip(data)
     text = data.decode("utf-8", "surrogateescape")

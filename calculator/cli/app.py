@@ -73,13 +73,20 @@ def _root(
     STATE["quiet"] = quiet
 
 
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
+
+
 def parse_date(value: Optional[str], option: str = "--on") -> dt.date:
     if value is None:
         return dt.datetime.now(dt.timezone.utc).date()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+    # Periods are computed around a date (the next day, the month's end): keep them representable.
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(f"{option} {value}: expected a date from {FIRST_DATE} to {LAST_DATE}")
+    return day
 
 
 def catalogue(prices: Optional[list[Path]]):
