@@ -32,8 +32,6 @@ from typing import Any, Iterator, Optional
 from calculator.errors import NetworkError
 
 DEFAULT_TIMEOUT = 600.0  # seconds for all the network calls of one command
-TIMEOUT_HELP = (f"Give up on the network after this many seconds in all (default "
-                f"{DEFAULT_TIMEOUT:g}).")
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 MAX_PAGES = 1000

@@ -10,9 +10,9 @@ import typer
 
 from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import TTL, Geo, Per, TimeoutOpt, parse_fraction
 from calculator.errors import InputError
-from calculator.net import DEFAULT_TIMEOUT, TIMEOUT_HELP
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class _Bar:
@@ -83,7 +83,7 @@ def count(
     exact: Annotated[bool, typer.Option(
         "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Parallel count_tokens calls with --exact.")] = 8,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.001, metavar="SECONDS", help="With --exact: " + TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     calibrate: Annotated[Optional[str], typer.Option(
         "--calibrate", metavar="RESULTS", help="Fit the estimator's factor per model to the real usage in the batch "
                                                "results these requests produced; saved for later runs.")] = None,

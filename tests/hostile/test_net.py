@@ -206,3 +206,84 @@ def test_a_key_echoed_by_the_server_is_not_printed(cli, tmp_path, api_env, echo)
     low = line.lower()
     for i in range(len(KEY) - 12):
         assert KEY[i:i + 12].lower() not in low, line
+
+
+# -- --from-api (the Admin API) -----------------------------------------------------------------
+
+ADMIN_KEY = "sk-ant-admin01-HOSTILE-0123456789abcdefghij-KLMNOPQRST"
+FROM_API = ["usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02"]
+
+
+@pytest.fixture
+def admin_env(monkeypatch):
+    def setup(url: str, key: str = ADMIN_KEY):
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    return setup
+
+
+def _page(model: str, workspace: str = "wrkspc_1") -> dict:
+    return {"data": [{"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-02T00:00:00Z", "results": [{
+        "uncached_input_tokens": 1000, "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "cache_read_input_tokens": 0, "output_tokens": 100, "server_tool_use": {"web_search_requests": 0},
+        "model": model, "service_tier": "standard", "context_window": "0-200k", "workspace_id": workspace,
+        "api_key_id": None, "inference_geo": None, "speed": None}]}], "has_more": False, "next_page": None}
+
+
+def test_from_api_has_more_forever_stops(cli, admin_env):
+    n = iter(range(10**6))
+
+    def handle(h):
+        answer(h, 200, json.dumps({"data": [], "has_more": True, "next_page": f"c{next(n)}"}))
+
+    with FakeServer(handle) as server:
+        admin_env(server.url)
+        one_line_error(cli(*FROM_API), 1, "more than 1,000 pages; narrow the date range")
+    assert server.hits == 1000
+
+
+def test_from_api_trickle_is_cut_at_the_deadline(cli, admin_env):
+    def handle(h):
+        for byte in b"HTTP/1.1 200 OK\r\n":
+            try:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+            except OSError:
+                return
+            time.sleep(5)
+
+    with FakeServer(handle) as server:
+        admin_env(server.url)
+        start = time.monotonic()
+        one_line_error(cli(*FROM_API, "--timeout", "1.5"), 1, "within --timeout 1.5 seconds")
+    assert time.monotonic() - start < 6
+
+
+def test_from_api_html_from_a_proxy(cli, admin_env):
+    with FakeServer(lambda h: answer(h, 200, "<html><body>Sign in</body></html>", "text/html")) as server:
+        admin_env(server.url)
+        one_line_error(cli(*FROM_API), 1, "not a JSON object (text/html")
+
+
+def test_a_key_with_a_newline_is_refused_before_any_request(cli, admin_env):
+    with FakeServer(lambda h: answer(h, 200, json.dumps(_page("claude-haiku-4-5")))) as server:
+        admin_env(server.url, ADMIN_KEY[:25] + "\n" + ADMIN_KEY[25:])
+        line = one_line_error(cli(*FROM_API), 1, "ANTHROPIC_ADMIN_KEY holds a space or line break at character 26")
+    assert server.hits == 0
+    for i in range(len(ADMIN_KEY) - 12):
+        assert ADMIN_KEY[i:i + 12] not in line
+
+
+def test_a_key_returned_as_a_field_value_is_scrubbed(cli, admin_env, tmp_path):
+    """A page whose model and workspace are key-shaped (a hostile or broken proxy): the key
+    reaches neither standard error nor the HTML report."""
+    leaked = "sk-ant-api03-LEAKEDBYTHEPROXY-0123456789abcdef"
+    with FakeServer(lambda h: answer(h, 200, json.dumps(_page(leaked, workspace=ADMIN_KEY)))) as server:
+        admin_env(server.url)
+        out = tmp_path / "usage.html"
+        r = cli(*FROM_API, "-f", "html", "-o", out)
+    assert r.code in (0, 1), r.err
+    text = r.err + r.out + (out.read_text() if out.exists() else "")
+    for key in (leaked, ADMIN_KEY):
+        for i in range(len(key) - 12):
+            assert key[i:i + 12].lower() not in text.lower(), key[i:i + 12]
