@@ -96,18 +96,20 @@ def test_a_200_that_is_not_a_count_is_one_line(cli, tmp_path, api_env, body, cty
 
 # -- deadline, breaker, paging ---------------------------------------------------------------------
 
-def test_a_server_sending_one_byte_every_5_seconds_is_cut_at_the_deadline(cli, tmp_path, api_env):
-    def handle(h):
-        h.rfile.read(int(h.headers.get("content-length") or 0))
-        for byte in b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n":
-            try:
-                h.wfile.write(bytes([byte]))
-                h.wfile.flush()
-            except OSError:
-                return
-            time.sleep(5)
+def trickle(h):
+    """An answer at one byte every 5 seconds (until the client hangs up)."""
+    h.rfile.read(int(h.headers.get("content-length") or 0))
+    for byte in b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n":
+        try:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+        except OSError:
+            return
+        time.sleep(5)
 
-    with FakeServer(handle) as server:
+
+def test_a_server_sending_one_byte_every_5_seconds_is_cut_at_the_deadline(cli, tmp_path, api_env):
+    with FakeServer(trickle) as server:
         api_env(server.url)
         start = time.monotonic()
         r = cli("count", _sample(tmp_path), "--exact", "--timeout", "2", *COUNT)
@@ -243,16 +245,7 @@ def test_from_api_has_more_forever_stops(cli, admin_env):
 
 
 def test_from_api_trickle_is_cut_at_the_deadline(cli, admin_env):
-    def handle(h):
-        for byte in b"HTTP/1.1 200 OK\r\n":
-            try:
-                h.wfile.write(bytes([byte]))
-                h.wfile.flush()
-            except OSError:
-                return
-            time.sleep(5)
-
-    with FakeServer(handle) as server:
+    with FakeServer(trickle) as server:
         admin_env(server.url)
         start = time.monotonic()
         one_line_error(cli(*FROM_API, "--timeout", "1.5"), 1, "within --timeout 1.5 seconds")
