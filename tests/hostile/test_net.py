@@ -280,3 +280,31 @@ def test_a_key_returned_as_a_field_value_is_scrubbed(cli, admin_env, tmp_path):
     for key in (leaked, ADMIN_KEY):
         for i in range(len(key) - 12):
             assert key[i:i + 12].lower() not in text.lower(), key[i:i + 12]
+
+
+def test_progress_counts_a_failure_as_a_failure(api_env):
+    """One request counted, one refused (400): progress reports (1 counted, 0 failed) then
+    (1 counted, 1 failed), never 2 done."""
+    from calculator.errors import InputError
+    from calculator.exact_count import ExactCounter
+
+    def handle(h):
+        body = json.loads(h.rfile.read(int(h.headers["content-length"])))
+        h.headers.replace_header("content-length", "0")
+        if "bad" in json.dumps(body):
+            answer(h, 400, '{"type":"error","error":{"type":"invalid_request_error","message":"no"}}')
+        else:
+            answer(h, 200, '{"input_tokens": 3}')
+
+    with FakeServer(handle) as server:
+        api_env(server.url)
+        seen = []
+        counter = ExactCounter(concurrency=1, progress=lambda done, failed: seen.append((done, failed)))
+        for i, text in enumerate(["good", "bad"]):
+            counter.submit(json.loads(request_line(text, f"r{i}"))["params"], f"r.jsonl:{i + 1}")
+        with pytest.raises(InputError, match="r.jsonl:2: count_tokens rejected this request: HTTP 400"):
+            counter.wait()
+    deadline = time.monotonic() + 5
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen == [(1, 0), (1, 1)]
