@@ -23,7 +23,7 @@ KEY_ENVS = ("ANTHROPIC_API_KEY", "ANTHROPIC_ADMIN_KEY")
 REDACTED = "[redacted]"
 PIECE = 12  # a piece of a key this long or longer is a secret
 _BLOCK = PIECE // 2  # every 12-character piece contains one aligned 6-character block
-_KEY_SHAPE = re.compile(r"sk-ant-[a-z0-9_\-]+", re.I)
+_KEY_SHAPE = re.compile(r"sk-ant-[a-z0-9_\-]+")  # matched on the lower-cased text
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _registered: set[str] = set()
 
