@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal

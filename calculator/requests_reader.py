@@ -22,8 +22,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from calculator.errors import InputError
 from calculator.io import DATA_LIMIT, Input, StreamError, expand_glob, is_glob, open_input

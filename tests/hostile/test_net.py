@@ -21,12 +21,17 @@ KEY = "sk-ant-api03-TESTKEY-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
 COUNT = ["-O", "0", "--on", "2026-11-02", "-f", "json"]
 
 
-@pytest.fixture
-def api_env(monkeypatch):
-    def setup(url: str, key: str = KEY):
-        monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+def _env(monkeypatch, variable: str, default_key: str):
+    """setup(url, key): the key in ``variable`` and the API at ``url``."""
+    def setup(url: str, key: str = default_key):
+        monkeypatch.setenv(variable, key)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
     return setup
+
+
+@pytest.fixture
+def api_env(monkeypatch):
+    return _env(monkeypatch, "ANTHROPIC_API_KEY", KEY)
 
 
 def _sample(tmp_path, n: int = 1):
@@ -218,10 +223,7 @@ FROM_API = ["usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-
 
 @pytest.fixture
 def admin_env(monkeypatch):
-    def setup(url: str, key: str = ADMIN_KEY):
-        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key)
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
-    return setup
+    return _env(monkeypatch, "ANTHROPIC_ADMIN_KEY", ADMIN_KEY)
 
 
 def _page(model: str, workspace: str = "wrkspc_1") -> dict:
