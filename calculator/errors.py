@@ -10,6 +10,7 @@
     │   └── NoRateError            a known model, but no rate card covers that date or tier
     ├── InvalidUsageError          an impossible combination (fast mode with batch, ...)
     └── NetworkError               an API call asked for by a flag failed
+        └── Stopped                the command was interrupted (Ctrl-C) during a call
 
 Messages are complete sentences naming the file, line or row and what was expected, because
 the CLI prints them as they are.
@@ -95,4 +96,8 @@ class InvalidUsageError(BatchcalcError):
 
 
 class NetworkError(BatchcalcError):
+    pass
+
+
+class Stopped(NetworkError):
     pass

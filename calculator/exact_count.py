@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import Future
 from typing import Callable, Optional
 
-from calculator.errors import InputError, NetworkError
+from calculator.errors import InputError, NetworkError, Stopped
 from calculator.net import DEFAULT_TIMEOUT, MAX_RETRIES, Api, error_detail
 
 # The request fields count_tokens accepts; the rest (max_tokens, temperature, metadata, ...)
@@ -80,7 +80,7 @@ class ExactCounter:
         body = {f: params[f] for f in COUNT_FIELDS if f in params}
         while True:  # in slices, so a stopped counter never blocks the reader
             if self.api.guard.stopped.is_set():
-                raise NetworkError("interrupted")
+                raise Stopped("interrupted")
             try:
                 self._queue.put((fut, body, where), timeout=0.25)
                 return k

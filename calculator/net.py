@@ -29,7 +29,7 @@ import threading
 import time
 from typing import Any, Iterator, Optional
 
-from calculator.errors import NetworkError
+from calculator.errors import NetworkError, Stopped
 
 DEFAULT_TIMEOUT = 600.0  # seconds for all the network calls of one command
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -42,10 +42,6 @@ MAX_RETRY_WAIT = 30.0
 CONNECT_TIMEOUT = 10.0
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 _SLICE = 0.25  # seconds: how often a waiting read looks at the deadline and the stop flag
-
-
-class Stopped(NetworkError):
-    """The command was interrupted (Ctrl-C) while a call was under way."""
 
 
 def retry_after(value: Optional[str], fallback: float, cap: float = MAX_RETRY_WAIT) -> float:
