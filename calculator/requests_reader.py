@@ -101,7 +101,7 @@ def _iter_lines(src: Input) -> Iterator[tuple[int, bytes, bool]]:
             lineno += 1
             if len(data) > MAX_LINE_BYTES:
                 raise InputError(f"a line longer than {MAX_LINE_BYTES:,} bytes (the whole-batch "
-                                 f"limit): not a batch request file", path=src.name, line=lineno)
+                                 f"limit): not a file of batch requests or results", path=src.name, line=lineno)
             ended = data.endswith(b"\n")
             yield lineno, data.rstrip(b"\r\n") if ended else data, ended
     except StreamError as exc:
