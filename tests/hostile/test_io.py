@@ -234,3 +234,27 @@ def test_a_directory_as_output_is_one_line(cli, tmp_path):
     link.symlink_to(tmp_path / "d")
     with pytest.raises(IsADirectoryError):
         write_output(link, "report")
+
+
+@pytest.mark.parametrize("args,says", [
+    (["plan", "/dev/zero"], "larger than 10 MB, the bound for a workload file"),
+    (["report", "/dev/zero"], "cannot tell what this file is"),
+    (["count", str(EX / "requests.jsonl"), "--output-from", "/dev/zero"], "a line longer than 256,000,000 bytes"),
+])
+def test_dev_zero_wherever_a_file_is_read(cli, args, says):
+    line = one_line_error(cli(*args), 1, says)
+    assert "/dev/zero" in line
+
+
+def test_plan_from_an_endless_standard_input(cli, monkeypatch):
+    class Zeros:
+        def isatty(self):
+            return False
+
+        class buffer:
+            @staticmethod
+            def read(n=-1):
+                return bytes(max(n, 1 << 16))
+
+    monkeypatch.setattr("sys.stdin", Zeros())
+    one_line_error(cli("plan", "-"), 1, "<stdin>: larger than 10 MB")
