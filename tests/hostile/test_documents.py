@@ -188,6 +188,17 @@ def test_overlapping_rate_cards_in_a_price_file(cli, tmp_path):
     assert f"{f}:11:" in line
 
 
+def test_a_rate_card_with_reversed_dates(cli, tmp_path):
+    f = tmp_path / "prices.yaml"
+    f.write_text("models:\n  - id: claude-haiku-4-5\n    rate_cards:\n"
+                 "      - effective_from: 2026-06-01\n        effective_to: 2026-01-01\n"
+                 "        source: contract\n        checked: 2026-01-01\n        status: confirmed\n"
+                 "        standard: {input: 1, output: 5, cache_write_5m: 1.25, cache_write_1h: 2, cache_read: 0.1}\n"
+                 "        batch: {input: 0.5, output: 2.5, cache_write_5m: 0.625, cache_write_1h: 1, cache_read: 0.05}\n")
+    line = one_line_error(cli("prices", "--prices", f), 1, "effective_to must be after effective_from")
+    assert f"{f}:4: models[0].rate_cards[0]" in line
+
+
 def test_a_contract_with_reversed_dates(cli, tmp_path):
     f = tmp_path / "contract.yaml"
     f.write_text("discount_percent: 10\neffective_from: 2026-06-01\neffective_to: 2026-01-01\n")
