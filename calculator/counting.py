@@ -33,6 +33,7 @@ from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError
 from calculator.money import CONTEXT, percent
+from calculator.net import DEFAULT_TIMEOUT
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
                                   RequestGroup, group_scenarios)
 from pricing import Catalogue
@@ -66,6 +67,7 @@ class CountOptions:
     exact: bool = False
     base_url: Optional[str] = None
     concurrency: int = 8
+    timeout: float = DEFAULT_TIMEOUT  # seconds for all the --exact calls
     calibrate: Optional[str] = None  # batch results file to fit the factor on
     calibration_file: Optional[str] = None
     # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
@@ -362,7 +364,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     if opts.exact:
         from calculator.exact_count import ExactCounter
 
-        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
+        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
@@ -387,7 +389,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         ex = counter.exact
         if progress_factory is not None:
             with progress_factory(ex.unique, "count_tokens API") as bar:
-                ex.progress = lambda done, _total: bar.update(done)
+                ex.progress = lambda done, failed: bar.update(done, failed)
                 exact_counts = ex.wait()
         else:
             exact_counts = ex.wait()
@@ -397,7 +399,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     fits: list[Fit] = []
     results_usage = None
     if opts.calibrate:
-        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid)
+        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid, stats=stats)
         samples: dict[str, list] = defaultdict(list)
         for r in reqs:
             u = results_usage.get(r.custom_id)
@@ -432,7 +434,8 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if results_usage is not None and output_source == opts.calibrate:
             output_from = {k: v.output_tokens for k, v in results_usage.items()}
         else:
-            output_from = {k: v.output_tokens for k, v in read_results(output_source, skip_invalid=opts.skip_invalid)[0].items()}
+            results = read_results(output_source, skip_invalid=opts.skip_invalid, stats=stats)[0]
+            output_from = {k: v.output_tokens for k, v in results.items()}
     capped = 0
     missing_output = 0
     mean_found = None

@@ -162,24 +162,11 @@ def monthly_requests(count: int, per: str) -> int:
 # -- reading -----------------------------------------------------------------------------------
 
 def _compose(text: str, path: str):
-    """The YAML node tree (for line numbers) and the plain data.
+    """The YAML node tree (for line numbers) and the plain data; duplicate keys are named by
+    :func:`_mapping_lines`, with the workload they are in."""
+    from calculator.yaml_load import parse_yaml
 
-    Two parses: constructing the data flattens merge keys (``<<: *base``) into the nodes in
-    place, and the lines must come from the file as written.
-    """
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"not valid YAML ({problem})", path=path,
-                         line=mark.line + 1 if mark else None) from None
-    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
-        raise InputError(f"not valid YAML (a date that does not exist: {exc})", path=path) from None
-    return node, data
+    return parse_yaml(text, path, duplicates=False)
 
 
 def _mapping_lines(node, path: str, what: str) -> dict[str, int]:
@@ -256,14 +243,9 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
     """
     path = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("workload file not found", path=path) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, expected a workload YAML file", path=path) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read workload file ({exc})", path=path) from None
+        from calculator.io import CONFIG_LIMIT, read_text
+
+        text = read_text(path, limit=CONFIG_LIMIT, what="workload file")
     root, data = _compose(text, path)
     if data is None:
         raise InputError("empty workload file: expected `version: 1` and a `workloads:` list", path=path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -45,8 +44,9 @@ FORMAT_HELP = ("Output format: table (terminal), json (versioned contract), csv 
                "-o suffix (.json .csv .md .html .xlsx .focus.csv; .txt or none: table), else table.")
 FormatOpt = Annotated[Optional[Format], typer.Option("--format", "-f", help=FORMAT_HELP, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help="Write to this file (atomically) instead of standard output; its suffix "
-                           "picks the format.", dir_okay=False)]
+    "--output", "-o", help="Write to this file instead of standard output; its suffix picks the format "
+                           "(a file is replaced atomically; a symlink's target is written; a device or "
+                           "FIFO is written into).", dir_okay=False)]
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
     "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
                      "(add a model, override a rate, a negotiated price). Repeatable.")]
@@ -78,49 +78,26 @@ def _root(
     STATE["quiet"] = quiet
 
 
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
+
+
 def parse_date(value: Optional[str], option: str = "--on") -> dt.date:
     if value is None:
         return dt.datetime.now(dt.timezone.utc).date()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+    # Periods are computed around a date (the next day, the month's end): keep them representable.
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(f"{option} {value}: expected a date from {FIRST_DATE} to {LAST_DATE}")
+    return day
 
 
 def catalogue(prices: Optional[list[Path]]):
     from pricing import load_catalogue
 
     return load_catalogue(prices or None)
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file in the same directory and rename it into place, so an
-    interrupted run never leaves a half-written report."""
-    import tempfile
-
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (the existing file's, or 0666 less the umask) so a shared report stays readable.
-        if path.exists():
-            mode_bits = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode_bits = 0o666 & ~umask
-        os.chmod(tmp, mode_bits)
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # The -o suffix names the format when --format is not given (longest suffix first).
@@ -184,14 +161,17 @@ def emit(report, fmt: Optional[Format], output: Optional[Path], compare_to: Opti
                           f"not {fmt.value}")
     to_stdout = output is None or str(output) == "-"
     color = to_stdout and fmt == Format.table and sys.stdout.isatty()
-    text = render(report, fmt.value, color=color, only_exceptions=only_exceptions)
+    from calculator.io import write_output
+    from calculator.scrub import scrub_output
+
+    text = scrub_output(render(report, fmt.value, color=color, only_exceptions=only_exceptions))
     if isinstance(text, bytes) and to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
     elif not to_stdout:
         try:
-            write_atomically(output, text)
+            write_output(output, text, scrub=False)
         except OSError as exc:
             raise InputError(f"cannot write output ({exc.strerror})", path=str(output)) from None
         if not STATE["quiet"]:

@@ -10,8 +10,9 @@ import typer
 
 from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import TTL, Geo, Per, TimeoutOpt, parse_fraction
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class _Bar:
@@ -27,6 +28,7 @@ class _Bar:
         cols.append(DownloadColumn() if label.startswith("Counting") else MofNCompleteColumn())
         cols.append(TimeRemainingColumn())
         self.progress = Progress(*cols, console=Console(file=sys.stderr), transient=True)
+        self.label = label
         self.task = self.progress.add_task(label, total=total)
 
     def __enter__(self):
@@ -36,8 +38,10 @@ class _Bar:
     def __exit__(self, *exc):
         self.progress.stop()
 
-    def update(self, done: int):
-        self.progress.update(self.task, completed=done)
+    def update(self, done: int, failed: int = 0):
+        """``done`` finished, of which ``failed`` failed (shown apart: a failure is not progress)."""
+        label = f"{self.label} ({failed:,} failed)" if failed else self.label
+        self.progress.update(self.task, completed=done, description=label)
 
 
 def _progress_factory():
@@ -79,6 +83,7 @@ def count(
     exact: Annotated[bool, typer.Option(
         "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Parallel count_tokens calls with --exact.")] = 8,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     calibrate: Annotated[Optional[str], typer.Option(
         "--calibrate", metavar="RESULTS", help="Fit the estimator's factor per model to the real usage in the batch "
                                                "results these requests produced; saved for later runs.")] = None,
@@ -129,6 +134,6 @@ def count(
         output_results=output_from,
         cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
         cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
-        exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
+        exact=exact, concurrency=concurrency, timeout=timeout, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
     emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

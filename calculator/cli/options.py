@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
+
+import typer
 
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
+
+TimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", min=0.001, metavar="SECONDS",
+    help=f"With the network (--exact, --from-api): give up after this many seconds in all "
+         f"(default {DEFAULT_TIMEOUT:g}).")]
 
 
 class TTL(str, Enum):

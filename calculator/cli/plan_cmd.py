@@ -1,6 +1,5 @@
 """`batchcalc plan`."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,9 +45,11 @@ def plan(
     from calculator.errors import InputError
     from calculator.report.plan import build_plan_report
 
+    from calculator.io import CONFIG_LIMIT, read_text
+
     text = None
     if str(workloads) == "-":
-        text = sys.stdin.read()
+        text = read_text("-", limit=CONFIG_LIMIT, what="workload file")
     elif not workloads.exists():
         raise InputError("workload file not found", path=str(workloads))
     cat = catalogue(prices_path)

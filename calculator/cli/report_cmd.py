@@ -11,22 +11,6 @@ from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
 
 
-def _stdin_to_file() -> Path:
-    """`-` reads standard input: keep it in a temporary file, since detection and the section
-    builders read their files by path (and may read them twice)."""
-    import atexit
-    import os
-    import shutil
-    import sys
-    import tempfile
-
-    fd, name = tempfile.mkstemp(prefix="batchcalc-stdin-")
-    with os.fdopen(fd, "wb") as fh:
-        shutil.copyfileobj(sys.stdin.buffer, fh)
-    atexit.register(lambda: os.path.exists(name) and os.unlink(name))
-    return Path(name)
-
-
 @app.command()
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
@@ -130,7 +114,6 @@ def report(
 
     cat = catalogue(prices_path)
     day = parse_date(on)
-    inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs or []]
     found = detect(list(inputs)) if inputs else {}
     sample = bool(found.get("batch_requests"))
     reports = []
