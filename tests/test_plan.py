@@ -14,10 +14,12 @@ import pytest
 from calculator.planning import build_plan, classify, tokenizer_ratio
 from calculator.scenarios import Workload, estimate
 from calculator.workload_file import monthly_requests
+from calculator.workloads.cache import FILE_KEYS, CacheAssumptions
 from pricing import load_catalogue
 
 D = Decimal
 ON = dt.date(2026, 11, 22)
+FILE_NAMES = {k: f"{v} (workload file)" for k, v in FILE_KEYS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +251,8 @@ def test_plan_figures_are_sums_of_estimates(tmp_path, cat):
             ("claude-opus-4-7", 6088, 10000, 1000, 3000, None, "1h", "sync", "batch+cache")]
     now = after = D(0)
     for (model, n, i, o, p, h, ttl, cur, rec), wp in zip(spec, plan.workloads):
-        e = estimate(cat, Workload(model, n, i, o, p, h, ttl, on=ON))
+        cache = CacheAssumptions.given(FILE_NAMES, hit_rate=h, ttl=ttl)
+        e = estimate(cat, Workload(model, n, i, o, p, cache, on=ON))
         assert wp.current_usd == e.scenario(cur).total
         assert wp.recommended_usd == e.scenario(rec).total
         now += e.scenario(cur).total

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, SyncHitRateOpt,
+                                    SyncTTLOpt, cache_options)
 
 
 @app.command()
@@ -16,11 +18,17 @@ def plan(
         dir_okay=False)],
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL",
-        help="Also price every workload on this model (tokens scaled by the tokenizer difference). "
-             "Repeatable.")] = None,
+        help="Also price the whole plan on this model (tokens scaled by the tokenizer difference): "
+             "per workload and in total, beside today's. Repeatable.")] = None,
     compare_to: Annotated[Optional[Path], typer.Option(
         "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
         help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
+    cache_hit_rate: CacheHitRateOpt = None,
+    sync_hit_rate: SyncHitRateOpt = None,
+    batch_hit_rate: BatchHitRateOpt = None,
+    cache_ttl: CacheTTLOpt = None,
+    sync_cache_ttl: SyncTTLOpt = None,
+    batch_cache_ttl: BatchTTLOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -32,13 +40,17 @@ def plan(
     at risk: its deadline is shorter than the 24 h batch limit, though most batches finish
     within 1 h), priced under its current mode and the recommended one (batch, or batch+cache
     when the shared prefix reaches the model's minimum cacheable length and the TTL is 1h), with
-    the cache hit-rate range and the totals per month.
+    the cache hit-rate range and the totals per month. A workload with `sample:` is measured
+    (its requests counted as `batchcalc count` does); the others are described by their token
+    counts. The cache options override every workload's cache keys.
 
     Examples:
 
         batchcalc plan examples/workloads.yaml
 
-        batchcalc plan examples/workloads.yaml --try-model claude-haiku-4-5
+        batchcalc plan examples/workloads.yaml --try-model claude-haiku-4-5 --try-model claude-sonnet-5
+
+        batchcalc plan examples/workloads.yaml --batch-hit-rate 0.3 --sync-cache-ttl 5m
 
         batchcalc plan examples/workloads.yaml --format json -o plan.json
 
@@ -54,5 +66,7 @@ def plan(
         raise InputError("workload file not found", path=str(workloads))
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
-                               compare_to=compare_to, text=text)
+                               compare_to=compare_to, text=text,
+                               cache=cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl,
+                                                   sync_cache_ttl, batch_cache_ttl))
     emit(report, fmt, output)

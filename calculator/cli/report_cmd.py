@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, Geo, Per,
+                                    SyncHitRateOpt, SyncTTLOpt, cache_options)
+from calculator.workloads.cache import parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
@@ -52,12 +54,12 @@ def report(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache (estimate and sample; 0-1 or 80%).",
-        rich_help_panel="Workload estimate")] = None,
-    cache_ttl: Annotated[Optional[TTL], typer.Option(
-        "--cache-ttl", help="Cache TTL: 5m or 1h. Default: 5m for --model, 1h for a sample's detected prefix.",
-        rich_help_panel="Workload estimate")] = None,
+    cache_hit_rate: CacheHitRateOpt = None,
+    sync_hit_rate: SyncHitRateOpt = None,
+    batch_hit_rate: BatchHitRateOpt = None,
+    cache_ttl: CacheTTLOpt = None,
+    sync_cache_ttl: SyncTTLOpt = None,
+    batch_cache_ttl: BatchTTLOpt = None,
     inference_geo: Annotated[Optional[Geo], typer.Option(
         "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
         rich_help_panel="Workload estimate")] = None,
@@ -130,6 +132,8 @@ def report(
 
     cat = catalogue(prices_path)
     day = parse_date(on)
+    # One cache assumption for every part of the page: the estimate, the sample and the plans.
+    cache = cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl, sync_cache_ttl, batch_cache_ttl)
     inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs or []]
     found = detect(list(inputs)) if inputs else {}
     sample = bool(found.get("batch_requests"))
@@ -147,8 +151,8 @@ def report(
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
-            cache_ttl=(cache_ttl or TTL.m5).value, inference_geo=(inference_geo or Geo.global_).value, on=day)))
+            cached_prefix_tokens=cached_prefix_tokens, cache=cache,
+            inference_geo=(inference_geo or Geo.global_).value, on=day)))
     elif requests is not None or input_tokens is not None:
         raise InputError("--requests/--input-tokens describe a workload: give --model too")
     if len([x for x in (output_tokens if sample else None, output_ratio, output_from) if x is not None]) > 1:
@@ -166,8 +170,7 @@ def report(
             "model": None if estimate else model, "output_tokens": output_tokens,
             "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
             "output_results": output_from,
-            "cache_hit_rate": parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
-            "cache_ttl": cache_ttl.value if cache_ttl else None,
+            "cache": cache,
             "inference_geo": inference_geo.value if inference_geo else None,
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
             "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
