@@ -218,7 +218,7 @@ def test_page_workbook_and_focus_exports(run, tmp_path):
         r = run("count", f, "-O", "1", "--scale-to", "1000", "--per", "week", "-f", fmt, "-o", out, "--on", "2026-11-21")
         assert r.code == 0 and out.stat().st_size > 0, (fmt, r.err)
     rows = list(csv.DictReader(open(tmp_path / "out.focus", encoding="utf-8")))
-    weekly = [x for x in rows if "1,000 requests per week" in x["x_EstimateSource"]]
+    weekly = [x for x in rows if "= 1,000 a week" in x["x_EstimateSource"]]
     assert weekly and {x["ChargePeriodEnd"][:10] for x in weekly} == {"2026-11-28"}
     sample = [x for x in rows if "the sample (2 requests)" in x["x_EstimateSource"]]
     assert len(sample) + len(weekly) == len(rows)

@@ -45,15 +45,17 @@ class _Default:
     high: Decimal
     ttl: str
     why: str
+    ttl_why: str
 
 
 DEFAULTS = {
     "sync": _Default(Decimal("0.90"), Decimal("0.70"), Decimal("0.98"), "5m",
-                     "requests sent in sequence keep a 5-minute entry warm; misses are quiet gaps longer "
-                     "than the TTL (an assumption: give --sync-hit-rate)"),
+                     "requests sent in sequence keep the entry warm, misses are quiet gaps longer than the "
+                     "TTL; an assumption, give --sync-hit-rate",
+                     "a hit refreshes a 5-minute entry for free"),
     "batch": _Default(Decimal("0.64"), Decimal("0.30"), Decimal("0.98"), "1h",
-                      "the middle of the 30%-98% Anthropic quotes for batches; the 1-hour TTL Anthropic "
-                      "recommends for batches"),
+                      "the middle of the 30%-98% Anthropic quotes for batches",
+                      "Anthropic recommends the 1-hour TTL for batches"),
 }
 
 # Where each value may come from, by key: the command-line options and the workload-file keys.
@@ -134,7 +136,7 @@ class CacheAssumption:
 
     def describe(self) -> str:
         src = "default: " + DEFAULTS[self.traffic].why if self.hit_rate_from == DEFAULT else f"from {self.hit_rate_from}"
-        ttl_src = "default" if self.ttl_from == DEFAULT else f"from {self.ttl_from}"
+        ttl_src = "default: " + DEFAULTS[self.traffic].ttl_why if self.ttl_from == DEFAULT else f"from {self.ttl_from}"
         minimum = (f"; nothing below the model's minimum cacheable length of {self.min_cacheable:,} tokens is cached"
                    if self.min_cacheable is not None else "")
         return (f"{self.traffic.capitalize()} + cache: hit rate {self.hit_rate:.0%} ({src}), range "
