@@ -10,8 +10,8 @@ import typer
 
 from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, Geo, Per,
-                                    SyncHitRateOpt, SyncTTLOpt, cache_options)
+from calculator.cli.options import Geo, Per, cache_options
+from calculator.workloads.cache import CacheAssumptions
 from calculator.workloads.cache import parse_fraction
 from calculator.errors import InputError
 
@@ -50,6 +50,7 @@ def _progress_factory():
 
 
 @app.command()
+@cache_options
 def count(
     inputs: Annotated[list[str], typer.Argument(
         help="Sample requests: Message Batches JSONL, a {\"requests\": [...]} JSON body, a directory or "
@@ -68,12 +69,7 @@ def count(
         "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
     output_from: Annotated[Optional[str], typer.Option(
         "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
-    cache_hit_rate: CacheHitRateOpt = None,
-    sync_hit_rate: SyncHitRateOpt = None,
-    batch_hit_rate: BatchHitRateOpt = None,
-    cache_ttl: CacheTTLOpt = None,
-    sync_cache_ttl: SyncTTLOpt = None,
-    batch_cache_ttl: BatchTTLOpt = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     scale_to: Annotated[Optional[int], typer.Option(
         "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period.")] = None,
@@ -129,7 +125,7 @@ def count(
         on=parse_date(on), output_tokens=output_tokens,
         output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
         output_results=output_from,
-        cache=cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl, sync_cache_ttl, batch_cache_ttl),
+        cache=cache,
         inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())

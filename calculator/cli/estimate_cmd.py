@@ -5,11 +5,12 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, Geo, Speed,
-                                    SyncHitRateOpt, SyncTTLOpt, cache_options)
+from calculator.cli.options import Geo, Speed, cache_options
+from calculator.workloads.cache import CacheAssumptions
 
 
 @app.command()
+@cache_options
 def estimate(
     model: Annotated[str, typer.Option("--model", "-m", help="Model id or alias, e.g. claude-sonnet-4-6.")],
     requests: Annotated[int, typer.Option("--requests", "-n", min=1, help="Number of requests.")],
@@ -19,12 +20,7 @@ def estimate(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0,
         help="Tokens at the start of every prompt that are identical across requests (part of --input-tokens).")] = 0,
-    cache_hit_rate: CacheHitRateOpt = None,
-    sync_hit_rate: SyncHitRateOpt = None,
-    batch_hit_rate: BatchHitRateOpt = None,
-    cache_ttl: CacheTTLOpt = None,
-    sync_cache_ttl: SyncTTLOpt = None,
-    batch_cache_ttl: BatchTTLOpt = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     speed: Annotated[Speed, typer.Option("--speed", help="fast mode (sync only; never with batch).")] = Speed.standard,
     on: OnOpt = None,
@@ -34,8 +30,9 @@ def estimate(
 ):
     """Price a workload on sync, sync+cache, batch and batch+cache, with the savings.
 
-    sync+cache and batch+cache have their own hit rate and TTL (defaults: sync 90%, range
-    70%-98%, 5m; batch 64%, range 30%-98% as Anthropic quotes for batches, 1h).
+    sync+cache and batch+cache have their own hit rate and TTL (--sync-hit-rate,
+    --batch-hit-rate, --sync-cache-ttl, --batch-cache-ttl; --cache-hit-rate and --cache-ttl set
+    both), each with its default and range shown in the report.
 
     Examples:
 
@@ -53,8 +50,7 @@ def estimate(
     cat = catalogue(prices_path)
     w = Workload(model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
                  cached_prefix_tokens=cached_prefix_tokens,
-                 cache=cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl, sync_cache_ttl,
-                                     batch_cache_ttl),
+                 cache=cache,
                  inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
     emit(build_estimate_report(cat, w), fmt, output)

@@ -7,11 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, SyncHitRateOpt,
-                                    SyncTTLOpt, cache_options)
+from calculator.cli.options import cache_options
+from calculator.workloads.cache import CacheAssumptions
 
 
 @app.command()
+@cache_options
 def plan(
     workloads: Annotated[Path, typer.Argument(
         help="The workload file (YAML, `version: 1`; see examples/workloads.yaml), or - for standard input.",
@@ -23,12 +24,7 @@ def plan(
     compare_to: Annotated[Optional[Path], typer.Option(
         "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
         help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
-    cache_hit_rate: CacheHitRateOpt = None,
-    sync_hit_rate: SyncHitRateOpt = None,
-    batch_hit_rate: BatchHitRateOpt = None,
-    cache_ttl: CacheTTLOpt = None,
-    sync_cache_ttl: SyncTTLOpt = None,
-    batch_cache_ttl: BatchTTLOpt = None,
+    cache: CacheAssumptions = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -67,6 +63,5 @@ def plan(
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
                                compare_to=compare_to, text=text,
-                               cache=cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl,
-                                                   sync_cache_ttl, batch_cache_ttl))
+                               cache=cache)
     emit(report, fmt, output)

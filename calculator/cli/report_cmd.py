@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import (BatchHitRateOpt, BatchTTLOpt, CacheHitRateOpt, CacheTTLOpt, Geo, Per,
-                                    SyncHitRateOpt, SyncTTLOpt, cache_options)
+from calculator.cli.options import Geo, Per, cache_options
+from calculator.workloads.cache import CacheAssumptions
 from calculator.workloads.cache import parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
@@ -32,6 +32,7 @@ def _stdin_to_file() -> Path:
 
 
 @app.command()
+@cache_options
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
         help="Input files, detected by their content (gzip too): sample requests (Message Batches "
@@ -54,12 +55,7 @@ def report(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
-    cache_hit_rate: CacheHitRateOpt = None,
-    sync_hit_rate: SyncHitRateOpt = None,
-    batch_hit_rate: BatchHitRateOpt = None,
-    cache_ttl: CacheTTLOpt = None,
-    sync_cache_ttl: SyncTTLOpt = None,
-    batch_cache_ttl: BatchTTLOpt = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Optional[Geo], typer.Option(
         "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
         rich_help_panel="Workload estimate")] = None,
@@ -132,8 +128,6 @@ def report(
 
     cat = catalogue(prices_path)
     day = parse_date(on)
-    # One cache assumption for every part of the page: the estimate, the sample and the plans.
-    cache = cache_options(cache_hit_rate, sync_hit_rate, batch_hit_rate, cache_ttl, sync_cache_ttl, batch_cache_ttl)
     inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs or []]
     found = detect(list(inputs)) if inputs else {}
     sample = bool(found.get("batch_requests"))
@@ -170,6 +164,7 @@ def report(
             "model": None if estimate else model, "output_tokens": output_tokens,
             "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
             "output_results": output_from,
+            # One cache assumption for every part of the page: the estimate, the sample and the plans.
             "cache": cache,
             "inference_geo": inference_geo.value if inference_geo else None,
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
