@@ -35,16 +35,15 @@ alternatives
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
-from calculator.money import percent, usd
+from calculator.money import percent
 from calculator.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios
 from calculator.workload_file import PlannedWorkload, read_workload_file
 from calculator.workloads.cache import CacheAssumptions
@@ -241,32 +240,11 @@ def totals_of(plans: list[WorkloadPlan]) -> Totals:
 
 
 @dataclass(frozen=True)
-class DiffRow:
-    name: str
-    change: str  # changed | unchanged | added | removed
-    previous: Optional[dict]  # current_usd, recommended_usd, recommended_mode, model
-    now: Optional[dict]
-
-    def delta(self, key: str) -> Decimal:
-        return (self.now or {}).get(key, Decimal(0)) - (self.previous or {}).get(key, Decimal(0))
-
-
-@dataclass(frozen=True)
-class Comparison:
-    path: str
-    previous_on: Optional[str]
-    previous_catalogue_version: Optional[str]
-    rows: tuple[DiffRow, ...]
-    previous_totals: dict
-
-
-@dataclass(frozen=True)
 class Plan:
     path: str
     on: dt.date
     workloads: tuple[WorkloadPlan, ...]
     try_models: tuple[str, ...] = ()  # model ids
-    comparison: Optional[Comparison] = None
     cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)  # the options over the file
 
     @property
@@ -375,10 +353,9 @@ def plan_workload(catalogue: Catalogue, p: PlannedWorkload, on: dt.date, try_mod
 
 
 def build_plan(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models: tuple[str, ...] = (),
-               compare_to: str | Path | None = None, text: str | None = None,
-               cache: Optional[CacheAssumptions] = None) -> Plan:
-    """Read, price and (optionally) compare a workload file. ``text``: the content of ``-``;
-    ``cache``: the cache assumptions the command was given, over each workload's own keys."""
+               text: str | None = None, cache: Optional[CacheAssumptions] = None) -> Plan:
+    """Read and price a workload file. ``text``: the content of ``-``; ``cache``: the cache
+    assumptions the command was given, over each workload's own keys."""
     loaded = read_workload_file(path, text)
     ids = []
     for m in try_models:
@@ -390,66 +367,5 @@ def build_plan(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_model
             ids.append(mid)
     cache = cache or CacheAssumptions.default()
     plans = tuple(plan_workload(catalogue, p, on, tuple(try_models), cache) for p in loaded)
-    plan = Plan(str(path), on, plans, tuple(ids), cache=cache)
-    if compare_to is not None:
-        plan = replace(plan, comparison=compare(plan, compare_to))
+    return Plan(str(path), on, plans, tuple(ids), cache=cache)
     return plan
-
-
-# -- --compare-to ------------------------------------------------------------------------------
-
-def _money(value: Any, path: str, where: str) -> Decimal:
-    try:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise InvalidOperation
-        return Decimal(value)
-    except InvalidOperation:
-        raise InputError(f"{where}: expected a money string such as \"12.5\", got {value!r}", path=path) from None
-
-
-def read_previous(path: str | Path) -> dict:
-    """A saved `plan --format json` run, checked just enough to diff against."""
-    path = str(path)
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--compare-to: file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--compare-to: cannot read ({exc})", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--compare-to: not JSON ({exc.msg})", path=path, line=exc.lineno) from None
-    if not isinstance(raw, dict) or raw.get("kind") != "plan" or not isinstance(raw.get("workloads"), list) \
-            or not isinstance(raw.get("totals"), dict):
-        raise InputError("--compare-to: not a saved `batchcalc plan --format json` run "
-                         "(expected \"kind\": \"plan\", \"workloads\" and \"totals\")", path=path)
-    workloads = {}
-    for i, w in enumerate(raw["workloads"]):
-        if not isinstance(w, dict) or not isinstance(w.get("name"), str):
-            raise InputError(f"--compare-to: workloads[{i}]: expected an object with a name", path=path)
-        workloads[w["name"]] = {
-            "current_usd": _money(w.get("current_usd"), path, f"workloads[{i}].current_usd"),
-            "recommended_usd": _money(w.get("recommended_usd"), path, f"workloads[{i}].recommended_usd"),
-            "recommended_mode": w.get("recommended_mode"), "model": w.get("model")}
-    totals = {k: _money(raw["totals"].get(k), path, f"totals.{k}") for k in ("current_usd", "recommended_usd")}
-    return {"on": raw.get("on"), "catalogue_version": raw.get("catalogue_version"),
-            "workloads": workloads, "totals": totals}
-
-
-def compare(plan: Plan, previous_path: str | Path) -> Comparison:
-    prev = read_previous(previous_path)
-    rows = []
-    names = set()
-    for p in plan.workloads:
-        names.add(p.name)
-        now = {"current_usd": p.current_usd, "recommended_usd": p.recommended_usd,
-               "recommended_mode": p.recommended.mode, "model": p.estimate.model_id}
-        before = prev["workloads"].get(p.name)
-        if before is None:
-            rows.append(DiffRow(p.name, "added", None, now))
-            continue
-        same = all(before[k] == now[k] for k in ("current_usd", "recommended_usd", "recommended_mode", "model"))
-        rows.append(DiffRow(p.name, "unchanged" if same else "changed", before, now))
-    for name, before in prev["workloads"].items():
-        if name not in names:
-            rows.append(DiffRow(name, "removed", before, None))
-    return Comparison(str(previous_path), prev["on"], prev["catalogue_version"], tuple(rows), prev["totals"])

@@ -19,6 +19,8 @@ def display(value, column: Column) -> str:
         return rate_display(value)
     if kind == "percent" and isinstance(value, Decimal):
         return f"{value * 100:.1f}%"
+    if kind == "number" and isinstance(value, (int, Decimal)):
+        return f"{value:,}"
     if kind in ("int", "tokens") and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, (dt.date, dt.datetime)):

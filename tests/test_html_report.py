@@ -169,7 +169,7 @@ def test_links_only_for_http_sources():
     assert safe_url("data:text/html,x") == ""
 
 
-def test_generic_report_renders_without_hooks():
+def test_a_bare_report_renders():
     """A report with no headline, charts or price sources still gets a page: its figures as
     cards, tables, assumptions, warnings."""
     from calculator.report.model import Column, Figure, Headline, Report, Table

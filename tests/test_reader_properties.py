@@ -275,7 +275,7 @@ def test_usage_json_round_trips_to_the_same_decimals(rows):
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
     from calculator.report.model import Report
-    from calculator.report.usage import build_usage_report
+    from calculator.report.usage import report_from_analysis
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
@@ -283,7 +283,7 @@ def test_usage_json_round_trips_to_the_same_decimals(rows):
         analyser = UsageAnalyser(CAT, policy=src.policy, group_by=("month", "model"))
         analyser.consume(src)
         result = analyser.finish()
-    report = build_usage_report(result)
+    report = report_from_analysis(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["cost_usd"]) == result.totals.cost
     assert_same_values(report.figures, js)
@@ -298,7 +298,7 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     from calculator.cost_readers import BilledLine
     from calculator.costing import TokenCounts, price_usage
     from calculator.report.model import Report
-    from calculator.report.reconcile import build_reconcile_report
+    from calculator.report.reconcile import report_from_reconciliation
     from calculator.reconciling import reconcile
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
@@ -326,7 +326,7 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
                         model=model, service_tier=tier, context_tier=context, workspace=workspace, token_type=None)
              for i, ((day, model, tier, context, workspace), amount) in enumerate(billed.items(), 1)]
     result = reconcile(analyser.frame(), costs, CAT, usage_rows=usage.rows_used)
-    report = build_reconcile_report(result)
+    report = report_from_reconciliation(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["billed_usd"]) == result.billed_total == sum((c.amount for c in costs), Decimal(0))
     assert Decimal(js["totals"]["expected_usd"]) == result.expected_total

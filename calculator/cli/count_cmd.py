@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
 from calculator.cli.options import Geo, Per, cache_options
 from calculator.workloads.cache import CacheAssumptions
@@ -88,6 +88,7 @@ def count(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Count the tokens of a sample of requests and price it on sync, batch and batch + cache.
@@ -129,4 +130,4 @@ def count(
         inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
-    emit(report, fmt, output)
+    emit(report, fmt, output, compare_to)

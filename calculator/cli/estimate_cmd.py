@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.options import Geo, Speed, cache_options
 from calculator.workloads.cache import CacheAssumptions
 
@@ -26,6 +26,7 @@ def estimate(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Price a workload on sync, sync+cache, batch and batch+cache, with the savings.
@@ -53,4 +54,4 @@ def estimate(
                  cache=cache,
                  inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
-    emit(build_estimate_report(cat, w), fmt, output)
+    emit(build_estimate_report(cat, w), fmt, output, compare_to)

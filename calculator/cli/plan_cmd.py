@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.options import cache_options
 from calculator.workloads.cache import CacheAssumptions
 
@@ -21,9 +21,7 @@ def plan(
         "--try-model", metavar="MODEL",
         help="Also price the whole plan on this model (tokens scaled by the tokenizer difference): "
              "per workload and in total, beside today's. Repeatable.")] = None,
-    compare_to: Annotated[Optional[Path], typer.Option(
-        "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
-        help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
+    compare_to: CompareOpt = None,
     cache: CacheAssumptions = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
@@ -62,6 +60,5 @@ def plan(
         raise InputError("workload file not found", path=str(workloads))
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
-                               compare_to=compare_to, text=text,
-                               cache=cache)
-    emit(report, fmt, output)
+                               text=text, cache=cache)
+    emit(report, fmt, output, compare_to)

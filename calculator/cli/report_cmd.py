@@ -6,10 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
 from calculator.cli.options import Geo, Per, cache_options
-from calculator.workloads.cache import CacheAssumptions
-from calculator.workloads.cache import parse_fraction
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
@@ -103,6 +102,7 @@ def report(
         "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html (table on a terminal).",
         case_sensitive=False)] = None,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """The savings report finance reads: one self-contained HTML page (or xlsx, FOCUS CSV, ...)
@@ -190,4 +190,4 @@ def report(
                 fmt = Format.html
         else:
             fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
-    emit(page, fmt, output)
+    emit(page, fmt, output, compare_to)

@@ -8,8 +8,8 @@ from typing import Callable, Optional
 
 from calculator.counting import BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end, count_workload
 from calculator.money import usd
-from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_caption, pct_text, price_source,
-                                        price_source_of, range_column, scenario_dicts)
+from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_caption, hit_rate_columns,
+                                        pct_text, price_source, price_source_of, scenario_dicts)
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
 from pricing import Catalogue
@@ -125,12 +125,15 @@ class _CountView:
                                "mode": {"cache_control": "cache_control breakpoints", "detected": "detected (no breakpoints)",
                                         "none": "none"}[m.prefix_mode],
                                "min": m.min_cacheable,
-                               "factor": "exact (count_tokens)" if o.exact else
-                               f"{e['factor']} ({e['low']}–{e['high']}), {e['factor_source']}"})
+                               **({"source": "exact (count_tokens)"} if o.exact else
+                                  {"factor": Decimal(str(e["factor"])), "low": Decimal(str(e["low"])),
+                                   "high": Decimal(str(e["high"])), "source": e["factor_source"]})})
         tables.append(Table("models", "By model", [
-            Column("model", "Model"), Column("requests", "Requests", "int"), Column("input", "Input tokens", "int"),
-            Column("prefix", "Shared prefix / request", "int"), Column("mode", "Prefix"),
-            Column("min", "Min cacheable", "int"), Column("factor", "Estimator factor (band)")], model_rows))
+            Column("model", "Model"), Column("requests", "Requests", "int"), Column("input", "Input tokens", "tokens"),
+            Column("prefix", "Shared prefix / request", "tokens"), Column("mode", "Prefix"),
+            Column("min", "Min cacheable", "tokens"), Column("factor", "Estimator factor", "number"),
+            Column("low", "Band low", "number"), Column("high", "Band high", "number"),
+            Column("source", "Factor from")], model_rows))
         tables.append(Table("largest", "Largest requests by input tokens", [
             Column("custom_id", "custom_id"), Column("model", "Model"), Column("input_tokens", "Input", "int"),
             Column("output_tokens", "Output (assumed)", "int"), Column("max_tokens", "max_tokens", "int"),
@@ -159,7 +162,7 @@ class _CountView:
         return tables
 
 
-    # -- presentation hooks (HTML page, XLSX, FOCUS) ----------------------------------------------
+    # -- headline, charts, rate cards, FOCUS charge context ---------------------------------------
     def _headline_set(self) -> tuple[str, list[dict]]:
         res = self.result
         if res.options.scale_to:
@@ -241,13 +244,14 @@ class _CountView:
     def _scenario_table(name: str, scenarios, title: str, worst=None) -> Table:
         rows = []
         for i, s in enumerate(scenario_dicts(scenarios)):
-            rng = ""
-            if "range" in s and s["range"]["low_hit_rate_usd"] != s["range"]["high_hit_rate_usd"]:
-                rng = f"{usd(s['range']['high_hit_rate_usd'])} – {usd(s['range']['low_hit_rate_usd'])}"
+            rng = s.get("range") or {}
+            ranged = rng and rng["low_hit_rate_usd"] != rng["high_hit_rate_usd"]
             row = {"scenario": s["name"], "service_tier": s["service_tier"], "total_usd": s["total_usd"],
-                   "savings_vs_sync_usd": s["savings_vs_sync_usd"], "savings_percent": (None if s["savings_vs_sync_percent"] is None
-                                                   else s["savings_vs_sync_percent"] / 100),
-                   "hit_rate_range": rng}
+                   "savings_vs_sync_usd": s["savings_vs_sync_usd"],
+                   "savings_percent": (None if s["savings_vs_sync_percent"] is None
+                                       else s["savings_vs_sync_percent"] / 100),
+                   "high_hit_rate_usd": rng["high_hit_rate_usd"] if ranged else None,
+                   "low_hit_rate_usd": rng["low_hit_rate_usd"] if ranged else None}
             if worst is not None:
                 row["worst_usd"] = worst[i].total
             rows.append(row)
@@ -256,7 +260,7 @@ class _CountView:
             cols.append(Column("worst_usd", "Worst case (max_tokens)", "money"))
         cols += [Column("savings_vs_sync_usd", "Savings vs sync", "money"),
                  Column("savings_percent", "Savings %", "percent"),
-                 range_column(scenarios)]
+                 *hit_rate_columns(scenarios)]
         return Table(name, title, cols, rows)
 
     def long_table(self) -> Table:

@@ -74,15 +74,6 @@ def scenario_dicts(scenarios: tuple[Scenario, ...]) -> list[dict]:
     return out
 
 
-def range_column(scenarios: tuple[Scenario, ...]) -> Column:
-    """The cost-range column, labelled with the hit-rate ranges actually used."""
-    texts = []
-    for s in scenarios:
-        if s.cached and s.cache.range_text() not in texts:
-            texts.append(s.cache.range_text())
-    return Column("hit_rate_range", f"Range at hit rate {' / '.join(texts)}")
-
-
 def price_source(cost: Cost) -> dict:
     return {"model": cost.model, "source": cost.source, "checked": cost.checked,
             "status": cost.status, "long_context": cost.long_context, "multiplier": cost.multiplier}
@@ -135,27 +126,41 @@ def _figures(e: Estimate) -> dict:
 
 def _tables(e: Estimate) -> list[Table]:
     sync_total = e.scenarios[0].total
+    ranged = e.cacheable and e.workload.cached_prefix_tokens
     rows = []
     for s in e.scenarios:
-        rng = ""
-        if s.cached and e.cacheable and e.workload.cached_prefix_tokens:
-            rng = f"{usd(s.high_total)} – {usd(s.low_total)}"
+        in_range = s.cached and ranged
         rows.append({"scenario": s.name, "service_tier": s.service_tier, "total_usd": s.total,
                      "savings_vs_sync_usd": s.savings_vs_sync,
                      "savings_percent": fraction(s.savings_vs_sync, sync_total),
-                     "hit_rate_range": rng})
+                     "high_hit_rate_usd": s.high_total if in_range else None,
+                     "low_hit_rate_usd": s.low_total if in_range else None})
     scen = Table("scenarios", f"{e.display_name} ({e.model_id}): {e.workload.requests:,} requests",
                  [Column("scenario", "Scenario"), Column("service_tier", "Tier"),
                   Column("total_usd", "Total", "money"),
                   Column("savings_vs_sync_usd", "Savings vs sync", "money"),
                   Column("savings_percent", "Savings %", "percent"),
-                  range_column(e.scenarios)],
+                  *hit_rate_columns(e.scenarios)],
                  rows)
     lines = [r for s in e.scenarios for r in line_rows(s.cost, scenario=s.name, service_tier=s.service_tier)]
     lead = [Column("scenario", "Scenario"), Column("service_tier", "Tier")]
     shown = cost_lines_table(lines, "Breakdown by token type", lead)
     shown.name = "breakdown"
     return [scen, shown, cost_lines_table(lines, "Breakdown by token type", lead)]
+
+
+def hit_rate_columns(scenarios: tuple[Scenario, ...]) -> list[Column]:
+    """The cost of the cache scenarios at the high and the low end of their hit-rate ranges,
+    labelled with the ranges actually used (sync and batch may differ)."""
+    cached = [s for s in scenarios if s.cached]
+
+    def label(end: str) -> str:
+        rates = {getattr(s.cache, end) for s in cached}
+        if len(rates) == 1:
+            return f"At a {rates.pop():.0%} hit rate"
+        return "At " + " / ".join(f"{s.cache.traffic} {getattr(s.cache, end):.0%}" for s in cached) + " hit rate"
+
+    return [Column("high_hit_rate_usd", label("high"), "money"), Column("low_hit_rate_usd", label("low"), "money")]
 
 
 def break_even_hit_rate(e: Estimate) -> Decimal | None:

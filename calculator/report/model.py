@@ -16,6 +16,10 @@ The JSON layout (``schema_version`` 1.x: fields are added, never renamed)::
                       "exit_code"},
      "reports": [...]}          # only a page of several parts (kind "composite")
 
+The long form CSV and FOCUS write is the table named ``LONG_TABLE`` (not shown on a page or a
+terminal; ``Report.long_table()``), FOCUS's charge defaults are ``meta["charge_context"]``. Saved
+reports are read back by ``calculator/report/saved.py`` and compared by ``compare.py``.
+
 Cells are typed by their column's ``kind``: ``money``/``rate``/``number`` hold a Decimal,
 ``percent`` a Decimal *fraction* (0.5 is 50%), ``int``/``tokens`` an int, ``date`` a date or
 datetime (ISO text in JSON), ``text`` a str. A row may hold keys that are not columns (a flag,
@@ -67,6 +71,11 @@ def exact_str(value: Decimal) -> str:
         return "0"
     text = format(value.normalize(), "f")
     return text
+
+
+def _same_decimal(value: Any) -> Any:
+    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped)."""
+    return Decimal(exact_str(value)) if isinstance(value, Decimal) else value
 
 
 def cell_from_json(value: Any, kind: str) -> Any:
@@ -124,10 +133,10 @@ class Table:
     fold_by: Optional[str] = None
 
     def __post_init__(self) -> None:
-        # Keys that are not columns hold plain JSON values (as they read back from JSON).
+        # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
+        # keys that are not columns as plain JSON values.
         keys = {c.key for c in self.columns}
-        self.rows = [r if keys.issuperset(r) else {k: v if k in keys else to_json(v) for k, v in r.items()}
-                     for r in self.rows]
+        self.rows = [{k: (_same_decimal(v) if k in keys else to_json(v)) for k, v in r.items()} for r in self.rows]
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from calculator.money import percent, usd
-from calculator.planning import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Comparison, Plan,
+from calculator.planning import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Plan,
                                  WorkloadPlan, build_plan, totals_of)
 from calculator.report.estimate import fraction, pct_text, price_source_of
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
@@ -23,11 +23,10 @@ def _short(display_name: str) -> str:
     return display_name.removeprefix("Claude ")
 
 
-CHANGE_MARK = {"changed": "~", "unchanged": "=", "added": "+", "removed": "-"}
-
-
-def _range_text(low: Decimal, high: Decimal) -> str:
-    return "" if low == high else f"{usd(low)} – {usd(high)}"
+def _range_cells(low: Decimal, high: Decimal) -> dict:
+    """The recommended mode's cost at the high (``low``) and low (``high``) end of the hit-rate range."""
+    same = low == high
+    return {"after_high_hit_usd": None if same else low, "after_low_hit_usd": None if same else high}
 
 
 class _PlanView:
@@ -61,8 +60,6 @@ class _PlanView:
                                for m in plan.try_models],
             },
         }
-        if plan.comparison is not None:
-            out["compare_to"] = self._comparison_dict(plan.comparison)
         return out
 
     def _class_totals(self, c: str) -> dict:
@@ -107,20 +104,6 @@ class _PlanView:
             "notes": s.notes,
         }
 
-    @staticmethod
-    def _comparison_dict(c: Comparison) -> dict:
-        rows = []
-        for r in c.rows:
-            rows.append({"name": r.name, "change": r.change,
-                         "previous": r.previous, "now": r.now,
-                         "current_delta_usd": r.delta("current_usd"),
-                         "recommended_delta_usd": r.delta("recommended_usd")})
-        return {"path": c.path, "previous_on": c.previous_on,
-                "previous_catalogue_version": c.previous_catalogue_version, "workloads": rows,
-                "totals": {"previous": c.previous_totals,
-                           "current_delta_usd": sum((r.delta("current_usd") for r in c.rows), Decimal(0)),
-                           "recommended_delta_usd": sum((r.delta("recommended_usd") for r in c.rows), Decimal(0))}}
-
     # tables --------------------------------------------------------------------------------
     def tables(self) -> list[Table]:
         plan = self.plan
@@ -132,20 +115,21 @@ class _PlanView:
                          "current_mode": p.current_mode, "current_usd": p.current_usd,
                          "recommended_mode": p.recommended.mode, "recommended_usd": p.recommended_usd,
                          "savings_usd": p.savings_usd, "savings_percent": fraction(p.savings_usd, p.current_usd),
-                         "range": _range_text(low, high)})
+                         **_range_cells(low, high)})
         t = plan.totals
         rows.append({"name": "Total", "current_usd": t.current_usd, "recommended_usd": t.recommended_usd,
                      "savings_usd": t.savings_usd, "savings_percent": fraction(t.savings_usd, t.current_usd),
-                     "range": _range_text(t.low_usd, t.high_usd)})
+                     **_range_cells(t.low_usd, t.high_usd)})
         main = Table("plan", f"Monthly cost per workload, priced on {plan.on.isoformat()}", [
             Column("name", "Workload"), Column("model", "Model"), Column("requests", "Requests", "int"),
             Column("classification", "Class"), Column("current_mode", "Now"),
             Column("current_usd", "Now $", "money"), Column("recommended_mode", "After"),
             Column("recommended_usd", "After $", "money"), Column("savings_usd", "Savings", "money"),
             Column("savings_percent", "%", "percent"),
-            Column("range", "After $ over the hit-rate range")], rows,
-            caption="Per month. Range: the recommended cache mode at the high and at the low end of the "
-                    "hit-rate range.")
+            Column("after_high_hit_usd", "After $, high hit rate", "money"),
+            Column("after_low_hit_usd", "After $, low hit rate", "money")], rows,
+            caption="Per month. High and low hit rate: the recommended cache mode at the high and at the low "
+                    "end of the hit-rate range (blank when the cost does not depend on it).")
         why = Table("reasons", "Why", [
             Column("name", "Workload"), Column("classification", "Classification"), Column("reason", "Because"),
             Column("recommendation", "Recommendation")],
@@ -154,7 +138,7 @@ class _PlanView:
              for p in plan.workloads])
         tables = [main, why]
         alt_rows = [{"name": p.name, "model": a.priced.estimate.model_id,
-                     "ratio": f"{float(a.ratio):.3f}x", "input_tokens": a.priced.estimate.workload.input_tokens,
+                     "ratio": Decimal(a.ratio.numerator) / Decimal(a.ratio.denominator), "input_tokens": a.priced.estimate.workload.input_tokens,
                      "mode": a.priced.mode, "usd": a.priced.usd,
                      "vs": -a.savings_vs_recommended, "base": p.recommended_usd}
                     for p in plan.workloads for a in p.alternatives]
@@ -162,12 +146,10 @@ class _PlanView:
             tables.append(self._try_model_table())
         if alt_rows:
             tables.append(Table("alternatives", "Model what-ifs (same workload, tokens scaled by tokenizer family)", [
-                Column("name", "Workload"), Column("model", "Alternative model"), Column("ratio", "Tokens"),
+                Column("name", "Workload"), Column("model", "Alternative model"), Column("ratio", "Tokens x", "number"),
                 Column("input_tokens", "Input tokens/request", "int"), Column("mode", "Mode"),
                 Column("usd", "Cost/month", "money"), Column("base", "Recommended now", "money"),
                 Column("vs", "Difference", "money")], alt_rows))
-        if plan.comparison is not None:
-            tables.append(self._diff_table(plan.comparison))
         return tables
 
     def _try_model_table(self) -> Table:
@@ -183,35 +165,6 @@ class _PlanView:
         return Table("try_models", "The whole plan on another model (--try-model), per month", cols, rows,
                      caption="Each workload in its recommended mode on that model (tokens scaled by tokenizer "
                              "family; a measured workload counted again); a workload already on it as it is.")
-
-    @staticmethod
-    def _diff_table(c: Comparison) -> Table:
-        rows = []
-        for r in c.rows:
-            prev, now = r.previous or {}, r.now or {}
-            rows.append({"mark": CHANGE_MARK[r.change], "name": r.name,
-                         "prev_recommended": prev.get("recommended_usd"), "recommended": now.get("recommended_usd"),
-                         "delta_recommended": r.delta("recommended_usd"),
-                         "prev_current": prev.get("current_usd"), "current": now.get("current_usd"),
-                         "delta_current": r.delta("current_usd"),
-                         "mode": (f"{prev.get('recommended_mode')} → {now.get('recommended_mode')}"
-                                  if prev and now and prev.get("recommended_mode") != now.get("recommended_mode")
-                                  else now.get("recommended_mode") or prev.get("recommended_mode") or "")})
-        rows.append({"mark": "", "name": "Total",
-                     "prev_recommended": c.previous_totals["recommended_usd"],
-                     "recommended": c.previous_totals["recommended_usd"] + sum((r.delta("recommended_usd") for r in c.rows), Decimal(0)),
-                     "delta_recommended": sum((r.delta("recommended_usd") for r in c.rows), Decimal(0)),
-                     "prev_current": c.previous_totals["current_usd"],
-                     "current": c.previous_totals["current_usd"] + sum((r.delta("current_usd") for r in c.rows), Decimal(0)),
-                     "delta_current": sum((r.delta("current_usd") for r in c.rows), Decimal(0)), "mode": ""})
-        since = f"{c.path}" + (f" (priced on {c.previous_on})" if c.previous_on else "")
-        return Table("compare", f"Changes since {since}", [
-            Column("mark", ""), Column("name", "Workload"),
-            Column("prev_recommended", "After, before", "money"), Column("recommended", "After, now", "money"),
-            Column("delta_recommended", "Δ after", "money"),
-            Column("prev_current", "Now, before", "money"), Column("current", "Now, now", "money"),
-            Column("delta_current", "Δ now", "money"), Column("mode", "Recommended mode")], rows,
-            caption="~ changed, + added, - removed, = unchanged (matched by workload name).")
 
     def long_table(self) -> Table:
         rows = []
@@ -234,7 +187,7 @@ class _PlanView:
             Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
 
 
-    # presentation hooks (calculator/report.py): the HTML page's summary, charts, sources -----
+    # -- headline, charts, rate cards, FOCUS charge context ------------------------------------
     def _with_batch_usd(self) -> Decimal:
         """Every workload that may leave the synchronous API on plain batch, the others as now."""
         return sum((p.current_usd if p.classification == "must_stay_sync" else p.estimate.scenario("batch").total
@@ -348,9 +301,8 @@ class _PlanView:
 
 
 def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models=(),
-                      compare_to=None, text: str | None = None, cache: CacheAssumptions | None = None) -> Report:
-    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), compare_to=compare_to, text=text,
-                      cache=cache)
+                      text: str | None = None, cache: CacheAssumptions | None = None) -> Report:
+    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), text=text, cache=cache)
     measured = [p for p in plan.workloads if p.measured]
     described = [p.name for p in plan.workloads if not p.measured]
     assumptions = [
@@ -390,9 +342,6 @@ def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, tr
         if p.classification == "at_risk" and p.source.spec.deadline_hours < MOST_BATCHES_HOURS:
             warnings.append(f"{p.name}: the {p.source.spec.deadline_hours} h deadline is under the hour in which "
                             f"most batches finish; keep a synchronous fallback")
-    if plan.comparison is not None and plan.comparison.previous_catalogue_version not in (None, catalogue.version):
-        warnings.append(f"the previous run used catalogue {plan.comparison.previous_catalogue_version}, "
-                        f"this one {catalogue.version}")
     view = _PlanView(plan)
     return Report(kind="plan", title="Migration plan: which workloads move to batch, and the monthly budget",
                   catalogue_version=catalogue.version, figures=view.payload(), headline=view.headline(),

@@ -1,5 +1,9 @@
 """`batchcalc reconcile` as a Report: expected against billed, line by line (exit code 3 beyond tolerance).
 
+``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone, so
+whatever reconciles underneath (today ``calculator.reconciling``, fed through
+``report_from_reconciliation``) can be replaced.
+
 JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
 API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
 cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; web_search;
@@ -21,18 +25,13 @@ With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped`
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
-from calculator.report.model import LONG_TABLE, Brief, Chart, Column, Figure, Headline, Report, Series, Table
+from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
+                                     Series, Table, cell_from_json, to_json)
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
-
-LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
-                Column("service_tier", "Tier"), Column("context_window", "Context"),
-                Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
-                Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent"),
-                Column("diagnosis", "Diagnosis")]
-
 
 # Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
 # the Admin API names).
@@ -40,27 +39,153 @@ TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens
                      "cache_read_input_tokens": "cache read",
                      "cache_creation.ephemeral_5m_input_tokens": "cache write 5m",
                      "cache_creation.ephemeral_1h_input_tokens": "cache write 1h", "web_search": "web search"}
+MATCH_LABELS = {"matched": "matched", "usage_only": "usage, no bill line", "costs_only": "bill line, no usage",
+                "not_reconciled": "listed, not reconciled"}
+KEY_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
+               Column("service_tier", "Tier"), Column("context_window", "Context")]
+MONEY_COLUMNS = [Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
+                 Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent")]
+# Who spent it, when the data says: shown only when a line has one.
+WHO_COLUMNS = [Column("workspace", "Workspace"), Column("api_key", "API key")]
+EXCEPTION = "exception"
 
 
-def display_line(line: Line) -> dict:
-    d = table_line(line)
-    d["token_type"] = TOKEN_TYPE_LABELS.get(d["token_type"], d["token_type"])
-    d["tier_context"] = ", ".join(x for x in (d["service_tier"], d["context_window"]) if x)
-    return {c.key: d[c.key] for c in DISPLAY_COLUMNS} | {"within_tolerance": d["within_tolerance"]}
+def _d(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
-def table_line(line: Line) -> dict:
-    """A line as a table row: the JSON line with its residual percent as a fraction."""
-    d = line_dict(line)
-    if d["residual_percent"] is not None:
-        d["residual_percent"] = d["residual_percent"] / 100
-    return d
+def _lines(f: dict) -> list[tuple[str, dict]]:
+    """Every line of the contract with how it matched, in the contract's order."""
+    return [*(("matched", l) for l in f["lines"]), *(("usage_only", l) for l in f["unmatched"]["usage"]),
+            *(("costs_only", l) for l in f["unmatched"]["costs"]),
+            *(("not_reconciled", l) for l in f["not_reconciled"])]
 
 
-# The display tables: service tier and context window in one column, so that the diagnosis has
-# room to be read on a laptop without scrolling sideways.
-DISPLAY_COLUMNS = [*LINE_COLUMNS[:3], Column("tier_context", "Tier, context"), *LINE_COLUMNS[5:]]
+def _row(match: str, line: dict, columns: list[Column]) -> dict:
+    """A line as a table row: typed cells, the token type named for people, the residual percent as a
+    fraction; flagged when it is outside tolerance or has no counterpart."""
+    d = {**line, "match": MATCH_LABELS[match],
+         "token_type": TOKEN_TYPE_LABELS.get(line["token_type"], line["token_type"])}
+    row = {c.key: cell_from_json(d.get(c.key), c.kind) for c in columns}
+    if row.get("residual_percent") is not None:
+        row["residual_percent"] = row["residual_percent"] / 100
+    row[EXCEPTION] = match in ("usage_only", "costs_only") or not line["within_tolerance"]
+    return row
 
+
+def _columns(f: dict, lead: list[Column], tail: list[Column]) -> list[Column]:
+    lines = [l for _, l in _lines(f)]
+    who = [c for c in WHO_COLUMNS if any(l.get(c.key) for l in lines)]
+    return [*lead, *who, *MONEY_COLUMNS, *tail]
+
+
+def _tables(f: dict) -> list[Table]:
+    out = []
+    shown = _columns(f, KEY_COLUMNS, [Column("diagnosis", "Diagnosis"), Column("match", "Match")])
+    checked = [(m, l) for m, l in _lines(f) if m != "not_reconciled"]
+    bad = [_row(m, l, shown) for m, l in checked if not l["within_tolerance"]]
+    if bad:
+        out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", shown, bad,
+                         caption="Query these lines with Anthropic: the diagnosis says what the bill "
+                                 "seems to have applied.", cards=True, flag=EXCEPTION))
+    rows = [_row(m, l, shown) for m, l in checked]
+    n_bad = sum(1 for r in rows if r[EXCEPTION])
+    out.append(Table("lines", "Every line, expected against billed", shown, rows,
+                     caption=f"{n_bad:,} of {len(rows):,} lines outside tolerance or without a counterpart "
+                             f"come first; the others are folded by day.",
+                     flag=EXCEPTION, fold_by="date"))
+    if f["not_reconciled"]:
+        out.append(Table("not_reconciled", "Listed, not reconciled", shown,
+                         [_row("not_reconciled", l, shown) for l in f["not_reconciled"]]))
+    return out
+
+
+def _long_table(f: dict) -> Table:
+    lines = [l for _, l in _lines(f)]
+    # A line's own tolerance and how many bill rows it sums, when the reconciliation gives them.
+    per_line = [c for c in (Column("tolerance_usd", "Tolerance", "money"), Column("rows_summed", "Bill rows", "int"))
+                if any(c.key in l for l in lines)]
+    columns = [Column("match", "Match"), *KEY_COLUMNS, *WHO_COLUMNS, *MONEY_COLUMNS,
+               Column("within_tolerance", "Within tolerance"), Column("diagnosis", "Diagnosis"),
+               Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money"), *per_line]
+    rows = []
+    for match, line in _lines(f):
+        row = {c.key: cell_from_json(line.get(c.key), c.kind) for c in columns}
+        row["match"] = match  # the machine-readable name in the long form
+        if row["residual_percent"] is not None:
+            row["residual_percent"] = row["residual_percent"] / 100
+        rows.append(row)
+    return Table(LONG_TABLE, "Reconciliation, every line", columns, rows)
+
+
+def _outside(f: dict) -> list[dict]:
+    return [l for m, l in _lines(f) if m != "not_reconciled" and not l["within_tolerance"]]
+
+
+def _headline(f: dict) -> Headline:
+    t = {k: Decimal(v) for k, v in f["totals"].items()}
+    outside = _outside(f)
+    tol = f["tolerance"]
+    figures = [
+        Figure("Expected", t["expected_usd"], detail="the usage at the published rates"
+               + (" less the contract discount" if f["contract"] else "")),
+        Figure("Billed", t["billed_usd"], detail=f"{f['cost_lines']:,} cost lines"),
+        Figure("Residual", t["residual_usd"], tone="bad" if outside else "good", detail="billed minus expected"),
+        Figure("Lines outside tolerance", len(outside), kind="int", tone="bad" if outside else "good",
+               detail=f"tolerance {usd(Decimal(tol['absolute_usd']))} per line"
+                      + (f" or {tol['relative_percent']}%" if _d(tol["relative_percent"]) else "")),
+    ]
+    rec = "The bill matches the published rates." if not outside else ""
+    if outside:
+        worst = max(outside, key=lambda l: abs(_d(l["residual_usd"]) or 0))
+        rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
+               f"{worst['model'] or ''} {worst['token_type']} on {worst['date']}, "
+               f"is off by {usd(_d(worst['residual_usd']))}"
+               + (f": {worst['diagnosis']}." if worst["diagnosis"] else "."))
+    res = t["residual_usd"]
+    brief = Brief("Invoice check", (
+        f"{len(outside)} line{'s' if len(outside) != 1 else ''} outside tolerance, {usd(abs(res))} "
+        f"{'over' if res > 0 else 'under'} (billed {usd(t['billed_usd'])} against {usd(t['expected_usd'])} expected)."
+        if outside else f"the bill matches the published rates (billed {usd(t['billed_usd'])}, expected "
+                        f"{usd(t['expected_usd'])})."), tone="bad" if outside else "good")
+    return Headline(figures, rec, "Joined on " + " x ".join(f["level"]) + ".", brief=brief)
+
+
+def _charts(f: dict) -> list[Chart]:
+    days: dict[str, list] = {}
+    for match, l in _lines(f):
+        if match == "not_reconciled":
+            continue
+        # A matched line with no expected cost is unpriced usage: not checked, so neither side counts.
+        unpriced = match == "matched" and l["expected_usd"] is None
+        day = days.setdefault(l["date"], [Decimal(0), Decimal(0), False])
+        if not unpriced:
+            day[0] += _d(l["expected_usd"]) or 0
+            day[1] += _d(l["billed_usd"]) or 0
+        day[2] = day[2] or not l["within_tolerance"]
+    if not days:
+        return []
+    order = sorted(days)
+    return [Chart("expected_vs_billed", "Expected vs billed by day", "line", order,
+                  [Series("Expected", [days[d][0] for d in order], role="expected"),
+                   Series("Billed", [days[d][1] for d in order], role="billed")],
+                  caption="Days with a line outside tolerance are flagged.",
+                  flagged=[i for i, d in enumerate(order) if days[d][2]])]
+
+
+def build_reconcile_report(figures: dict) -> Report:
+    """The reconciliation Report from its figures: the kind's JSON contract (``totals``, ``lines``,
+    ``unmatched``, ``not_reconciled``, ``tolerance``, ... plus ``catalogue_version``, and the
+    ``assumptions`` and ``warnings``). Exit code 3 when a line is outside tolerance."""
+    f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
+    return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
+                  catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
+                  tables=[*_tables(f), _long_table(f)], charts=_charts(f),
+                  assumptions=list(figures.get("assumptions", [])), warnings=list(figures.get("warnings", [])),
+                  exit_code=3 if f["lines_outside_tolerance"] else 0)
+
+
+# -- the figures, from calculator.reconciling -----------------------------------------------------
 
 def line_dict(line: Line) -> dict:
     k = line.key
@@ -73,8 +198,8 @@ def line_dict(line: Line) -> dict:
             "list_price_usd": line.list_price}
 
 
-class _ReconcileView:
-    """The pieces of a reconciliation's Report, each computed from the result."""
+class _Result:
+    """The reconcile contract's figures of a ``ReconcileResult``."""
 
     def __init__(self, result: ReconcileResult):
         self.result = result
@@ -103,89 +228,13 @@ class _ReconcileView:
             "not_reconciled": [line_dict(l) for l in r.not_reconciled],
         }
 
-    def tables(self) -> list[Table]:
-        r = self.result
-        out = []
-        bad = [display_line(l) for l in r.outside]
-        if bad:
-            out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", DISPLAY_COLUMNS, bad,
-                             caption="Query these lines with Anthropic: the diagnosis says what the bill "
-                                     "seems to have applied.", cards=True))
-        out.append(Table("lines", "Matched lines", DISPLAY_COLUMNS, [display_line(l) for l in r.lines]))
-        if r.unmatched_usage:
-            out.append(Table("unmatched_usage", "Usage with no bill line", DISPLAY_COLUMNS,
-                             [display_line(l) for l in r.unmatched_usage]))
-        if r.unmatched_costs:
-            out.append(Table("unmatched_costs", "Bill lines with no usage", DISPLAY_COLUMNS,
-                             [display_line(l) for l in r.unmatched_costs]))
-        if r.not_reconciled:
-            out.append(Table("not_reconciled", "Listed, not reconciled", DISPLAY_COLUMNS,
-                             [display_line(l) for l in r.not_reconciled]))
-        return out
-
-    def long_table(self) -> Table:
-        r = self.result
-        rows = []
-        for match, ls in (("matched", r.lines), ("usage_only", r.unmatched_usage), ("costs_only", r.unmatched_costs),
-                          ("not_reconciled", r.not_reconciled)):
-            rows += [{"match": match, **table_line(l)} for l in ls]
-        cols = [Column("match", "Match"), *LINE_COLUMNS[:5], Column("workspace", "Workspace"),
-                *LINE_COLUMNS[5:9], Column("within_tolerance", "Within tolerance"), LINE_COLUMNS[9],
-                Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money")]
-        return Table(LONG_TABLE, "Reconciliation, every line", cols, rows)
-
-    # -- presentation hooks (HTML page) ---------------------------------------------------------
-    def headline(self) -> Headline:
-        r = self.result
-        outside = r.outside
-        figures = [
-            Figure("Expected", r.expected_total, detail="the usage at the published rates"
-                   + (" less the contract discount" if r.contract else "")),
-            Figure("Billed", r.billed_total, detail=f"{r.cost_lines:,} cost lines"),
-            Figure("Residual", r.residual_total, tone="bad" if outside else "good",
-                   detail="billed minus expected"),
-            Figure("Lines outside tolerance", len(outside), kind="int", tone="bad" if outside else "good",
-                   detail=f"tolerance {usd(r.tolerance.absolute)} per line"
-                          + (f" or {r.tolerance.relative_percent}%" if r.tolerance.relative_percent else "")),
-        ]
-        rec = "The bill matches the published rates." if not outside else ""
-        if outside:
-            worst = max(outside, key=lambda l: abs(l.residual or 0))
-            rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
-                   f"{worst.key.get('model') or ''} {worst.key.get('token_type')} on {worst.key['date']}, "
-                   f"is off by {usd(worst.residual)}" + (f": {worst.diagnosis}." if worst.diagnosis else "."))
-        res = r.residual_total
-        brief = Brief("Invoice check", (
-            f"{len(outside)} line{'s' if len(outside) != 1 else ''} outside tolerance, {usd(abs(res))} "
-            f"{'over' if res > 0 else 'under'} (billed {usd(r.billed_total)} against {usd(r.expected_total)} expected)."
-            if outside else f"the bill matches the published rates (billed {usd(r.billed_total)}, expected "
-                            f"{usd(r.expected_total)})."), tone="bad" if outside else "good")
-        return Headline(figures, rec, "Joined on " + " x ".join(r.level) + ".", brief=brief)
-
-    def charts(self) -> list[Chart]:
-        r = self.result
-        days: dict = {}
-        for l in (*r.lines, *r.unmatched_usage, *r.unmatched_costs):
-            e, b, bad = days.get(l.key["date"], (Decimal(0), Decimal(0), False))
-            days[l.key["date"]] = (e + (l.expected or 0) if l.exp is None or not l.exp.unpriced else e,
-                                   b + (l.billed if l.exp is None or not l.exp.unpriced else 0), bad or not l.within)
-        if not days:
-            return []
-        order = sorted(days)
-        return [Chart("expected_vs_billed", "Expected vs billed by day", "line", [d.isoformat() for d in order],
-                      [Series("Expected", [days[d][0] for d in order], role="expected"),
-                       Series("Billed", [days[d][1] for d in order], role="billed")],
-                      caption="Days with a line outside tolerance are flagged.",
-                      flagged=[i for i, d in enumerate(order) if days[d][2]])]
 
 
-def build_reconcile_report(result: ReconcileResult) -> Report:
-    view = _ReconcileView(result)
-    return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
-                  catalogue_version=result.catalogue_version, figures=view.payload(), headline=view.headline(),
-                  tables=[*view.tables(), view.long_table()], charts=view.charts(),
-                  assumptions=list(result.assumptions), warnings=list(result.warnings),
-                  exit_code=3 if result.outside else 0)
+def report_from_reconciliation(result: ReconcileResult) -> Report:
+    """The reconciliation Report of a ``calculator.reconciling.reconcile`` result."""
+    figures = to_json({"catalogue_version": result.catalogue_version, **_Result(result).payload(),
+                       "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
+    return build_reconcile_report(figures)
 
 
 def report_section(inputs: dict, options) -> Report:
@@ -221,7 +270,7 @@ def report_section(inputs: dict, options) -> Report:
     contract = options.extra.get("contract")
     if contract is not None and not hasattr(contract, "factor"):
         contract = load_contract(contract, options.catalogue)
-    return build_reconcile_report(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
+    return report_from_reconciliation(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
                                             contract=contract, usage_warnings=result.warnings + cost_src.warnings,
                                             usage_rows=result.rows_used, usage_rows_skipped=result.rows_skipped,
                                             cost_lines_skipped=cost_src.skipped))

@@ -1,6 +1,9 @@
 """`batchcalc usage` as a Report: actual spend, realised and missed batch savings.
 
-JSON contract (``kind: "usage"``), money as exact decimal strings::
+``build_usage_report(figures, lines=..., price_sources=...)`` writes the report from the kind's
+JSON contract alone (``kind: "usage"``, money as exact decimal strings), so whatever computes the
+figures (today ``calculator.usage_analysis``, fed through ``report_from_analysis``) can be
+replaced underneath::
 
     {"schema_version", "catalogue_version",
      "totals": {"cost_usd", "standard_equivalent_usd", "realised_batch_savings_usd",
@@ -10,23 +13,178 @@ JSON contract (``kind: "usage"``), money as exact decimal strings::
      "by_model": [...], "by_month": [...], "by_service_tier": [...], "by_workspace": [...],
      "by_api_key": [...], "top_spenders": {...}, "groups": {...}, "unpriced": [...],
      "batch_results": {...}, "warnings": [...], "assumptions": [...]}
+
+``lines`` are the long form (CSV, FOCUS): one row per month x model x tier x context x geo x
+speed x token type, with the keys of ``LINE_COLUMNS`` (and ``workspace``/``api_key`` when the
+usage has them); ``price_sources`` the rate cards the rows were priced with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Iterable
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
 from calculator.report.estimate import price_source_of
-from calculator.report.model import LONG_TABLE, Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
+from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline,
+                                     PriceSource, Report, Series, Table, cell_from_json, to_json)
 from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
 
 TOP = 10
 TABLE_ROWS = 20
+INPUT_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read")
 
+MONEY_COLUMNS = [Column("cost_usd", "Cost", "money"),
+                 Column("standard_equivalent_usd", "All standard", "money"),
+                 Column("realised_batch_savings_usd", "Realised batch savings", "money"),
+                 Column("missed_batch_savings_usd", "Missed batch savings", "money")]
+LINE_COLUMNS = [Column("month", "Month"), Column("model", "Model"), Column("service_tier", "Tier"),
+                Column("context_window", "Context"), Column("inference_geo", "Geo"), Column("speed", "Speed"),
+                Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
+                Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
+                Column("cost_usd", "Cost", "money"), Column("status", "Status"),
+                Column("period_start", "From", "date"), Column("period_end", "To", "date")]
+METHOD = [
+    "Every row is priced at the rates in effect on its date for its service tier, context window, "
+    "residency and speed (tokens summed exactly first, priced in Decimal last).",
+    "Realised savings: batch usage re-priced at the standard tier. Missed savings: standard-tier usage "
+    "(fast mode excluded: it has no batch) re-priced at the batch tier with the same cache reads and "
+    "writes; the lower figure bills its cached tokens as uncached batch input (batch cache hits are best effort).",
+]
+
+
+def typed(rows: Iterable[dict], columns: list[Column]) -> list[dict]:
+    """Rows of JSON values (or already typed ones) as table rows of the columns' kinds."""
+    return [{c.key: cell_from_json(r.get(c.key), c.kind) for c in columns} for r in rows]
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value) if value is not None else Decimal(0)
+
+
+# -- the report, from the figures -----------------------------------------------------------------
+
+def _money_table(name: str, title: str, key_cols: list[Column], rows: list[dict], limit: int | None = None,
+                 caption: str | None = None) -> Table:
+    shown = rows if limit is None else rows[:limit]
+    extra = [Column("input_tokens", "Input tokens", "tokens"), Column("output_tokens", "Output tokens", "tokens")]
+    if any(r.get("unpriced_rows") for r in rows):
+        extra.append(Column("unpriced_rows", "Unpriced rows", "int"))
+    display = []
+    for row in shown:
+        d = dict(row)
+        if "tokens" in row:
+            d["input_tokens"] = sum(row["tokens"][c] for c in INPUT_COUNTS)
+            d["output_tokens"] = row["tokens"]["output"]
+        display.append(d)
+    if limit is not None and len(rows) > limit:
+        caption = (caption + " " if caption else "") + f"Top {limit} of {len(rows):,}; the JSON output lists all."
+    columns = key_cols + MONEY_COLUMNS + extra
+    return Table(name, title, columns, typed(display, columns), caption)
+
+
+def _tables(f: dict) -> list[Table]:
+    tables = [
+        _money_table("by_month", "By month", [Column("month", "Month")], f["by_month"]),
+        _money_table("by_model", "By model", [Column("model", "Model")], f["by_model"]),
+        _money_table("by_service_tier", "By service tier", [Column("service_tier", "Tier")], f["by_service_tier"]),
+    ]
+    if any(w["workspace"] for w in f["by_workspace"]):
+        tables.append(_money_table("by_workspace", "By workspace", [Column("workspace", "Workspace")],
+                                   f["by_workspace"], TABLE_ROWS))
+    if any(k["api_key"] for k in f["by_api_key"]):
+        tables.append(_money_table("by_api_key", "Top spenders by API key", [Column("api_key", "API key")],
+                                   f["by_api_key"], TABLE_ROWS))
+    groups = f.get("groups")
+    if groups:
+        tables.append(_money_table("groups", "By " + " × ".join(groups["group_by"]),
+                                   [Column(g, g.replace("_", " ").capitalize()) for g in groups["group_by"]],
+                                   groups["rows"], 50))
+    if f["unpriced"]:
+        columns = [Column("model", "Model"), Column("service_tier", "Tier"), Column("month", "Month"),
+                   Column("rows", "Rows", "int"), Column("reason", "Reason")]
+        tables.append(Table("unpriced", "Unpriced (not in the totals)", columns, typed(f["unpriced"], columns),
+                            cards=True))
+    return tables
+
+
+def _headline(f: dict) -> Headline:
+    t = {k: _money(v) for k, v in f["totals"].items()}
+    cost, standard = t["cost_usd"], t["standard_equivalent_usd"]
+    realised, missed = t["realised_batch_savings_usd"], t["missed_batch_savings_usd"]
+    rows_read, rows_unpriced = f["rows_read"], f["rows_unpriced"]
+    figures = [
+        Figure("Actual cost", cost, detail=f"{rows_read:,} usage rows"
+               + (f", {rows_unpriced:,} unpriced (not included)" if rows_unpriced else "")),
+        Figure("Realised batch savings", realised, tone="good" if realised > 0 else "neutral",
+               detail=f"{percent(realised, standard) or 0:.0f}% of the all-standard {usd(standard)}"),
+        Figure("Missed batch savings", missed, tone="bad" if missed > 0 else "neutral",
+               detail=f"standard-tier traffic moved to batch; "
+                      f"{usd(t['missed_batch_savings_without_cache_usd'])} if its cache hits were lost"),
+    ]
+    rec = ""
+    if missed > 0:
+        rec = (f"Send the standard-tier traffic that no one waits for through the Message Batches API: "
+               f"up to {usd(missed)} less over this period ({percent(missed, cost) or 0:.0f}% of what it cost).")
+    first, last = f["period"]["first"], f["period"]["last"]
+    scope = (f"Usage from {first[:10]} to {last[:10]}, each day at the published rates in effect on it."
+             if first else "No usage rows.")
+    period = f" from {first[:10]} to {last[:10]}" if first else ""
+    brief = Brief("Actual usage", f"{usd(cost)} spent{period}; batch saved {usd(realised)}"
+                                  + (f", {usd(missed)} more was possible." if missed > 0 else "."),
+                  tone="good" if realised > 0 and not missed else "neutral")
+    return Headline(figures, rec, scope, brief=brief)
+
+
+def _charts(f: dict) -> list[Chart]:
+    months = f["by_month"]
+    if not months:
+        return []
+    tiers = [r for r in f["by_service_tier"] if r["cost_usd"] is not None]
+    by_month = Chart("cost_by_month", "Cost by month", "bar", [m["month"] for m in months],
+                     [Series("Cost", [_money(m["cost_usd"]) for m in months])],
+                     caption="What the usage cost, at the published rates of each day.")
+    by_tier = Chart("cost_by_service_tier", "Cost by service tier", "hbar", [r["service_tier"] for r in tiers],
+                    [Series("Cost", [_money(r["cost_usd"]) for r in tiers])],
+                    category_roles=[f"tier:{r['service_tier']}" for r in tiers])
+    models = [m for m in f["by_model"] if m["cost_usd"] and _money(m["cost_usd"])]
+    by_model = Chart("cost_by_model", "Cost by model", "hbar", [m["model"] for m in models],
+                     [Series("Cost", [_money(m["cost_usd"]) for m in models])])
+    t = f["totals"]
+    savings = Chart("batch_savings", "Batch savings: realised and missed", "bar", ["Realised", "Missed"],
+                    [Series("USD", [_money(t["realised_batch_savings_usd"]), _money(t["missed_batch_savings_usd"])])],
+                    category_roles=["best", "flagged"])
+    return [by_month, by_tier, by_model, savings]
+
+
+def _lines_table(lines: Iterable[dict]) -> Table:
+    lines = list(lines)
+    columns = list(LINE_COLUMNS)
+    for key, label in (("workspace", "Workspace"), ("api_key", "API key")):
+        if any(r.get(key) for r in lines):
+            columns.insert(6, Column(key, label))
+    return Table(LONG_TABLE, "Usage priced by month, model, tier and token type", columns, typed(lines, columns))
+
+
+def build_usage_report(figures: dict, *, lines: Iterable[dict] = (),
+                       price_sources: Iterable[PriceSource] = ()) -> Report:
+    """The usage Report from its figures (the kind's JSON contract: the keys above, plus
+    ``catalogue_version``, and the readers' ``assumptions`` and ``warnings``), the long-form
+    ``lines`` and the ``price_sources`` they were priced with."""
+    f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
+    given = list(figures.get("assumptions", []))
+    return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
+                  catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
+                  tables=[*_tables(f), _lines_table(lines)], charts=_charts(f),
+                  price_sources=list(price_sources),
+                  assumptions=[*given, *(m for m in METHOD if m not in given)],
+                  warnings=list(figures.get("warnings", [])))
+
+
+# -- the figures, from calculator.usage_analysis --------------------------------------------------
 
 def money_fields(m: Money) -> dict:
     return {"cost_usd": m.cost, "standard_equivalent_usd": m.standard_equivalent,
@@ -65,8 +223,8 @@ def _cost_key(row: dict):
     return -(row["cost_usd"] if row["cost_usd"] is not None else Decimal(-1))
 
 
-class _UsageView:
-    """The pieces of a usage Report, each computed from the analysis."""
+class _Analysis:
+    """The usage contract's figures, long-form lines and rate cards of a ``UsageResult``."""
 
     def __init__(self, result: UsageResult):
         self.result = result
@@ -140,114 +298,7 @@ class _UsageView:
             out["pages_read"] = r.stats["pages"]
         return out
 
-    # -- display ------------------------------------------------------------------------
-    def _money_table(self, name, title, key_cols: list[Column], rows: list[dict], limit=None, caption=None):
-        shown = rows if limit is None else rows[:limit]
-        extra = [Column("input_tokens", "Input tokens", "int"), Column("output_tokens", "Output tokens", "int")]
-        if any(r.get("unpriced_rows") for r in rows):
-            extra.append(Column("unpriced_rows", "Unpriced rows", "int"))
-        display = []
-        for row in shown:
-            d = dict(row)
-            if "tokens" in row:
-                tk = row["tokens"]
-                d["input_tokens"] = tk["uncached_input"] + tk["cache_write_5m"] + tk["cache_write_1h"] + tk["cache_read"]
-                d["output_tokens"] = tk["output"]
-            display.append(d)
-        if limit is not None and len(rows) > limit:
-            caption = (caption + " " if caption else "") + f"Top {limit} of {len(rows):,}; the JSON output lists all."
-        columns = key_cols + MONEY_COLUMNS + extra
-        return Table(name, title, columns, [{c.key: d.get(c.key) for c in columns} for d in display], caption)
-
-    def tables(self) -> list[Table]:
-        r = self.result
-        tables = [
-            self._money_table("by_month", "By month", [Column("month", "Month")], self.by_month()),
-            self._money_table("by_model", "By model", [Column("model", "Model")], self.by_model()),
-            self._money_table("by_service_tier", "By service tier", [Column("service_tier", "Tier")],
-                              self.by_service_tier()),
-        ]
-        ws = self.breakdown("workspace")
-        if any(w["workspace"] for w in ws):
-            tables.append(self._money_table("by_workspace", "By workspace", [Column("workspace", "Workspace")],
-                                            ws, TABLE_ROWS))
-        keys = self.breakdown("api_key")
-        if any(k["api_key"] for k in keys):
-            tables.append(self._money_table("by_api_key", "Top spenders by API key", [Column("api_key", "API key")],
-                                            keys, TABLE_ROWS))
-        if r.group_by:
-            tables.append(self._money_table("groups", "By " + " × ".join(r.group_by),
-                                            [Column(g, g.replace("_", " ").capitalize()) for g in r.group_by],
-                                            self.breakdown("group"), 50))
-        if r.unpriced:
-            tables.append(Table("unpriced", "Unpriced (not in the totals)",
-                                [Column("model", "Model"), Column("service_tier", "Tier"), Column("month", "Month"),
-                                 Column("rows", "Rows", "int"), Column("reason", "Reason")],
-                                [{"model": a.model, "service_tier": a.service_tier, "month": a.month,
-                                  "rows": a.rows, "reason": a.reason} for a in r.unpriced], cards=True))
-        return tables
-
-    # -- presentation hooks (HTML page, FOCUS) -------------------------------------------------
-    def headline(self) -> Headline:
-        r = self.result
-        t = r.totals
-        figures = [
-            Figure("Actual cost", t.cost, detail=f"{r.rows_read:,} usage rows"
-                   + (f", {r.rows_unpriced:,} unpriced (not included)" if r.rows_unpriced else "")),
-            Figure("Realised batch savings", t.realised, tone="good" if t.realised > 0 else "neutral",
-                   detail=f"{percent(t.realised, t.standard_equivalent) or 0:.0f}% of the all-standard "
-                          f"{usd(t.standard_equivalent)}"),
-            Figure("Missed batch savings", t.missed, tone="bad" if t.missed > 0 else "neutral",
-                   detail=f"standard-tier traffic moved to batch; {usd(t.missed_without_cache)} if its "
-                          f"cache hits were lost"),
-        ]
-        rec = ""
-        if t.missed > 0:
-            rec = (f"Send the standard-tier traffic that no one waits for through the Message Batches API: "
-                   f"up to {usd(t.missed)} less over this period "
-                   f"({percent(t.missed, t.cost) or 0:.0f}% of what it cost).")
-        scope = (f"Usage from {r.first_period[:10]} to {r.last_period[:10]}, each day at the published rates "
-                 f"in effect on it." if r.first_period else "No usage rows.")
-        period = f" from {r.first_period[:10]} to {r.last_period[:10]}" if r.first_period else ""
-        brief = Brief("Actual usage", f"{usd(t.cost)} spent{period}; batch saved {usd(t.realised)}"
-                                      + (f", {usd(t.missed)} more was possible." if t.missed > 0 else "."),
-                      tone="good" if t.realised > 0 and not t.missed else "neutral")
-        return Headline(figures, rec, scope, brief=brief)
-
-    def charts(self) -> list[Chart]:
-        months = self.by_month()
-        if not months:
-            return []
-        aggs = self.result.aggregates
-        tiers = sorted({a.service_tier for a in aggs if a.priced}, key=lambda t: (t != "standard", t))
-        series = []
-        for tier in tiers:
-            values = []
-            for m in months:
-                values.append(sum((a.actual.total for a in aggs
-                                   if a.priced and a.month == m["month"] and a.service_tier == tier), Decimal(0)))
-            series.append(Series(f"{tier.capitalize()} tier", values, role=f"tier:{tier}"))
-        by_month = Chart("cost_by_month", "Cost by month and service tier", "stacked_bar",
-                         [m["month"] for m in months], series,
-                         caption="What the usage cost, at the published rates of each day.")
-        models = [m for m in self.by_model() if m["cost_usd"]]
-        by_model = Chart("cost_by_model", "Cost by model", "hbar", [m["model"] for m in models],
-                         [Series("Cost", [m["cost_usd"] for m in models])])
-        savings = Chart("batch_savings", "Batch savings: realised and missed", "bar", ["Realised", "Missed"],
-                        [Series("USD", [self.result.totals.realised, self.result.totals.missed])],
-                        category_roles=["best", "flagged"])
-        return [by_month, by_model, savings]
-
-    def price_sources(self) -> list[PriceSource]:
-        seen = {}
-        for a in self.result.aggregates:
-            if a.priced:
-                c = a.actual
-                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status, c.long_context,
-                                 c.multiplier), price_source_of(c, c.model))
-        return list(seen.values())
-
-    def long_table(self) -> Table:
+    def lines(self) -> list[dict]:
         rows = []
         for a in self.result.aggregates:
             base = {"month": a.month, "period_start": a.first_day,
@@ -266,29 +317,24 @@ class _UsageView:
                     continue
                 rows.append({**base, "token_type": line.token_type, "quantity": line.quantity,
                              "unit_price_usd": line.unit_price, "cost_usd": line.cost, "status": "priced"})
-        return Table(LONG_TABLE, "Usage priced by month, model, tier and token type",
-                     [Column("month", "Month"), Column("model", "Model"), Column("service_tier", "Tier"),
-                      Column("context_window", "Context"), Column("inference_geo", "Geo"), Column("speed", "Speed"),
-                      Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
-                      Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
-                      Column("cost_usd", "Cost", "money"), Column("status", "Status"),
-                      Column("period_start", "From", "date"), Column("period_end", "To", "date")], rows)
+        return rows
+
+    def price_sources(self) -> list[PriceSource]:
+        seen = {}
+        for a in self.result.aggregates:
+            if a.priced:
+                c = a.actual
+                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status, c.long_context,
+                                 c.multiplier), price_source_of(c, c.model))
+        return list(seen.values())
 
 
-def build_usage_report(result: UsageResult) -> Report:
-    t = result.totals
-    assumptions = list(result.assumptions) + [
-        "Every row is priced at the rates in effect on its date for its service tier, context window, "
-        "residency and speed (tokens summed exactly first, priced in Decimal last).",
-        "Realised savings: batch usage re-priced at the standard tier. Missed savings: standard-tier usage "
-        "(fast mode excluded: it has no batch) re-priced at the batch tier with the same cache reads and "
-        "writes; the lower figure bills its cached tokens as uncached batch input (batch cache hits are best effort).",
-    ]
-    view = _UsageView(result)
-    return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
-                  catalogue_version=result.catalogue_version, figures=view.payload(), headline=view.headline(),
-                  tables=[*view.tables(), view.long_table()], charts=view.charts(),
-                  price_sources=view.price_sources(), assumptions=assumptions, warnings=list(result.warnings))
+def report_from_analysis(result: UsageResult) -> Report:
+    """The usage Report of a ``UsageAnalyser`` result."""
+    a = _Analysis(result)
+    figures = to_json({"catalogue_version": result.catalogue_version, **a.payload(),
+                       "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
+    return build_usage_report(figures, lines=a.lines(), price_sources=a.price_sources())
 
 
 def report_section(inputs: dict, options) -> Report:
@@ -303,4 +349,4 @@ def report_section(inputs: dict, options) -> Report:
                              since=options.extra.get("since"), until=options.extra.get("until"),
                              group_by=tuple(options.extra.get("group_by", ())))
     analyser.consume(src)
-    return build_usage_report(analyser.finish())
+    return report_from_analysis(analyser.finish())

@@ -120,3 +120,69 @@ def test_percent_cells_are_fractions(saved):
     rows = {r["scenario"]: r for r in report.table("scenarios").rows}
     assert rows["sync"]["total_usd"] == Decimal("105")
     assert rows["batch"]["savings_percent"] == Decimal("0.5")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+@pytest.mark.parametrize("fmt", ["markdown", "csv", "html"])
+def test_report_renders_any_saved_report_as_the_command_did(saved, name, fmt, tmp_path):
+    """`batchcalc report saved.json` shows what the command showed when it ran, in every format:
+    nothing is priced again."""
+    from calculator.cli import main
+
+    args, code = COMMANDS[name]
+    first, again = tmp_path / f"first.{fmt}", tmp_path / f"again.{fmt}"
+    assert main(["--quiet", *map(str, args), "-f", fmt, "-o", str(first)]) == code
+    assert main(["--quiet", "report", str(saved[name]), "-f", fmt, "-o", str(again)]) == code
+    assert again.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_several_saved_reports_compose_one_page(saved, tmp_path):
+    from calculator.cli import main
+
+    page = tmp_path / "page.json"
+    assert main(["--quiet", "report", str(saved["plan"]), str(saved["usage"]), str(saved["reconcile"]),
+                 "-f", "json", "-o", str(page)]) == 3  # the reconciliation's line outside tolerance
+    doc = json.loads(page.read_text(encoding="utf-8"))
+    assert doc["kind"] == "composite" and [p["kind"] for p in doc["reports"]] == ["plan", "usage", "reconcile"]
+    lead = doc["presentation"]["headline"]
+    assert lead["figures"] == doc["reports"][0]["presentation"]["headline"]["figures"]
+    assert [b["topic"] for b in lead["others"]] == ["Actual usage", "Invoice check"]
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"schema_version": "1.1", "kind": "plan", "catalogue_version": ', "not valid JSON"),
+    ('{"schema_version": "1.1", "kind": "plan", "catalogue_version": "x"}',
+     "not a complete saved 'plan' report (missing 'presentation')"),
+    ('{"schema_version": "1.1", "kind": "usage", "catalogue_version": "x", "presentation": '
+     '{"title": "t", "tables": [{"name": "by_month"}]}}', "not a complete saved 'usage' report (missing 'columns')"),
+    ('{"schema_version": "2.0", "kind": "plan"}', "report schema '2.0' is not supported"),
+])
+def test_a_malformed_saved_report_is_one_line_naming_it(tmp_path, capsys, content, words):
+    from calculator.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    assert main(["report", str(bad), "-f", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert str(bad) in err and words in err, err
+
+
+@pytest.mark.parametrize("name, build", [("usage", "calculator.report.usage:build_usage_report"),
+                                         ("usage-console", "calculator.report.usage:build_usage_report"),
+                                         ("reconcile", "calculator.report.reconcile:build_reconcile_report")])
+def test_usage_and_reconcile_reports_need_only_their_figures(saved, name, build):
+    """The seam for the engine: the contract's JSON alone gives the same headline, tables shown,
+    charts and exit code as the computation the command ran."""
+    import importlib
+
+    module, _, func = build.partition(":")
+    doc = json.loads(saved[name].read_text(encoding="utf-8"))
+    report = getattr(importlib.import_module(module), func)(doc)
+    was = Report.from_dict(doc)
+    assert report.figures == was.figures
+    assert report.headline == was.headline
+    assert report.shown_tables() == was.shown_tables()
+    assert report.charts == was.charts
+    assert (report.assumptions, report.warnings) == (was.assumptions, was.warnings)
+    assert report.exit_code == was.exit_code == COMMANDS[name][1]
