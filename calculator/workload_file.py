@@ -350,7 +350,7 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
             if alt_node is not None and alt_node.id == "sequence":
                 alt_lines = tuple(n.start_mark.line + 1 for n in alt_node.value)
         try:
-            cache = CacheAssumptions.given({k: f"{v} (workload file)" for k, v in FILE_KEYS.items()},
+            cache = CacheAssumptions.given({k: f"the workload file's {v}" for k, v in FILE_KEYS.items()},
                                            **{k: getattr(spec, v) for k, v in FILE_KEYS.items()})
         except CacheValueError as exc:
             key = FILE_KEYS[exc.field]

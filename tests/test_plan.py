@@ -19,7 +19,7 @@ from pricing import load_catalogue
 
 D = Decimal
 ON = dt.date(2026, 11, 22)
-FILE_NAMES = {k: f"{v} (workload file)" for k, v in FILE_KEYS.items()}
+FILE_NAMES = {k: f"the workload file's {v}" for k, v in FILE_KEYS.items()}
 
 
 @pytest.fixture(scope="module")

@@ -311,7 +311,7 @@ def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, tr
         "30.4375 = per week x 4.348...), rounded up to whole requests.",
         "Input tokens are the whole prompt; the shared prefix is part of it.",
         *plan.cache.describe(),
-        *[f"{p.name}: {line}" for p in plan.workloads for line in p.workload.cache.describe()[:2]
+        *[f"{p.name}: {p.workload.cache.given_text()}." for p in plan.workloads
           if p.workload.cache != plan.cache],
         "Models priced: " + ", ".join(sorted({p.estimate.model_id for p in plan.workloads}))
         + (f"; what-ifs on {', '.join(plan.try_models)}" if plan.try_models else "") + ".",

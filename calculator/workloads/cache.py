@@ -206,6 +206,17 @@ class CacheAssumptions:
         return [self.sync.describe(), self.batch.describe(),
                 "Of N requests sharing a prefix floor(h x (N-1)) read it from cache; the rest write it."]
 
+    def given_text(self) -> str:
+        """Only what was given rather than defaulted, in a few words ("" when nothing was)."""
+        parts = []
+        for a in (self.sync, self.batch):
+            if a.hit_rate_from != DEFAULT:
+                parts.append(f"{a.traffic} hit rate {a.hit_rate:.0%} (range {a.low:.0%}–{a.high:.0%}, from "
+                             f"{a.hit_rate_from})")
+            if a.ttl_from != DEFAULT:
+                parts.append(f"{a.traffic} TTL {a.ttl} (from {a.ttl_from})")
+        return "; ".join(parts)
+
     def as_dict(self) -> dict:
         return {a.traffic: {"hit_rate": a.hit_rate, "hit_rate_low": a.low, "hit_rate_high": a.high,
                             "hit_rate_from": a.hit_rate_from, "ttl": a.ttl, "ttl_from": a.ttl_from,

@@ -128,7 +128,7 @@ def test_workload_file_keys_per_traffic_and_options_over_them(run, tmp_path):
     # batch h = 1, TTL 5m: 0.1515 + 0.06 + 4,000 x 1.875 (0.0075) = 0.219 ... but a 5m TTL does not
     # fit a batch, so the plan recommends plain batch: 0.7575.
     w = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
-    assert w["cache"]["batch"]["hit_rate_from"] == "batch_cache_hit_rate (workload file)"
+    assert w["cache"]["batch"]["hit_rate_from"] == "the workload file's batch_cache_hit_rate"
     assert (w["recommended_mode"], w["recommended_usd"]) == ("batch", "0.7575")
     # --batch-cache-ttl 1h on the command line wins over the file: 0.2235 (above).
     w = run("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
