@@ -275,7 +275,7 @@ def _measure(catalogue: Catalogue, p: PlannedWorkload, model: str, on: dt.date,
 
     s = p.spec
     sample = _sample_path(p)
-    opts = CountOptions(model=model, on=on, output_tokens=s.output_tokens, output_ratio=s.output_ratio,
+    opts = CountOptions(model=model, on=on, output_tokens=s.output_tokens, output_ratio=p.output_ratio,
                         exact=s.exact, calibration_file=s.calibration, cache=cache, workers=1)
     try:
         res = count_workload([str(sample)], opts, catalogue)

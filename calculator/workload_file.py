@@ -48,7 +48,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
 from calculator.errors import InputError
-from calculator.workloads.cache import FILE_KEYS, CacheAssumptions, CacheValueError
+from calculator.workloads.cache import FILE_KEYS, CacheAssumptions, CacheValueError, parse_fraction
 
 FILE_VERSION = 1
 MODES = ("sync", "sync+cache", "batch", "batch+cache")
@@ -79,7 +79,7 @@ class WorkloadSpec(BaseModel):
     input_tokens: Optional[StrictInt] = Field(default=None, ge=0)
     output_tokens: Optional[StrictInt] = Field(default=None, ge=0)
     sample: Optional[str] = Field(default=None, min_length=1)
-    output_ratio: Optional[Decimal] = Field(default=None, ge=0, le=1)  # with sample: as count --output-ratio
+    output_ratio: Any = None  # with sample: as count --output-ratio (0-1 or 40%, read by parse_fraction)
     exact: StrictBool = False  # with sample: as count --exact
     calibration: Optional[str] = Field(default=None, min_length=1)  # with sample: as count --calibration
     shared_prefix_tokens: StrictInt = Field(default=0, ge=0)
@@ -96,7 +96,7 @@ class WorkloadSpec(BaseModel):
     alternatives: list[str] = []
     notes: Optional[str] = None
 
-    @field_validator("output_ratio", "deadline_hours", mode="before")
+    @field_validator("deadline_hours", mode="before")
     @classmethod
     def _decimals(cls, v):
         return _exact_decimal(v)
@@ -166,6 +166,7 @@ class PlannedWorkload:
     output_tokens: int = 0
     shared_prefix_tokens: int = 0
     cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
+    output_ratio: Optional[Decimal] = None  # of a sample: each request's share of its max_tokens
 
     @property
     def name(self) -> str:
@@ -352,8 +353,9 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
         try:
             cache = CacheAssumptions.given({k: f"the workload file's {v}" for k, v in FILE_KEYS.items()},
                                            **{k: getattr(spec, v) for k, v in FILE_KEYS.items()})
+            output_ratio = parse_fraction(spec.output_ratio, "output_ratio")
         except CacheValueError as exc:
-            key = FILE_KEYS[exc.field]
+            key = FILE_KEYS.get(exc.field, exc.key)
             raise InputError(f"workload {spec.name!r}: {key}: {exc.reason}", path=path,
                              line=key_lines.get(key, line)) from None
         period_key = next(k for k in PERIOD_KEYS if getattr(spec, k) is not None)
@@ -362,5 +364,5 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
             spec=spec, path=path, line=line, key_lines=key_lines, alternative_lines=alt_lines,
             requests_per_month=monthly_requests(getattr(spec, period_key), per), per_month_from=per,
             input_tokens=spec.input_tokens or 0, output_tokens=spec.output_tokens or 0,
-            shared_prefix_tokens=spec.shared_prefix_tokens, cache=cache))
+            shared_prefix_tokens=spec.shared_prefix_tokens, cache=cache, output_ratio=output_ratio))
     return out

@@ -241,3 +241,14 @@ def test_count_summary_names_the_model_it_priced(tmp_path, _isolated_config):
 def test_a_family_name_suggests_its_ids(run, spelling, first):
     r = run("estimate", "-m", spelling, "-n", "1", "-i", "1", "-O", "1")
     assert r.code == 1 and f"Did you mean {first} or " in r.err
+
+
+def test_sample_keys_are_checked_where_they_are_written(run, tmp_path):
+    sample_file(tmp_path)
+    path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 40%"))
+    measured = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    # 40% of max_tokens 300 = 120 output tokens a request.
+    assert measured["output_tokens"] == 120
+    path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 1.5"))
+    r = run("plan", path, "--on", ON)
+    assert r.code == 1 and f"{path}:7: workload 'measured': output_ratio: expected a number between 0 and 1" in r.err
