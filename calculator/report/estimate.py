@@ -158,7 +158,7 @@ def hit_rate_columns(scenarios: tuple[Scenario, ...]) -> list[Column]:
         rates = {getattr(s.cache, end) for s in cached}
         if len(rates) == 1:
             return f"At a {rates.pop():.0%} hit rate"
-        return "At " + " / ".join(f"{s.cache.traffic} {getattr(s.cache, end):.0%}" for s in cached) + " hit rate"
+        return "At " + " / ".join(f"{s.cache.traffic} {getattr(s.cache, end):.0%}" for s in cached)
 
     return [Column("high_hit_rate_usd", label("high"), "money"), Column("low_hit_rate_usd", label("low"), "money")]
 

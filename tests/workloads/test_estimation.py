@@ -97,7 +97,7 @@ def test_range_columns_are_labelled_with_the_range_used():
 
     # The defaults: sync 70%-98%, batch 30%-98%; a given 10% widens both to 10%-98%.
     assert labels(CacheAssumptions.default()) == ["At a 98% hit rate",
-                                                  "At sync 70% / batch 30% hit rate"]
+                                                  "At sync 70% / batch 30%"]
     assert labels(CacheAssumptions.given(hit_rate="0.1")) == ["At a 98% hit rate", "At a 10% hit rate"]
 
 
