@@ -44,7 +44,7 @@ from typing import Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent
-from calculator.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios
+from calculator.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios, scaling_text
 from calculator.workload_file import PlannedWorkload, read_workload_file
 from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
@@ -155,12 +155,7 @@ class Measured:
 
     @property
     def how(self) -> str:
-        """e.g. "sample of 200 requests x 1,500 = 300,000 a month"."""
-        k = Decimal(self.requests_per_month) / Decimal(self.sample_requests)
-        ratio = f"{k:,.6f}".rstrip("0").rstrip(".")
-        exact = "" if k * self.sample_requests == self.requests_per_month else \
-            f" ({self.requests_per_month:,}/{self.sample_requests:,})"
-        return f"sample of {self.sample_requests:,} requests x {ratio}{exact} = {self.requests_per_month:,} a month"
+        return scaling_text(self.sample_requests, self.requests_per_month, "month")
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,14 @@ def scale_scenarios(scenarios: Sequence[Scenario], num: int, den: int) -> tuple[
     return tuple(out)
 
 
+def scaling_text(sample_requests: int, requests: int, per: str) -> str:
+    """How a sample was scaled, e.g. "sample of 200 requests x 1,500 = 300,000 a month"."""
+    k = Decimal(requests) / Decimal(sample_requests)
+    ratio = f"{k:,.6f}".rstrip("0").rstrip(".")
+    exact = "" if k * sample_requests == requests else f" ({requests:,}/{sample_requests:,})"
+    return f"sample of {sample_requests:,} requests x {ratio}{exact} = {requests:,} a {per}"
+
+
 @dataclass(frozen=True)
 class Estimate:
     workload: Workload

@@ -8,6 +8,7 @@ from typing import Callable, Optional
 
 from calculator.counting import BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end, count_workload
 from calculator.money import usd
+from calculator.scenarios import scaling_text
 from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_caption, hit_rate_columns,
                                         pct_text, price_source, price_source_of, scenario_dicts)
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
@@ -25,12 +26,7 @@ class _CountView:
         return scenario_dicts(getattr(self.result, which))
 
     def scaled_how(self) -> str:
-        """How the scaled figures were made, e.g. "sample of 200 requests x 1,500 = 300,000 a month"."""
-        res, o = self.result, self.result.options
-        k = Decimal(o.scale_to) / Decimal(res.requests)
-        ratio = f"{k:,.6f}".rstrip("0").rstrip(".")
-        exact = "" if k * res.requests == o.scale_to else f" ({o.scale_to:,}/{res.requests:,})"
-        return f"sample of {res.requests:,} requests x {ratio}{exact} = {o.scale_to:,} a {o.per}"
+        return scaling_text(self.result.requests, self.result.options.scale_to, self.result.options.per)
 
     def payload(self) -> dict:
         res = self.result
