@@ -82,7 +82,8 @@ def recommend(e: Estimate, classification: str, current_mode: str) -> tuple[str,
         why = "no shared prefix to cache"
     elif not e.cacheable:
         why = f"{w.cached_prefix_tokens:,}-token prefix below the model's {e.min_cacheable:,}-token cache minimum"
-    elif base == "batch" and e.scenario(cached).cache.ttl != "1h":
+    elif base == "batch" and any(c.line("cache_write_5m").quantity for c in e.scenario(cached).costs):
+        # Priced with 5-minute writes (the assumption's TTL, or a sample's own breakpoints).
         why = "a 5m TTL does not fit a batch (runs up to 24 h): set batch_cache_ttl: 1h for batch+cache"
     else:
         candidates.append(cached)

@@ -252,3 +252,26 @@ def test_sample_keys_are_checked_where_they_are_written(run, tmp_path):
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 1.5"))
     r = run("plan", path, "--on", ON)
     assert r.code == 1 and f"{path}:7: workload 'measured': output_ratio: expected a number between 0 and 1" in r.err
+
+
+def test_measured_breakpoints_keep_their_ttl_unless_an_option_replaces_it(run, tmp_path):
+    # 100 requests: system hw(500) = 1,000 cl100k -> 1,200 tokens behind a cache_control breakpoint
+    # (5m, the breakpoint's default), user "hello world": 1,202 input tokens each, no output.
+    system = [{"type": "text", "text": hw(500), "cache_control": {"type": "ephemeral"}}]
+    write_jsonl(tmp_path / "sample.jsonl", [request(f"r{i}", system=system) for i in range(100)])
+    path = write_yaml(tmp_path, """
+        version: 1
+        workloads:
+          - {name: cached, model: claude-sonnet-4-6, requests_per_month: 1000, sample: sample.jsonl,
+             output_tokens: 0, person_waiting: false}
+    """)
+    # batch: 120,200 x 1.50 = 0.1803 for the sample; 1,000 a month = x 10: $1.803.
+    # The breakpoints' 5m TTL does not fit a batch: plain batch is recommended.
+    w = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    assert (w["recommended_mode"], D(w["recommended_usd"])) == ("batch", D("1.803"))
+    assert "5m TTL does not fit a batch" in w["recommendation"]
+    # --batch-cache-ttl 1h replaces it. Batch h = 0.64: floor(0.64 x 99) = 63 reads, 37 writes:
+    #   200 uncached x 1.50 = 300; 37 x 1,200 = 44,400 x 3 = 133,200; 63 x 1,200 = 75,600 x 0.15 = 11,340
+    #   -> 144,840 / 1e6 = 0.14484 for the sample, x 10 = $1.4484.
+    w = run("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
+    assert (w["recommended_mode"], D(w["recommended_usd"])) == ("batch+cache", D("1.4484"))
