@@ -47,8 +47,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
-from calculator.errors import InputError
-from calculator.workloads.cache import FILE_KEYS, CacheAssumptions, CacheValueError, parse_fraction
+from calculator.errors import InputError, ValueGivenError
+from calculator.workloads.cache import FILE_KEYS, CacheAssumptions, parse_fraction
 
 FILE_VERSION = 1
 MODES = ("sync", "sync+cache", "batch", "batch+cache")
@@ -354,7 +354,7 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
             cache = CacheAssumptions.given({k: f"the workload file's {v}" for k, v in FILE_KEYS.items()},
                                            **{k: getattr(spec, v) for k, v in FILE_KEYS.items()})
             output_ratio = parse_fraction(spec.output_ratio, "output_ratio")
-        except CacheValueError as exc:
+        except ValueGivenError as exc:
             key = FILE_KEYS.get(exc.field, exc.key)
             raise InputError(f"workload {spec.name!r}: {key}: {exc.reason}", path=path,
                              line=key_lines.get(key, line)) from None

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-from calculator.errors import InputError
+from calculator.errors import ValueGivenError
 
 TTLS = ("5m", "1h")
 TTL_WORDS = {"5m": "5-minute", "1h": "1-hour"}
@@ -67,14 +67,6 @@ FILE_KEYS = {"hit_rate": "cache_hit_rate", "sync_hit_rate": "sync_cache_hit_rate
              "batch_ttl": "batch_cache_ttl"}
 
 
-class CacheValueError(InputError):
-    """A hit rate or TTL that is not one; ``key`` names the value as the user wrote it."""
-
-    def __init__(self, key: str, message: str, field: str = ""):
-        super().__init__(f"{key}: {message}")
-        self.key, self.reason, self.field = key, message, field
-
-
 def parse_fraction(value: Any, what: str, *, lo: Decimal = Decimal(0),
                    hi: Optional[Decimal] = Decimal(1)) -> Optional[Decimal]:
     """A number such as 0.8 (a string, a YAML number) or a percentage such as "80%", checked
@@ -83,7 +75,7 @@ def parse_fraction(value: Any, what: str, *, lo: Decimal = Decimal(0),
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CacheValueError(what, f"expected a number (0.8) or a percentage (80%), got {value!r}")
+        raise ValueGivenError(what, f"expected a number (0.8) or a percentage (80%), got {value!r}")
     try:
         if isinstance(value, str):
             text = value.strip()
@@ -91,9 +83,9 @@ def parse_fraction(value: Any, what: str, *, lo: Decimal = Decimal(0),
         else:
             d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise CacheValueError(what, f"expected a number (0.8) or a percentage (80%), got {value!r}") from None
+        raise ValueGivenError(what, f"expected a number (0.8) or a percentage (80%), got {value!r}") from None
     if not d.is_finite() or d < lo or (hi is not None and d > hi):
-        raise CacheValueError(what, f"expected a number between {lo} and {hi}, got {value!r}")
+        raise ValueGivenError(what, f"expected a number between {lo} and {hi}, got {value!r}")
     return d
 
 
@@ -102,7 +94,7 @@ def _ttl(value: Any, what: str) -> Optional[str]:
         return None
     value = getattr(value, "value", value)  # an Enum choice
     if value not in TTLS:
-        raise CacheValueError(what, f"expected 5m or 1h, got {value!r}")
+        raise ValueGivenError(what, f"expected 5m or 1h, got {value!r}")
     return value
 
 
@@ -173,8 +165,8 @@ class CacheAssumptions:
                         v = parse_fraction(values.get(key), names[key])
                     else:
                         v = _ttl(values.get(key), names[key])
-                except CacheValueError as exc:
-                    raise CacheValueError(exc.key, exc.reason, key) from None
+                except ValueGivenError as exc:
+                    raise ValueGivenError(exc.key, exc.reason, key) from None
                 if v is not None and key.endswith("hit_rate"):
                     a = replace(a, hit_rate=v, hit_rate_from=names[key])
                 elif v is not None:
