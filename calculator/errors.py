@@ -2,7 +2,8 @@
 
     BatchcalcError                 anything the CLI turns into one line on stderr and exit code 1
     ├── InputError                 a file, line or row that is not what was expected
-    │   └── SourceMismatchError    a file that is not what --source said it was
+    │   ├── SourceMismatchError    a file that is not what --source said it was
+    │   └── ValueGivenError        an option or file key whose value is not one (a hit rate of 2)
     ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
     ├── ModelError                 a model that cannot be priced
     │   ├── UnknownModelError      no catalogue entry for that spelling (with close matches)
@@ -64,6 +65,15 @@ class InputError(BatchcalcError):
 
 class SourceMismatchError(InputError):
     pass
+
+
+class ValueGivenError(InputError):
+    """A value given (an option, a file key) that is not what it should be: a hit rate, a TTL, a
+    ratio. ``key`` names it as the user wrote it; ``field`` is its CacheAssumptions.given key."""
+
+    def __init__(self, key: str, message: str, field: str = ""):
+        super().__init__(f"{key}: {message}")
+        self.key, self.reason, self.field = key, message, field
 
 
 class CatalogueError(BatchcalcError):

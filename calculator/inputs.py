@@ -194,10 +194,12 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
 # -- adapters from a command's library function to the builder signature ------------------------
 
 def plan_section(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
-    """`batchcalc plan` for each workloads file (options.extra may carry ``try_models``)."""
+    """`batchcalc plan` for each workloads file (options.extra may carry ``try_models`` and the
+    ``cache`` assumptions of the page)."""
     from calculator.report.plan import build_plan_report
 
     on = options.on or dt.datetime.now(dt.timezone.utc).date()
     return [build_plan_report(options.catalogue, str(p), on,
-                              try_models=tuple(options.extra.get("try_models", ())))
+                              try_models=tuple(options.extra.get("try_models", ())),
+                              cache=options.extra.get("cache"))
             for p in inputs.get("workloads", [])]

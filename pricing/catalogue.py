@@ -157,9 +157,15 @@ class Catalogue:
         return found
 
     def suggest(self, spelling: str, n: int = 3) -> list[str]:
-        """Close API ids and aliases (not every spelling: they would crowd each other out)."""
-        ids = sorted({s for m in self.models for s in (m.id, *m.aliases)})
+        """A family name ("sonnet", "opus 4") suggests its model ids, newest first; any other
+        spelling the close API ids and aliases (not every spelling: they would crowd each other out)."""
         key = _normalise(spelling)
+        words = [w for w in re.split(r"[-\s_.]+", key) if w and w != "claude"]
+        family = sorted((m.id for m in self.models if words and m.id.split("-")[1:1 + len(words)] == words),
+                        reverse=True)
+        if family:
+            return family[:6]
+        ids = sorted({s for m in self.models for s in (m.id, *m.aliases)})
         if not key.startswith("claude-") and f"claude-{key}" in self._index:
             key = f"claude-{key}"
         return difflib.get_close_matches(key, ids, n=n, cutoff=0.6)

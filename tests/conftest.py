@@ -80,11 +80,15 @@ def golden(update_goldens):
     return check
 
 
-def demo_workload(**kw):
+def demo_workload(cache_hit_rate=None, cache_ttl="1h", **kw):
+    """The demo workload; ``cache_hit_rate`` and ``cache_ttl`` as --cache-hit-rate and --cache-ttl
+    (both kinds of traffic)."""
     from calculator.scenarios import Workload
+    from calculator.workloads.cache import CacheAssumptions
 
     args = dict(model="claude-sonnet-4-6", requests=10_000, input_tokens=2_500, output_tokens=200,
-                cached_prefix_tokens=2_000, cache_ttl="1h", on=DEMO_DAY)
+                cached_prefix_tokens=2_000, on=DEMO_DAY,
+                cache=CacheAssumptions.given(hit_rate=cache_hit_rate, ttl=cache_ttl))
     args.update(kw)
     return Workload(**args)
 

@@ -105,7 +105,7 @@ def test_chart_error_bars_span_the_hit_rate_range(demo_report, demo_estimate):
     bc = demo_estimate.scenario("batch+cache")
     i = chart.categories.index("Batch + cache")
     assert s.values[i] == bc.total
-    assert s.low[i] == bc.high.total < s.values[i] < s.high[i] == bc.low.total
+    assert s.low[i] == bc.high_total < s.values[i] < s.high[i] == bc.low_total
     assert s.low[chart.categories.index("Batch")] is None
 
 

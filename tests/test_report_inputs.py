@@ -95,7 +95,8 @@ def test_report_count_page_has_headline_and_hit_rate_error_bars(tmp_path, capsys
     assert run(["--quiet", "report", str(REQUESTS), *COUNT_OPTS, "-o", str(out)], capsys)[0] == 0
     html = out.read_text()
     assert "Executive summary" in html and "Cost by scenario, per month (300,000 requests)" in html
-    assert "whiskers span 98% to 30%" in html
+    # The default ranges: sync 70%-98% (expected 90%), batch 30%-98% (expected 64%).
+    assert "sync+cache at 90% (whiskers 98%–70%); batch+cache at 64% (whiskers 98%–30%)" in html
 
 
 def test_output_options_are_exclusive(capsys):

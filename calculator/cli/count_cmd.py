@@ -10,7 +10,8 @@ import typer
 
 from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import TTL, Geo, Per, TimeoutOpt, parse_fraction
+from calculator.cli.options import Geo, Per, TimeoutOpt, cache_options
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
@@ -52,6 +53,7 @@ def _progress_factory():
 
 
 @app.command()
+@cache_options
 def count(
     inputs: Annotated[list[str], typer.Argument(
         help="Sample requests: Message Batches JSONL, a {\"requests\": [...]} JSON body, a directory or "
@@ -70,12 +72,7 @@ def count(
         "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
     output_from: Annotated[Optional[str], typer.Option(
         "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read a shared prefix from cache "
-                                              "(0-1 or 80%). Default 0.64; the 30%-98% range is shown.")] = None,
-    cache_ttl: Annotated[TTL, typer.Option(
-        "--cache-ttl", help="TTL for a detected shared prefix (requests without cache_control). "
-                            "Breakpoints keep their own TTL.")] = TTL.h1,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     scale_to: Annotated[Optional[int], typer.Option(
         "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period.")] = None,
@@ -104,6 +101,8 @@ def count(
     Reads the requests you send today, counts their input tokens (offline estimate by default),
     finds the prompt-cache structure (cache_control breakpoints, else the shared prefix), and
     prices the sample, and optionally your real volume, under the four scenarios of `estimate`.
+    Breakpoints keep their own TTL unless a TTL option is given. A scaled volume (--scale-to)
+    is the sample's exact cost times the ratio.
 
     Examples:
 
@@ -132,8 +131,8 @@ def count(
         on=parse_date(on), output_tokens=output_tokens,
         output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
         output_results=output_from,
-        cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
-        cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
+        cache=cache,
+        inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, timeout=timeout, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
     emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -7,11 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import Geo, Per, cache_options
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
 
 
 @app.command()
+@cache_options
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
         help="Input files, detected by their content (gzip too): sample requests (Message Batches "
@@ -34,12 +36,7 @@ def report(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache (estimate and sample; 0-1 or 80%).",
-        rich_help_panel="Workload estimate")] = None,
-    cache_ttl: Annotated[Optional[TTL], typer.Option(
-        "--cache-ttl", help="Cache TTL: 5m or 1h. Default: 5m for --model, 1h for a sample's detected prefix.",
-        rich_help_panel="Workload estimate")] = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Optional[Geo], typer.Option(
         "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
         rich_help_panel="Workload estimate")] = None,
@@ -130,8 +127,8 @@ def report(
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
-            cache_ttl=(cache_ttl or TTL.m5).value, inference_geo=(inference_geo or Geo.global_).value, on=day)))
+            cached_prefix_tokens=cached_prefix_tokens, cache=cache,
+            inference_geo=(inference_geo or Geo.global_).value, on=day)))
     elif requests is not None or input_tokens is not None:
         raise InputError("--requests/--input-tokens describe a workload: give --model too")
     if len([x for x in (output_tokens if sample else None, output_ratio, output_from) if x is not None]) > 1:
@@ -149,8 +146,8 @@ def report(
             "model": None if estimate else model, "output_tokens": output_tokens,
             "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
             "output_results": output_from,
-            "cache_hit_rate": parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
-            "cache_ttl": cache_ttl.value if cache_ttl else None,
+            # One cache assumption for every part of the page: the estimate, the sample and the plans.
+            "cache": cache,
             "inference_geo": inference_geo.value if inference_geo else None,
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
             "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
