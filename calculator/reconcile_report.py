@@ -28,7 +28,7 @@ from decimal import Decimal
 from calculator.money import usd
 from calculator.reconciling import Line, ReconcileResult
 from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, Report, Series, Table
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
 
 LINE_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
                 Column("service_tier", "Tier"), Column("context_window", "Context"),
@@ -195,11 +195,9 @@ def build_reconcile_report(result: ReconcileResult) -> ReconcileReport:
 def report_section(inputs: dict, options) -> "ReconcileReport":
     """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
     from calculator.contract import load_contract
-    from calculator.cost_readers import CostSource
+    from calculator.engine import UsageOptions
     from calculator.errors import InputError
-    from calculator.reconciling import Tolerance, reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.reconciling import Tolerance, reconcile_inputs
 
     costs = [str(p) for kind in ("admin_cost", "console_cost") for p in inputs.get(kind, [])]
     usage = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
@@ -208,24 +206,11 @@ def report_section(inputs: dict, options) -> "ReconcileReport":
                                               ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
         raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
                          path=costs[0])
-    since, until = options.extra.get("since"), options.extra.get("until")
-    src = open_usage(usage, on=options.on, catalogue=options.catalogue,
-                     skip_invalid=bool(options.extra.get("skip_invalid")))
-    analyser = UsageAnalyser(options.catalogue, since=since, until=until, policy=src.policy, keep_frame=True,
-                             strict=options.strict,
-                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
-                                         "speed", "workspace"))
-    analyser.consume(src)
-    result = analyser.finish()
-    cost_src = CostSource(costs, catalogue=options.catalogue, policy=src.policy)
-    # As `batchcalc reconcile`: --since/--until narrow the bill to the same days as the usage.
-    lines = [c for c in cost_src.lines()
-             if (since is None or c.date >= since) and (until is None or c.date <= until)]
     tol = options.extra.get("tolerance") or Tolerance()
     contract = options.extra.get("contract")
     if contract is not None and not hasattr(contract, "factor"):
         contract = load_contract(contract, options.catalogue)
-    return build_reconcile_report(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
-                                            contract=contract, usage_warnings=result.warnings + cost_src.warnings,
-                                            usage_rows=result.rows_used, usage_rows_skipped=result.rows_skipped,
-                                            cost_lines_skipped=cost_src.skipped))
+    usage_options = UsageOptions(catalogue=options.catalogue, on=options.on, strict=options.strict,
+                                 skip_invalid=bool(options.extra.get("skip_invalid")),
+                                 since=options.extra.get("since"), until=options.extra.get("until"))
+    return build_reconcile_report(reconcile_inputs(usage, costs, usage_options, tolerance=tol, contract=contract))

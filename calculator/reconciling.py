@@ -29,7 +29,8 @@ from calculator.cost_readers import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT, MTOK
-from calculator.usage_frame import NOT_GROUPED, TOKEN_COUNTS
+from calculator.engine.pipeline import TOKEN_COUNTS
+from calculator.engine.rates import NOT_GROUPED
 
 JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "workspace")
 ALL = "all"  # a dimension summed over (the cost report does not split by it)
@@ -208,11 +209,15 @@ def _merge(a: Expected, b: Expected) -> Expected:
                     geos=a.geos | b.geos, contexts=a.contexts | b.contexts, deltas=deltas)
 
 
-def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
+def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
               contract: Optional[Contract] = None, usage_warnings: list[str] | None = None,
               usage_rows: int = 0, usage_rows_skipped: int = 0,
               cost_lines_skipped: int = 0) -> ReconcileResult:
-    """Reconcile a Usage frame (pandas, ``calculator.usage_frame``) against billed lines."""
+    """Reconcile usage against billed lines.
+
+    ``usage_lines``: the engine's day-level usage (``UsageResult.breakdowns["day_lines"]``), one
+    ``Slice`` per (day, model, service tier, context tier, geo, speed, workspace) with its counts."""
+    usage_lines = list(usage_lines or [])
     tol = tolerance or Tolerance()
     warnings: list[str] = list(usage_warnings or [])
     assumptions: list[str] = []
@@ -226,7 +231,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
         raise InputError(f"the costs are in {currencies[0]} ({costs[0].where}); the catalogue's prices "
                          f"are in USD: convert the bill to USD first")
     token_lines = [c for c in costs if c.cost_type == "tokens"]
-    usage_ws = frame is not None and len(frame) and (frame["workspace"].astype(str) != "").any()
+    usage_ws = any(u.key[6] for u in usage_lines)
     level = ["date"]
     for dim, attr in (("model", "model"), ("token_type", "token_type"), ("service_tier", "service_tier"),
                       ("context_window", "context_tier")):
@@ -238,7 +243,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
                     "service_tier": "service tiers", "context_window": "context windows"}[dim]
             warnings.append(f"the cost report has no {what} on {missing:,} of {len(token_lines):,} token "
                             f"line(s): reconciled without splitting by {dim.replace('_', ' ')}")
-    usage_workspaces = set(frame["workspace"].astype(str)) if usage_ws else set()
+    usage_workspaces = {u.key[6] for u in usage_lines} if usage_ws else set()
     cost_workspaces = {c.workspace or "" for c in costs}
     if costs and all(c.workspace is not None for c in costs) and usage_ws and not (usage_workspaces & cost_workspaces):
         warnings.append("the workspaces of the usage and of the costs have nothing in common (ids on one "
@@ -250,20 +255,16 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     level_t = tuple(level)
     # -- the usage side --------------------------------------------------------------------
     side = _UsageSide(catalogue, contract)
-    if frame is not None and len(frame):
-        df = frame.copy()
-        df["day"] = df["period"].astype(str).str.slice(0, 10)
-        keep_ws = "workspace" in level_t
-        if not keep_ws:
-            df["workspace"] = ""
-        dims = ["day", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace"]
-        cols = [*TOKEN_COUNTS, "web_search_requests"]
-        grouped = df.groupby(dims, observed=True)[cols].sum().reset_index()
-        for row in grouped.itertuples(index=False):
-            rec = row._asdict()
-            side.add_group(dt.date.fromisoformat(rec["day"]), str(rec["model"]), str(rec["service_tier"]),
-                           str(rec["context_tier"]), str(rec["inference_geo"]), str(rec["speed"]),
-                           str(rec["workspace"]), {c: rec[c] for c in cols})
+    keep_ws = "workspace" in level_t
+    merged: dict[tuple, dict[str, int]] = {}
+    for u in usage_lines:
+        day, model, tier, ctx, geo, speed, workspace = u.key
+        k = (day, model, tier, ctx, geo, speed, workspace if keep_ws else "")
+        acc = merged.setdefault(k, {c: 0 for c in (*TOKEN_COUNTS, "web_search_requests")})
+        for c in acc:
+            acc[c] += u.counts[c]
+    for (day, model, tier, ctx, geo, speed, workspace), counts in merged.items():
+        side.add_group(dt.date.fromisoformat(day), model, tier, ctx, geo, speed, workspace, counts)
     expected: dict[tuple, Expected] = {}
     for key, e in side.entries.items():
         k = _project(key, level_t)
@@ -364,6 +365,31 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
                            expected_total, billed_total, tol, contract, constant, per_model, warnings,
                            assumptions, usage_rows, len(costs), usage_rows_skipped, cost_lines_skipped)
+
+
+def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[str] = None,
+                     cost_mapping: Optional[dict] = None, cost_pages=None, tolerance: Optional[Tolerance] = None,
+                     contract: Optional[Contract] = None) -> ReconcileResult:
+    """Read the usage (``calculator.engine.UsageOptions``) and the costs, and reconcile them.
+
+    --since/--until narrow the bill to the same days as the usage."""
+    from calculator.cost_readers import CostSource
+    from calculator.engine import usage_result
+    from calculator.usage_readers._policy import InvalidRows
+
+    if options.policy is None:
+        options.policy = InvalidRows(options.skip_invalid)
+    options.day_lines = True
+    usage = usage_result(usage_paths, options)
+    costs_src = CostSource(cost_paths, source=cost_source, mapping=cost_mapping, catalogue=options.catalogue,
+                           policy=options.policy, pages=cost_pages)
+    since, until = options.since, options.until
+    costs = [c for c in costs_src.lines()
+             if (since is None or c.date >= since) and (until is None or c.date <= until)]
+    return reconcile(usage.breakdowns["day_lines"], costs, options.catalogue, tolerance=tolerance,
+                     contract=contract, usage_warnings=usage.warnings + costs_src.warnings,
+                     usage_rows=usage.rows_used, usage_rows_skipped=usage.rows_skipped,
+                     cost_lines_skipped=costs_src.skipped)
 
 
 def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
-from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
 from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
-from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
+from calculator.engine.pipeline import COUNTS, Money, Slice, UsageResult, context_name
+from calculator.engine.rates import PRICED
 
 TOP = 10
 TABLE_ROWS = 20
@@ -38,19 +37,6 @@ MONEY_COLUMNS = [Column("cost_usd", "Cost", "money"),
                  Column("standard_equivalent_usd", "All standard", "money"),
                  Column("realised_batch_savings_usd", "Realised batch savings", "money"),
                  Column("missed_batch_savings_usd", "Missed batch savings", "money")]
-
-
-def _slice(aggs: list[Aggregate], key) -> list[tuple[str, Money, dict, int, int]]:
-    out: dict[str, list] = {}
-    for a in aggs:
-        k = key(a)
-        entry = out.setdefault(k, [Money(), {c: 0 for c in COUNTS}, 0, 0])
-        entry[0].add(UsageAnalyser.money_of(a))
-        for c in COUNTS:
-            entry[1][c] += a.counts[c]
-        entry[2] += a.rows
-        entry[3] += 0 if a.priced else a.rows
-    return [(k, *v) for k, v in out.items()]
 
 
 def _no_zero_for_unpriced(row: dict) -> dict:
@@ -71,27 +57,26 @@ class UsageReport(Report):
     result: Optional[UsageResult] = None
 
     # -- the slices ---------------------------------------------------------------------
-    def _by(self, name: str, key) -> list[dict]:
+    def _by(self, name: str) -> list[dict]:
         rows = []
-        for k, money, counts, nrows, unpriced in _slice(self.result.aggregates, key):
-            row = {name: k, **money_fields(money),
-                   "missed_batch_savings_without_cache_usd": money.missed_without_cache,
-                   "tokens": counts, "rows": nrows, "unpriced_rows": unpriced}
+        for sl in self.result.breakdowns[name]:
+            row = {name: sl.key[0], **money_fields(sl.money),
+                   "missed_batch_savings_without_cache_usd": sl.money.missed_without_cache,
+                   "tokens": sl.counts, "rows": sl.rows, "unpriced_rows": sl.unpriced_rows}
             rows.append(_no_zero_for_unpriced(row))
         return rows
 
     def by_month(self):
-        return sorted(self._by("month", lambda a: a.month), key=lambda r: r["month"])
+        return sorted(self._by("month"), key=lambda r: r["month"])
 
     def by_model(self):
-        return sorted(self._by("model", lambda a: a.model), key=lambda r: (_cost_key(r), r["model"]))
+        return sorted(self._by("model"), key=lambda r: (_cost_key(r), r["model"]))
 
     def by_service_tier(self):
-        return sorted(self._by("service_tier", lambda a: a.service_tier),
-                      key=lambda r: (_cost_key(r), r["service_tier"]))
+        return sorted(self._by("service_tier"), key=lambda r: (_cost_key(r), r["service_tier"]))
 
     @staticmethod
-    def _group_dict(names: tuple[str, ...], g: GroupRow) -> dict:
+    def _group_dict(names: tuple[str, ...], g: Slice) -> dict:
         return _no_zero_for_unpriced(
             {**dict(zip(names, g.key)), **money_fields(g.money), "input_tokens": g.input_tokens,
              "output_tokens": g.output_tokens, "rows": g.rows, "unpriced_rows": g.unpriced_rows})
@@ -103,7 +88,7 @@ class UsageReport(Report):
     def payload(self) -> dict:
         r = self.result
         t = r.totals
-        tokens = {c: sum(a.counts[c] for a in r.aggregates) for c in COUNTS}
+        tokens = dict(r.counts)
         out = {
             "totals": {**money_fields(t), "missed_batch_savings_without_cache_usd": t.missed_without_cache},
             "rows_read": r.rows_read,
@@ -127,7 +112,7 @@ class UsageReport(Report):
             "top_spenders": {"api_key": self.breakdown("api_key")[:TOP],
                              "workspace": self.breakdown("workspace")[:TOP]},
             "unpriced": [{"model": a.model, "service_tier": a.service_tier, "month": a.month,
-                          "context_window": CONTEXT_WINDOW_NAMES.get(a.context_tier, a.context_tier),
+                          "context_window": context_name(a.context_tier),
                           "rows": a.rows, "reason": a.reason, "tokens": a.counts} for a in r.unpriced],
         }
         if r.group_by:
@@ -216,13 +201,13 @@ class UsageReport(Report):
         months = self.by_month()
         if not months:
             return []
-        aggs = self.result.aggregates
+        aggs = self.result.groups
         tiers = sorted({a.service_tier for a in aggs if a.priced}, key=lambda t: (t != "standard", t))
         series = []
         for tier in tiers:
             values = []
             for m in months:
-                values.append(sum((a.actual.total for a in aggs
+                values.append(sum((a.money.cost for a in aggs
                                    if a.priced and a.month == m["month"] and a.service_tier == tier), Decimal(0)))
             series.append(Series(f"{tier.capitalize()} tier", values, role=f"tier:{tier}"))
         by_month = Chart("cost_by_month", "Cost by month and service tier", "stacked_bar",
@@ -238,9 +223,9 @@ class UsageReport(Report):
 
     def price_sources(self) -> list[PriceSource]:
         seen = {}
-        for a in self.result.aggregates:
-            if a.priced:
-                c = a.actual
+        for a in self.result.groups:
+            if a.priced and a.key is not None:
+                c = a.key
                 seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status),
                                 PriceSource(c.model, c.model, c.service_tier, c.source, c.checked, c.status,
                                             "long-context rates" if c.long_context else ""))
@@ -248,23 +233,25 @@ class UsageReport(Report):
 
     def long_table(self) -> Table:
         rows = []
-        for a in self.result.aggregates:
+        for a in self.result.groups:
             base = {"month": a.month, "period_start": a.first_day,
                     "period_end": (a.last_day + dt.timedelta(days=1)) if a.last_day else None,
                     "model": a.model, "service_tier": a.service_tier,
-                    "context_window": CONTEXT_WINDOW_NAMES.get(a.context_tier, a.context_tier),
+                    "context_window": context_name(a.context_tier),
                     "inference_geo": a.inference_geo, "speed": a.speed}
-            if not a.priced:
-                for col in (*TOKEN_COLUMNS, "web_search_requests"):
-                    if a.counts[col]:
-                        rows.append({**base, "token_type": col, "quantity": a.counts[col],
-                                     "unit_price_usd": None, "cost_usd": None, "status": f"unpriced: {a.reason}"})
-                continue
-            for line in a.actual.lines:
-                if line.quantity == 0:
+            for i, col in enumerate(PRICED):
+                quantity = a.counts[col]
+                if not quantity:
                     continue
-                rows.append({**base, "token_type": line.token_type, "quantity": line.quantity,
-                             "unit_price_usd": line.unit_price, "cost_usd": line.cost, "status": "priced"})
+                name = "web_search" if col == "web_search_requests" else col
+                if not a.priced:
+                    rows.append({**base, "token_type": col, "quantity": quantity,
+                                 "unit_price_usd": None, "cost_usd": None, "status": f"unpriced: {a.reason}"})
+                    continue
+                # Web search: the rate table holds USD per million searches; the unit price is per search.
+                unit = a.rates[i].scaleb(-6) if col == "web_search_requests" else a.rates[i]
+                rows.append({**base, "token_type": name, "quantity": quantity,
+                             "unit_price_usd": unit, "cost_usd": a.line_costs[i], "status": "priced"})
         return Table("usage", "Usage priced by month, model, tier and token type",
                      [Column("month", "Month"), Column("model", "Model"), Column("service_tier", "Tier"),
                       Column("context_window", "Context"), Column("inference_geo", "Geo"), Column("speed", "Speed"),
@@ -305,14 +292,11 @@ def build_usage_report(result: UsageResult) -> UsageReport:
 
 def report_section(inputs: dict, options) -> "UsageReport":
     """`batchcalc report` section builder: every usage export given, as one usage report."""
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
 
     paths = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
-    src = open_usage(paths, on=options.on, catalogue=options.catalogue,
-                     skip_invalid=bool(options.extra.get("skip_invalid")))
-    analyser = UsageAnalyser(options.catalogue, policy=src.policy, strict=options.strict,
-                             since=options.extra.get("since"), until=options.extra.get("until"),
-                             group_by=tuple(options.extra.get("group_by", ())))
-    analyser.consume(src)
-    return build_usage_report(analyser.finish())
+    result = usage_result(paths, UsageOptions(
+        catalogue=options.catalogue, on=options.on, strict=options.strict,
+        skip_invalid=bool(options.extra.get("skip_invalid")), since=options.extra.get("since"),
+        until=options.extra.get("until"), group_by=tuple(options.extra.get("group_by", ()))))
+    return build_usage_report(result)

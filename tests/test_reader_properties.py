@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calculator.cost_readers import CostSource
-from calculator.usage_frame import COUNTS, CONTEXT_WINDOW_NAMES, read_usage_frame
+from calculator.engine import read_usage_frame
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
+from calculator.engine.pipeline import COUNTS
 from pricing import load_catalogue
 
 CAT = load_catalogue()
@@ -272,16 +274,13 @@ def assert_same_values(py, js, where="$"):
 @SETTINGS
 @given(rows=usage_rows())
 def test_usage_json_round_trips_to_the_same_decimals(rows):
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
     from calculator.usage_report import build_usage_report
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, group_by=("month", "model"))
-        analyser.consume(src)
-        result = analyser.finish()
+        result = usage_result([write(d, "usage.csv", console_csv(rows))],
+                              UsageOptions(catalogue=CAT, group_by=("month", "model")))
     report = build_usage_report(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["cost_usd"]) == result.totals.cost
@@ -297,15 +296,11 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     from calculator.costing import TokenCounts, price_usage
     from calculator.reconcile_report import build_reconcile_report
     from calculator.reconciling import reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, keep_frame=True)
-        analyser.consume(src)
-        usage = analyser.finish()
+        usage = usage_result([write(d, "usage.csv", console_csv(rows))], UsageOptions(catalogue=CAT, day_lines=True))
     costs = []
     for r in rows:
         day = dt.date.fromisoformat(r["period"])
@@ -319,7 +314,7 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
                                 where=f"bill line {len(costs) + 1}", model=r["model"], service_tier=r["service_tier"],
                                 context_tier=r["context_tier"], workspace=r["workspace"],
                                 token_type=None))
-    result = reconcile(analyser.frame(), costs, CAT, usage_rows=usage.rows_used)
+    result = reconcile(usage.breakdowns["day_lines"], costs, CAT, usage_rows=usage.rows_used)
     report = build_reconcile_report(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["billed_usd"]) == result.billed_total == sum((c.amount for c in costs), Decimal(0))

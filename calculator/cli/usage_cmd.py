@@ -25,23 +25,24 @@ def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def consume(analyser, source) -> None:
-    """Feed every chunk to the analyser, with a progress line on a terminal (not with --quiet)."""
+def progress_bar():
+    """A context manager yielding a callback that shows rows read, on a terminal (not with --quiet)."""
+    import contextlib
     import sys
 
     if STATE["quiet"] or not sys.stderr.isatty():
-        analyser.consume(source)
-        return
+        return contextlib.nullcontext(None)
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    analyser.source = source
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("reading usage", total=None)
-        for chunk in source.chunks():
-            analyser.add_chunk(chunk)
-            progress.update(task, description=f"reading usage: {analyser.rows_read:,} rows")
+    @contextlib.contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("reading usage", total=None)
+            yield lambda n: progress.update(task, description=f"reading usage: {n:,} rows")
+
+    return bar()
 
 
 @app.command()
@@ -70,6 +71,9 @@ def usage(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
                                "models or tiers, duplicates) instead of stopping at the first.")] = False,
+    tier_map: Annotated[Optional[list[str]], typer.Option(
+        "--tier-map", metavar="RAW=TIER",
+        help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")] = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
                            "--since/--until give the range, default the last 30 days).")] = False,
@@ -103,8 +107,8 @@ def usage(
     """
     import datetime as dt
 
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
     from calculator.usage_report import build_usage_report
 
@@ -126,10 +130,10 @@ def usage(
         pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
     elif not files:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
-    src = open_usage([str(f) for f in files or []], source=source.value if source else None,
-                     mapping=parse_mapping(mapping), on=parse_date(on), catalogue=cat,
-                     skip_invalid=skip_invalid, pages=pages)
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
-                             group_by=split_list(group_by), strict=strict)
-    consume(analyser, src)
-    emit(build_usage_report(analyser.finish()), fmt, output)
+    options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
+                           tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
+                           group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages)
+    with progress_bar() as progress:
+        options.progress = progress
+        result = usage_result([str(f) for f in files or []], options)
+    emit(build_usage_report(result), fmt, output)
