@@ -9,7 +9,8 @@ cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_toke
      "totals": {"expected_usd", "billed_usd", "residual_usd"},
      "lines": [{"date", "model", "token_type", "service_tier", "context_window", "workspace",
                 "expected_usd", "billed_usd", "residual_usd", "residual_percent",
-                "within_tolerance", "diagnosis", "tokens", "list_price_usd"}],
+                "within_tolerance", "diagnosis", "tokens", "list_price_usd", "rows_summed",
+                "tolerance_usd"}],
      "unmatched": {"usage": [...], "costs": [...]}, "not_reconciled": [...],
      "lines_outside_tolerance", "level", "tolerance", "contract", "constant_ratio", "warnings",
      "usage_rows", "cost_lines", "usage_rows_skipped", "cost_lines_skipped"}
@@ -65,7 +66,7 @@ def line_dict(line: Line) -> dict:
             "workspace": k.get("workspace"), "expected_usd": line.expected, "billed_usd": line.billed,
             "residual_usd": line.residual, "residual_percent": line.residual_percent,
             "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
-            "list_price_usd": line.list_price}
+            "list_price_usd": line.list_price, "rows_summed": line.rows, "tolerance_usd": line.tolerance}
 
 
 @dataclass

@@ -39,6 +39,7 @@ DEFAULT_REL_TOLERANCE = Decimal(0)  # percent of expected; off unless asked
 PATTERN_SLACK = Decimal("0.005")  # a pattern matches within 0.5% (or the absolute tolerance)
 RATIO_SPREAD = Decimal("0.002")  # ratios within 0.2% of each other count as constant
 MIN_RATIO_EXPECTED = Decimal(1)  # lines under $1 are too small to judge a ratio
+CENT_ROUNDING = Decimal("0.005")  # per row of a bill rounded to cents (the Console cost CSV)
 
 
 @dataclass
@@ -46,8 +47,13 @@ class Tolerance:
     absolute: Decimal = DEFAULT_ABS_TOLERANCE
     relative_percent: Decimal = DEFAULT_REL_TOLERANCE
 
-    def allows(self, residual: Decimal, expected: Decimal) -> bool:
-        return abs(residual) <= max(self.absolute, abs(expected) * self.relative_percent / 100)
+    def allows(self, residual: Decimal, expected: Decimal, rounded_rows: int = 0) -> bool:
+        return abs(residual) <= self.limit(expected, rounded_rows)
+
+    def limit(self, expected: Decimal, rounded_rows: int = 0) -> Decimal:
+        """The line's tolerance in USD: a bill rounded to cents per row carries up to half a cent
+        of rounding per row summed into the line."""
+        return max(self.absolute, rounded_rows * CENT_ROUNDING, abs(expected) * self.relative_percent / 100)
 
 
 VARIANTS = ("as_standard", "as_5m", "other_context", "other_geo")
@@ -89,6 +95,9 @@ class Line:
     within: bool = True
     diagnosis: Optional[str] = None
     exp: Optional[Expected] = None
+    rows: int = 0  # bill rows summed into the line
+    rounded_rows: int = 0  # of which rounded to cents per row
+    tolerance: Optional[Decimal] = None  # the line's tolerance in USD
 
 
 @dataclass
@@ -273,15 +282,19 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
     billed: dict[tuple, list[BilledLine]] = {}
     not_reconciled: list[Line] = []
     seen: dict[tuple, BilledLine] = {}
+    day_file: dict[dt.date, BilledLine] = {}
     for c in costs:
+        path = c.where.split(" ")[0]
+        other = day_file.setdefault(c.date, c)
+        if other.where.split(" ")[0] != path:
+            raise InputError(f"overlapping date ranges: two cost sources cover {c.date.isoformat()}: "
+                             f"{other.where} and {c.where}; give each day's bill once (they would be summed)")
         ident = c.identity()
-        if ident in seen:
+        if ident in seen and not c.cent_rounded:
             first = seen[ident]
-            same_file = first.where.split(" ")[0] == c.where.split(" ")[0]
-            raise InputError(
-                f"{'the same cost line twice' if same_file else 'overlapping date ranges'}: "
-                f"{c.date.isoformat()} {c.model or ''} {c.token_type or c.cost_type} is billed in "
-                f"{first.where} and again in {c.where}; give each day once")
+            raise InputError(f"the same cost line twice: {c.date.isoformat()} {c.model or ''} "
+                             f"{c.token_type or c.cost_type} is billed in {first.where} and again in {c.where}; "
+                             f"give each day once")
         seen[ident] = c
         if c.cost_type in NOT_RECONCILABLE:
             not_reconciled.append(Line({"date": c.date, "model": c.model, "token_type": c.cost_type,
@@ -304,7 +317,10 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         kd = dict(zip(JOIN_DIMS, key))
         amount = sum((x.amount for x in b), Decimal(0)) if b else Decimal(0)
         lp = sum((x.list_price for x in b), Decimal(0)) if b and all(x.list_price is not None for x in b) else None
-        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e)
+        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e,
+                    rows=sum(x.rows for x in b) if b else 0,
+                    rounded_rows=sum(x.rows for x in b if x.cent_rounded) if b else 0)
+        line.tolerance = tol.limit(e.amount if e is not None and not e.unpriced else Decimal(0), line.rounded_rows)
         if e is not None and e.unpriced:
             line.diagnosis = "unpriced usage: not checked"
             entry = unchecked.setdefault(e.unpriced, [Decimal(0), 0])
@@ -315,7 +331,7 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         if e is not None and b is not None:
             line.residual = amount - e.amount
             line.residual_percent = (line.residual * 100 / e.amount) if e.amount else None
-            line.within = tol.allows(line.residual, e.amount)
+            line.within = tol.allows(line.residual, e.amount, line.rounded_rows)
             lines.append(line)
         elif e is not None:
             line.residual = -e.amount
@@ -324,7 +340,7 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
             only_usage.append(line)
         else:
             line.residual = amount
-            line.within = tol.allows(amount, Decimal(0))
+            line.within = tol.allows(amount, Decimal(0), line.rounded_rows)
             line.diagnosis = "billed with no usage"
             only_costs.append(line)
     for reason, (amount, n) in unchecked.items():
@@ -361,6 +377,10 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         assumptions.append(f"contract {contract.describe()}: expected = published price x (1 - discount)")
     assumptions.append(f"tolerance per line: |residual| <= max(${tol.absolute}, {tol.relative_percent}% of "
                        f"expected); the default $0.01 ignores sub-cent rounding")
+    if any(c.cent_rounded for c in costs):
+        assumptions.append(f"the Console cost CSV rounds every row to the cent: a line's tolerance is at least "
+                           f"rows summed x ${CENT_ROUNDING} (max(${tol.absolute}, rows x ${CENT_ROUNDING}) by "
+                           f"default; each line's tolerance_usd and rows_summed say it)")
     assumptions.append("level: " + " x ".join(level_t))
     return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
                            expected_total, billed_total, tol, contract, constant, per_model, warnings,
@@ -382,7 +402,7 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
     options.day_lines = True
     usage = usage_result(usage_paths, options)
     costs_src = CostSource(cost_paths, source=cost_source, mapping=cost_mapping, catalogue=options.catalogue,
-                           policy=options.policy, pages=cost_pages)
+                           policy=options.policy, pages=cost_pages, tier_map=options.tier_map)
     since, until = options.since, options.until
     costs = [c for c in costs_src.lines()
              if (since is None or c.date >= since) and (until is None or c.date <= until)]
