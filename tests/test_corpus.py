@@ -397,7 +397,6 @@ STDIN_CASES = [
     (["usage", "-", "--source", "batch-results", "--on", ON, "-f", "json"], "batch_results/truncated_last_line.jsonl",
      ":3:", "not valid JSON"),
     (["usage", "-", "--source", "admin-usage", "-f", "json"], "admin_usage/truncated.json", "-:", "not valid JSON"),
-    (["usage", "-", "-f", "json"], "console_usage/ok.csv", "-:", "standard input needs --source"),
     (["reconcile", "--usage", str(USAGE_FOR_COSTS), "--costs", "-", "--cost-source", "console-cost-csv", "-f", "json"],
      "console_cost/unquoted_thousands.csv", ":4:", "expected 7 fields, found 8"),
     (["count", "-", "-O", "1", "--on", ON], "requests/truncated_last_line.jsonl", ":3:", "the last line is cut off"),
@@ -421,3 +420,16 @@ def test_standard_input(args, file, where, says, cli, monkeypatch):
     assert len(lines) == 1 and lines[0].startswith("batchcalc: error: "), r.err
     assert where in lines[0] and says in lines[0], lines[0]
     assert lines[0].startswith("batchcalc: error: -") or lines[0].startswith("batchcalc: error: <stdin>")
+
+
+def test_standard_input_is_detected_and_read_once(cli, monkeypatch):
+    """Without --source, standard input is detected from its first bytes, which are then read
+    again by the reader: every row counts (console_usage/ok.csv has 3 rows)."""
+    import io
+    import sys
+
+    data = (CORPUS / "console_usage/ok.csv").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    r = cli("usage", "-", "-f", "json")
+    assert r.code == 0, r.err
+    assert r.json()["rows_read"] == r.json()["rows_used"] == 3

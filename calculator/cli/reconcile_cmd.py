@@ -122,7 +122,7 @@ def reconcile(
     usage_paths = [str(p) for p in usage_files or []]
     cost_paths = [str(p) for p in cost_files or []]
     for path in expand([str(f) for f in files]) if files else []:
-        kind = detect(path) if path != "-" else "unknown"
+        kind = detect(path)
         if kind in ("admin-cost", "console-cost-csv"):
             cost_paths.append(path)
         elif kind in ("batch-results", "admin-usage", "console-csv"):

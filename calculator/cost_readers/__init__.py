@@ -220,11 +220,8 @@ class CostSource:
 
     def _kind(self, path: str) -> str:
         if self.source is not None:
-            if path != "-":
-                check_kind(path, self.source)
+            check_kind(path, self.source)
             return self.source
-        if path == "-":
-            raise InputError("standard input needs --cost-source", path="-")
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)

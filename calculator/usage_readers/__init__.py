@@ -40,12 +40,8 @@ class UsageSource:
 
     def _kind(self, path: str) -> str:
         if self.source is not None:
-            if path != "-":
-                check_kind(path, self.source)
+            check_kind(path, self.source)
             return self.source
-        if path == "-":
-            raise InputError("standard input needs --source (its format cannot be detected without "
-                             "reading it twice)", path="-")
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)
