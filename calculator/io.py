@@ -147,3 +147,21 @@ def peek_input(path: str, size: int = HEAD) -> bytes:
         else:
             data = raw
     return data[3:] if data.startswith(BOM) else data
+
+
+def loads_json(text, path: str, where: str | None = None):
+    """``json.loads`` for input files: nesting too deep for an export (a hostile or corrupt file)
+    and integers with thousands of digits are one-line errors naming the file, not a crash.
+    ``json.JSONDecodeError`` is left to the caller (each format words it its own way)."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError(f"{where + ': ' if where else ''}JSON nested too deeply to be an export "
+                         f"(more than {sys.getrecursionlimit():,} levels)", path=path) from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise InputError(f"{where + ': ' if where else ''}not a JSON export batchcalc can read "
+                         f"({str(exc).splitlines()[0][:120]})", path=path) from None

@@ -31,6 +31,8 @@ from calculator.engine.normalise import CONTEXT_WINDOW_NAMES, Normaliser
 from calculator.engine.rates import NOT_GROUPED, PRICED, PricedKey, rate_rows, scale_of
 from calculator.errors import InputError, ModelError
 
+import pyarrow as pa
+
 RAW_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
                   "workspace", "api_key", "source")
 NORMALISED = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
@@ -198,14 +200,21 @@ class UsageEngine:
         return chunk.path, chunk.locate(int(p))
 
     # -- normalise and validate ---------------------------------------------------------------
+    def _table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
+        """A small Python-made table (spellings, rates) into DuckDB through Arrow."""
+        table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(zip(columns, types))})
+        self.con.register("_small", table)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _small")
+        finally:
+            self.con.unregister("_small")
+
     def _normalise(self) -> None:
         con = self.con
         for d in NORMALISED:
             raws = [r[0] for r in con.execute(f"SELECT DISTINCT {_q(d)} FROM raw").fetchall()]
             rows = self.normaliser.table(d, raws)
-            con.execute(f"CREATE OR REPLACE TABLE n_{d} (raw VARCHAR, val VARCHAR, err VARCHAR, reason VARCHAR)")
-            if rows:
-                con.executemany(f"INSERT INTO n_{d} VALUES (?, ?, ?, ?)", rows)
+            self._table(f"n_{d}", ["raw", "val", "err", "reason"], rows, [pa.string()] * 4)
         joins = " ".join(f"JOIN n_{d} ON n_{d}.raw = raw.{_q(d)}" for d in NORMALISED)
         vals = ", ".join(f"n_{d}.val AS {_q(d)}" for d in NORMALISED)
         errs = ", ".join(f"n_{d}.err AS err_{d}, n_{d}.reason AS why_{d}" for d in NORMALISED)
@@ -219,6 +228,8 @@ class UsageEngine:
         con = self.con
         bad_value = " OR ".join(f"err_{d} IS NOT NULL" for d in NORMALISED)
         negative = " OR ".join(f"{_q(c)} < 0" for c in COUNTS)
+        if not con.execute(f"SELECT count(*) FROM normed WHERE {bad_value} OR {negative}").fetchone()[0]:
+            return 0
         problems = []  # (c, p, message, reason, more)
         for d in NORMALISED:
             for err, why, c, p, n in con.execute(
@@ -258,8 +269,7 @@ class UsageEngine:
         if not bucket_chunks:
             con.execute("CREATE TABLE dups (_c INTEGER, _p INTEGER)")
             return 0
-        con.execute("CREATE TEMP TABLE bucket_chunks (_c INTEGER)")
-        con.executemany("INSERT INTO bucket_chunks VALUES (?)", [(i,) for i in bucket_chunks])
+        self._table("bucket_chunks", ["_c"], [(i,) for i in bucket_chunks], [pa.int32()])
         key = ", ".join(_q(d) for d in RAW_DIMENSIONS)
         con.execute(f"""CREATE TABLE dups AS
             SELECT _c, _p, first_c, first_p, rn FROM (
@@ -289,9 +299,8 @@ class UsageEngine:
         paths = {i: ch.path for i, ch in enumerate(self.chunks) if ch.buckets}
         if len({*paths.values()}) < 2:
             return
-        self.con.execute("CREATE TEMP TABLE chunk_file (_c INTEGER, file INTEGER)")
         files = {p: n for n, p in enumerate(dict.fromkeys(paths.values()))}
-        self.con.executemany("INSERT INTO chunk_file VALUES (?, ?)", [(c, files[p]) for c, p in paths.items()])
+        self._table("chunk_file", ["_c", "file"], [(c, files[p]) for c, p in paths.items()], [pa.int32()] * 2)
         got = self.con.execute("""
             WITH cover AS (SELECT DISTINCT f.file, left(u.period, 10) AS day, u.model
                            FROM used u JOIN chunk_file f USING (_c))
@@ -310,13 +319,13 @@ class UsageEngine:
                            "FROM used").fetchall()
         rows, meta = rate_rows(self.catalogue, keys)
         scale = min(max(scale_of(rows), 0), 12)
-        dec = f"DECIMAL(38, {scale})"
-        rate_cols = [f"{p}_{c} {dec}" for p in ("r", "a", "n") for c in PRICED]
-        con.execute("CREATE TABLE rates (rate_id INTEGER, model VARCHAR, service_tier VARCHAR, context_tier VARCHAR, "
-                    "inference_geo VARCHAR, speed VARCHAR, valid_from DATE, valid_to DATE, reason VARCHAR, "
-                    "alt_reason VARCHAR, missable BOOLEAN, is_batch BOOLEAN, " + ", ".join(rate_cols) + ")")
-        if rows:
-            con.executemany(f"INSERT INTO rates VALUES ({', '.join('?' * len(rows[0]))})", rows)
+        dec = pa.decimal128(38, scale)
+        columns = ["rate_id", "model", "service_tier", "context_tier", "inference_geo", "speed", "valid_from",
+                   "valid_to", "reason", "alt_reason", "missable", "is_batch",
+                   *(f"{p}_{c}" for p in ("r", "a", "n") for c in PRICED)]
+        types = [pa.int32(), *[pa.string()] * 5, pa.date32(), pa.date32(), pa.string(), pa.string(), pa.bool_(),
+                 pa.bool_(), *[dec] * (3 * len(PRICED))]
+        self._table("rates", columns, rows, types)
         self._rate_rows = {r[0]: r for r in rows}
         return meta, scale
 
