@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from calculator.usage_frame import normalise_period
+from calculator.engine.normalise import parse_period as normalise_period
 
 
 def results(pages: Iterable[dict], path: str, policy) -> Iterator[tuple[str, str, object]]:

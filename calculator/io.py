@@ -161,7 +161,7 @@ def loads_json(text, path: str, where: str | None = None):
         raise InputError(f"{where + ': ' if where else ''}JSON nested too deeply to be an export "
                          f"(more than {sys.getrecursionlimit():,} levels)", path=path) from None
     except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
+        if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
             raise
         raise InputError(f"{where + ': ' if where else ''}not a JSON export batchcalc can read "
                          f"({str(exc).splitlines()[0][:120]})", path=path) from None

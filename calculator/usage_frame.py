@@ -25,19 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from calculator.engine.rates import NOT_GROUPED  # noqa: F401
-from calculator.engine.normalise import (CONTEXT_SPELLINGS, CONTEXT_WINDOW_NAMES, SPEED_SPELLINGS,  # noqa: F401
-                                        TIER_SPELLINGS)
-from calculator.engine.normalise import parse_period as normalise_period  # noqa: F401
-
-DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-              "workspace", "api_key", "source")
-# The dimensions a rate depends on (plus source, so two exports of one bucket can be told apart).
-PRICING_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-                      "source")
-TOKEN_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
-COUNTS = (*TOKEN_COUNTS, "web_search_requests", "requests")
-
+from calculator.engine.pipeline import COUNTS, TOKEN_COUNTS  # noqa: F401
+from calculator.engine.pipeline import RAW_DIMENSIONS as DIMENSIONS  # noqa: F401
 
 
 @dataclass

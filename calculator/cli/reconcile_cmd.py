@@ -125,7 +125,7 @@ def reconcile(
         kind = detect(path)
         if kind in ("admin-cost", "console-cost-csv"):
             cost_paths.append(path)
-        elif kind in ("batch-results", "admin-usage", "console-csv"):
+        elif kind in ("batch-results", "admin-usage", "console-csv", "parquet"):
             usage_paths.append(path)
         elif kind == "empty":
             raise InputError("file is empty", path=path)

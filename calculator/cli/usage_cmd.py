@@ -16,6 +16,7 @@ class Source(str, Enum):
     admin_usage = "admin-usage"
     console_csv = "console-csv"
     generic_csv = "generic-csv"
+    parquet = "parquet"
 
 
 def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
@@ -49,8 +50,9 @@ def progress_bar():
 def usage(
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Usage exports: batch results JSONL, Admin API usage report JSON (a file, pages, or a "
-             "directory), a Console usage CSV, or a CSV with --map; gzip is fine; - reads standard "
-             "input (with --source).", show_default=False)] = None,
+             "directory), a Console usage CSV, Parquet (a file or a directory; Console or canonical "
+             "columns), or a CSV with --map; gzip is fine; - reads standard input; a pipe is read once.",
+        show_default=False)] = None,
     source: Annotated[Optional[Source], typer.Option(
         "--source", help="Say what the files are instead of detecting it.", case_sensitive=False)] = None,
     mapping: Annotated[Optional[list[str]], typer.Option(

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.errors import InputError, SourceMismatchError
-from calculator.usage_frame import CONTEXT_SPELLINGS, TIER_SPELLINGS
+from calculator.engine.normalise import CONTEXT_SPELLINGS, TIER_SPELLINGS
 from calculator.usage_readers._io import expand
 from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect

@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Iterator
 
 from calculator.cost_readers._csvrows import require, rows
-from calculator.usage_frame import normalise_period
+from calculator.engine.normalise import parse_period as normalise_period
 
 NOT_APPLICABLE = "--"
 REQUIRED = ["usage_date_utc", "model", "cost_usd"]

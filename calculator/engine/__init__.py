@@ -48,6 +48,10 @@ def usage_result(paths, options: UsageOptions):
 
         catalogue = load_catalogue()
     policy = options.policy or InvalidRows(options.skip_invalid)
+    if options.pages is None and not options.mapping:
+        result = _one_scan(paths, options, catalogue, policy)
+        if result is not None:
+            return result
     src = UsageSource([str(p) for p in paths], source=options.source, mapping=options.mapping, on=options.on,
                       catalogue=catalogue, policy=policy, pages=options.pages)
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
@@ -61,6 +65,29 @@ def usage_result(paths, options: UsageOptions):
     result = engine.finish()
     if options.keep_frame:
         result.frame = engine.frame()
+    return result
+
+
+def _one_scan(paths, options: UsageOptions, catalogue, policy):
+    """The whole pipeline as one DuckDB query over the files, when they allow it (see scan.py)."""
+    from calculator.engine.pipeline import UsageEngine
+    from calculator.engine.scan import Scan, relations_for
+    from calculator.usage_readers._io import expand
+
+    files = expand([str(p) for p in paths])
+    engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
+                         group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
+                         day_lines=options.day_lines)
+    relations = relations_for(engine.con, files, options.source)
+    if relations is None:
+        return None
+    result = Scan(engine, relations).run()
+    if result is None:
+        return None
+    engine.finish_scan(result, {f: "parquet" if "'parquet' AS source" in r else "console-csv"
+                                for f, r in zip(files, relations)})
+    if options.keep_frame:
+        result.frame = engine.frame("scanned")
     return result
 
 

@@ -31,7 +31,7 @@ from calculator.engine.normalise import CONTEXT_WINDOW_NAMES, Normaliser
 from calculator.engine.rates import NOT_GROUPED, PRICED, PricedKey, rate_rows, scale_of
 from calculator.errors import InputError, ModelError
 
-import pyarrow as pa
+import pyarrow as pa  # the engine's tables cross from Python as Arrow (this module is imported lazily)
 
 RAW_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
                   "workspace", "api_key", "source")
@@ -128,6 +128,24 @@ class UsageResult:
     @property
     def unpriced(self) -> list[PricedGroup]:
         return [g for g in self.groups if not g.priced]
+
+
+def _merge(records: list[dict], key: str) -> list[dict]:
+    """``records`` summed by ``key`` (money and counts added, first and last days kept)."""
+    out: dict = {}
+    for rec in records:
+        acc = out.get(rec[key])
+        if acc is None:
+            out[rec[key]] = dict(rec)
+            continue
+        for k, v in rec.items():
+            if k in ("first_day", "first_period"):
+                acc[k] = min(x for x in (acc[k], v) if x is not None) if (acc[k] or v) else None
+            elif k in ("last_day", "last_period"):
+                acc[k] = max(x for x in (acc[k], v) if x is not None) if (acc[k] or v) else None
+            elif k not in (key, "gid", "rate_id") and isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+                acc[k] = (acc[k] or 0) + v
+    return list(out.values())
 
 
 def _q(name: str) -> str:
@@ -313,10 +331,12 @@ class UsageEngine:
                              f"{got[3]} usage on {got[2]}; give each period once (they would be summed)")
 
     # -- price and aggregate -------------------------------------------------------------------
-    def _rates(self) -> tuple[dict, int]:
+    def _rates(self, keys=None) -> tuple[dict, int]:
+        """The rate table for ``keys`` (model, tier, context, geo, speed); by default the used ones."""
         con = self.con
-        keys = con.execute("SELECT DISTINCT model, service_tier, context_tier, inference_geo, speed "
-                           "FROM used").fetchall()
+        if keys is None:
+            keys = con.execute("SELECT DISTINCT model, service_tier, context_tier, inference_geo, speed "
+                               "FROM used").fetchall()
         rows, meta = rate_rows(self.catalogue, keys)
         scale = min(max(scale_of(rows), 0), 12)
         dec = pa.decimal128(38, scale)
@@ -345,6 +365,7 @@ class UsageEngine:
         con.execute("CREATE VIEW used AS SELECT * FROM clean ANTI JOIN dups USING (_c, _p)")
         self._overlaps()
         meta, scale = self._rates()
+        self._rated_view()
         result = self._aggregate(meta, scale)
         result.rows_filtered = rows_filtered
         result.duplicates = duplicates
@@ -355,65 +376,89 @@ class UsageEngine:
         self._warn(result)
         return result
 
-    def _aggregate(self, meta: dict, scale: int) -> UsageResult:
-        con = self.con
-        dec = "DECIMAL(38, 0)"
-        sums = ", ".join(f"sum({_q(c)}) AS {_q(c)}" for c in COUNTS)
-        group_cols = ["period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-                      "workspace", "api_key", "source"]
-        con.execute(f"""CREATE TABLE base AS
-            SELECT {', '.join(group_cols)}, left(period, 7) AS month, left(period, 10) AS day,
-                   CAST(left(period, 10) AS DATE) AS d, count(*) AS nrows, {sums}
-            FROM used GROUP BY ALL""")
+    def _rated_view(self) -> None:
+        """The used rows with the rate-table row of their pricing key and day."""
+        self.con.execute(f"""CREATE VIEW rated AS
+            SELECT u.period, left(u.period, 7) AS month, left(u.period, 10) AS day,
+                   CAST(left(u.period, 10) AS DATE) AS d, u.model, u.service_tier, u.context_tier,
+                   u.inference_geo, u.speed, u.workspace, u.api_key, u.source,
+                   {', '.join(f'u.{_q(c)}' for c in COUNTS)}, r.rate_id, TRUE AS in_range
+            FROM used u JOIN rates r
+              ON r.model = u.model AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
+             AND r.inference_geo = u.inference_geo AND r.speed = u.speed
+             AND CAST(left(u.period, 10) AS DATE) >= r.valid_from AND CAST(left(u.period, 10) AS DATE) < r.valid_to""")
 
-        def dot(prefix: str) -> str:
-            return " + ".join(f"CAST(b.{_q(c)} AS {dec}) * r.{prefix}_{c}" for c in PRICED)
-
-        line_costs = ", ".join(f"CASE WHEN r.reason IS NULL THEN CAST(b.{_q(c)} AS {dec}) * r.r_{c} END AS lc_{c}"
-                               for c in PRICED)
-        con.execute(f"""CREATE TABLE priced AS
-            SELECT b.*, r.rate_id, (r.reason IS NOT NULL) AS unpriced,
-                   coalesce({dot('r')}, 0) AS cost,
-                   CASE WHEN r.is_batch THEN {dot('a')} - ({dot('r')}) ELSE 0 END AS realised,
-                   CASE WHEN r.missable THEN ({dot('r')}) - ({dot('a')}) ELSE 0 END AS missed,
-                   CASE WHEN r.missable THEN ({dot('r')}) - ({dot('n')}) ELSE 0 END AS missed_nocache,
-                   {line_costs}
-            FROM base b JOIN rates r
-              ON r.model = b.model AND r.service_tier = b.service_tier AND r.context_tier = b.context_tier
-             AND r.inference_geo = b.inference_geo AND r.speed = b.speed
-             AND b.d >= r.valid_from AND b.d < r.valid_to""")
-        sets = {"groups": ("month", "rate_id"), "month": ("month",), "model": ("model",),
+    def sets(self) -> dict[str, tuple]:
+        """Every breakdown, as the dimensions of one grouping set (each also split by rate_id)."""
+        sets = {"groups": ("month",), "model": ("model",),
                 "service_tier": ("service_tier",), "workspace": ("workspace",), "api_key": ("api_key",),
                 "total": ()}
         if self.group_by:
             sets["group"] = self.group_by
         if self.day_lines:
-            sets["day_lines"] = ("day", "rate_id", "workspace")
-        all_dims = list(dict.fromkeys(d for dims in sets.values() for d in dims))
-        grouping = ", ".join("(" + ", ".join(dims) + ")" for dims in sets.values())
-        money = ", ".join(f"sum({m}) AS {m}" for m in ("cost", "realised", "missed", "missed_nocache"))
-        lcs = ", ".join(f"sum(lc_{c}) AS lc_{c}" for c in PRICED)
-        counts = ", ".join(f"CAST(sum({_q(c)}) AS HUGEINT) AS {_q(c)}" for c in COUNTS)
+            sets["day_lines"] = ("day", "workspace")
+        return sets
+
+    def _aggregate(self, meta: dict, scale: int, rated: str = "rated", extra_sets: Optional[dict] = None,
+                   extra_aggregates: str = "") -> UsageResult:
+        """One pass over ``rated``: counts summed per grouping set and rate_id (GROUPING SETS);
+        then each (set, rate_id) row is priced from the rate table and the sets summed up."""
+        con = self.con
+        dec = "DECIMAL(38, 0)"
+        sets = self.sets()
+        all_sets = {**sets, **(extra_sets or {})}
+        all_dims = list(dict.fromkeys(d for dims in all_sets.values() for d in dims))
+        # Each distinct set once: a set listed twice (--group-by workspace) would be summed twice.
+        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in all_sets.values())
+        grouping = ", ".join("(" + ", ".join((*dims, "rate_id", "in_range")) + ")" for dims in distinct_sets)
+        sums = ", ".join(f"CAST(sum({_q(c)}) AS HUGEINT) AS {_q(c)}" for c in COUNTS)
         gid = f"GROUPING({', '.join(all_dims)})" if all_dims else "0"
-        query = (f"SELECT {gid} AS gid, {', '.join(all_dims)}, {money}, {counts}, sum(nrows) AS nrows, "
-                 f"sum(CASE WHEN unpriced THEN nrows ELSE 0 END) AS unpriced_rows, {lcs}, "
-                 f"min(d) AS first_day, max(d) AS last_day, min(period) AS first_period, max(period) AS last_period "
-                 f"FROM priced GROUP BY GROUPING SETS ({grouping})")
-        out = con.execute(query)
-        names = [c[0] for c in out.description]
-        records = [dict(zip(names, r)) for r in out.fetchall()]
+        con.execute(f"""CREATE OR REPLACE TABLE agg AS
+            SELECT {gid} AS gid, {', '.join([*all_dims, 'rate_id', 'in_range'])}, {sums}, count(*) AS nrows,
+                   min(d) AS first_day, max(d) AS last_day, min(period) AS first_period,
+                   max(period) AS last_period {extra_aggregates}
+            FROM {rated} GROUP BY GROUPING SETS ({grouping})""")
         # GROUPING() sets a bit per dimension NOT in the set (the first dimension is the highest bit).
-        masks = {}
-        for name, dims in sets.items():
+        masks: dict[int, list[str]] = {}
+        for name, dims in all_sets.items():
             mask = 0
             for i, d in enumerate(all_dims):
                 if d not in dims:
                     mask |= 1 << (len(all_dims) - 1 - i)
             masks.setdefault(mask, []).append(name)
+        self._masks = masks
+        keep_rate = [m for m, names in masks.items() if {"groups", "day_lines"} & set(names)]
+
+        def dot(prefix: str) -> str:
+            return " + ".join(f"CAST(g.{_q(c)} AS {dec}) * r.{prefix}_{c}" for c in PRICED)
+
+        line_costs = ", ".join(f"sum(CASE WHEN r.reason IS NULL THEN CAST(g.{_q(c)} AS {dec}) * r.r_{c} END) AS lc_{c}"
+                               for c in PRICED)
+        counts = ", ".join(f"CAST(sum(g.{_q(c)}) AS HUGEINT) AS {_q(c)}" for c in COUNTS)
+        rid = f"CASE WHEN g.gid IN ({', '.join(map(str, keep_rate))}) THEN g.rate_id END" if keep_rate else "NULL"
+        query = f"""SELECT g.gid, {', '.join(f'g.{d}' for d in all_dims)}, {rid} AS rate_id,
+                   sum(CASE WHEN r.reason IS NULL THEN {dot('r')} ELSE 0 END) AS cost,
+                   sum(CASE WHEN r.is_batch THEN {dot('a')} - ({dot('r')}) ELSE 0 END) AS realised,
+                   sum(CASE WHEN r.missable THEN ({dot('r')}) - ({dot('a')}) ELSE 0 END) AS missed,
+                   sum(CASE WHEN r.missable THEN ({dot('r')}) - ({dot('n')}) ELSE 0 END) AS missed_nocache,
+                   {counts}, sum(g.nrows) AS nrows,
+                   sum(CASE WHEN r.reason IS NOT NULL THEN g.nrows ELSE 0 END) AS unpriced_rows, {line_costs},
+                   min(g.first_day) AS first_day, max(g.last_day) AS last_day,
+                   min(g.first_period) AS first_period, max(g.last_period) AS last_period
+            FROM agg g JOIN rates r USING (rate_id)
+            WHERE g.in_range AND g.gid IN ({', '.join(str(m) for m, names in masks.items() if set(names) & set(sets))})
+            GROUP BY ALL"""
+        out = con.execute(query)
+        names = [c[0] for c in out.description]
+        records = [dict(zip(names, r)) for r in out.fetchall()]
+        masks = {m: [n for n in names if n in sets] for m, names in masks.items()}
         by_set: dict[str, list[dict]] = {name: [] for name in sets}
         for rec in records:
             for name in masks.get(rec["gid"], []):
                 by_set[name].append(rec)
+        # The month breakdown is the priced groups summed over their rate epochs.
+        sets["month"] = ("month",)
+        by_set["month"] = _merge(by_set["groups"], "month")
 
         def usd(v) -> Decimal:
             return Decimal(0) if v is None else Decimal(v).scaleb(-6)
@@ -467,11 +512,32 @@ class UsageEngine:
             last_period=total["last_period"] if total else None, since=self.since, until=self.until,
             shared_prefix_input_share=share)
 
-    def frame(self):
+    def frame(self, relation: str = "used"):
         """The used rows grouped by every dimension (after ``finish()``), as a pandas frame."""
         dims = ", ".join(_q(d) for d in RAW_DIMENSIONS)
         sums = ", ".join(f"CAST(sum({_q(c)}) AS BIGINT) AS {_q(c)}" for c in COUNTS)
-        return self.con.execute(f"SELECT {dims}, {sums} FROM used GROUP BY ALL ORDER BY ALL").df()
+        where = "WHERE in_range" if relation != "used" else ""
+        return self.con.execute(f"SELECT {dims}, {sums} FROM {relation} {where} GROUP BY ALL ORDER BY ALL").df()
+
+    def finish_scan(self, result: UsageResult, kinds: dict[str, str]) -> None:
+        """Counts and notes of a one-scan result (``scan.Scan``)."""
+        from calculator.engine.normalise import parse_period
+        from calculator.usage_frame import ReaderInfo
+
+        for attr in ("first_period", "last_period"):
+            value = getattr(result, attr)
+            if value is not None:
+                setattr(result, attr, parse_period(value))
+        result.rows_read = self.rows_read
+        result.rows_skipped = 0
+        result.duplicates = 0
+
+        class _Source:
+            info = ReaderInfo(source="auto", paths=list(kinds))
+
+        _Source.kinds = {p: k for p, k in kinds.items()}
+        self.source = _Source()
+        self._warn(result)
 
     def _warn(self, result: UsageResult) -> None:
         info = getattr(self.source, "info", None)

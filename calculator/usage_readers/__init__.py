@@ -80,6 +80,10 @@ class UsageSource:
                 yield from batch_results.read(path, self.info, self.policy, self.on, self.catalogue)
             elif kind == "admin-usage":
                 yield from admin_usage.read(path, self.info, self.policy)
+            elif kind == "parquet":
+                from calculator.usage_readers import parquet
+
+                yield from parquet.read(path, self.info, self.policy)
             elif kind == "console-csv":
                 yield from console_csv.read(path, self.info, self.policy)
             else:

@@ -8,7 +8,7 @@ from pathlib import Path
 from calculator.errors import InputError
 from calculator.io import BOM, GZIP_MAGIC, open_input, peek_input  # noqa: F401
 
-EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson")
+EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson", ".parquet")
 
 
 def expand(paths) -> list[str]:

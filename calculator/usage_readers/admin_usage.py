@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 
 from calculator.errors import InputError, SourceMismatchError
 from calculator import admin_pages
-from calculator.usage_frame import NOT_GROUPED, Chunk, ReaderInfo
+from calculator.engine.rates import NOT_GROUPED
+from calculator.usage_frame import Chunk, ReaderInfo
 from calculator.io import loads_json
 from calculator.usage_readers._io import read_text
 from calculator.usage_readers._policy import InvalidRows

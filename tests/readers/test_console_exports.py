@@ -180,3 +180,41 @@ def test_a_pipe_is_read_once_every_row_counted(tmp_path):
     writer.wait(timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["rows_used"] == 2000
+
+
+def _to_parquet(csv_path: Path, out: Path, replace: str = "") -> Path:
+    import duckdb
+
+    select = f"SELECT * {replace} FROM read_csv('{csv_path}')"
+    duckdb.sql(f"COPY ({select}) TO '{out}' (FORMAT parquet)")
+    return out
+
+
+def test_parquet_file_and_directory_give_the_csv_totals(tmp_path, cli):
+    directory = tmp_path / "lake"
+    directory.mkdir()
+    path = _to_parquet(USAGE, directory / "part-0.parquet")
+    for arg in (path, directory):
+        js = cli("usage", arg, "-f", "json").json()
+        assert Decimal(js["totals"]["cost_usd"]) == EXPECTED_COST and js["rows_used"] == 5
+    r = cli("reconcile", path, COSTS, "-f", "json")
+    assert r.code == 3 and Decimal(r.json()["totals"]["expected_usd"]) == EXPECTED_COST
+
+
+def test_parquet_bad_row_is_named_by_row(tmp_path, cli):
+    path = _to_parquet(USAGE, tmp_path / "bad.parquet", "REPLACE (CASE WHEN usage_output_tokens = 300000 "
+                                                        "THEN -5 ELSE usage_output_tokens END AS usage_output_tokens)")
+    r = cli("usage", path)
+    assert r.code == 1 and "row 2" in r.err and "negative" in r.err, r.err
+
+
+def test_the_2025_06_usage_header_daily(tmp_path, cli):
+    """No context_window, inference_geo or speed: base context, global, standard speed.
+    1M Haiku 4.5 input ($1) + 1M output ($5) = $6.00 on a daily row."""
+    path = tmp_path / "claude_api_tokens_2025_06.csv"
+    path.write_text("usage_date_utc,model_version,api_key,workspace,usage_type,usage_input_tokens_no_cache,"
+                    "usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,"
+                    "usage_input_tokens_cache_read,usage_output_tokens,web_search_count\n"
+                    "2025-11-03,claude-haiku-4-5-20251001,k,Default,standard,1000000,0,0,0,1000000,0\n")
+    js = cli("usage", path, "-f", "json").json()
+    assert Decimal(js["totals"]["cost_usd"]) == Decimal("6")
