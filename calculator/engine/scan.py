@@ -21,6 +21,7 @@ import os
 from typing import Optional
 
 from calculator.engine.pipeline import COUNTS, _q
+from calculator.errors import InputError
 
 # Console usage CSV header -> canonical name (every header version: 2025-06 has no
 # context_window, inference_geo or speed).
@@ -53,14 +54,20 @@ def csv_relation(path: str, header: list[str], compressed: bool) -> Optional[str
     src = (f"read_csv({_lit(path)}, header = true, auto_detect = false, delim = ',', quote = '\"', "
            f"escape = '\"', columns = {{{types}}}, compression = '{'gzip' if compressed else 'none'}', "
            f"strict_mode = true, null_padding = false)")
-    cols = []
     by_lower = {h.strip().lower(): h for h in header}
+    return _project({c: by_lower[h] for c, h in canon.items()}, src, path, "console_csv")
+
+
+def _project(canon: dict[str, str], src: str, path: str, source: str) -> str:
+    """SELECT every canonical raw column as text (a missing dimension gets its default, a missing
+    count is empty: zero) from ``src``, whose column for each canonical name is ``canon[name]``."""
+    cols = []
     for c in ("period", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace", "api_key"):
-        cols.append(f"coalesce({_q(by_lower[canon[c]])}, '') AS {c}_raw" if c in canon
+        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {c}_raw" if c in canon
                     else f"{_lit(DEFAULTS[c])} AS {c}_raw")
     for c in COUNTS:
-        cols.append(f"coalesce({_q(by_lower[canon[c]])}, '') AS {_q(c)}" if c in canon else f"'' AS {_q(c)}")
-    return f"SELECT {', '.join(cols)}, {_lit(path)} AS file, 'console_csv' AS source FROM {src}"
+        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {_q(c)}" if c in canon else f"'' AS {_q(c)}")
+    return f"SELECT {', '.join(cols)}, {_lit(path)} AS file, {_lit(source)} AS source FROM {src}"
 
 
 def parquet_relation(con, path: str) -> Optional[str]:
@@ -81,13 +88,7 @@ def parquet_relation(con, path: str) -> Optional[str]:
             canon.setdefault(c, name)
     if not REQUIRED <= set(canon):
         return None
-    cols = []
-    for c in ("period", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace", "api_key"):
-        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {c}_raw" if c in canon
-                    else f"{_lit(DEFAULTS[c])} AS {c}_raw")
-    for c in COUNTS:
-        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {_q(c)}" if c in canon else f"'' AS {_q(c)}")
-    return f"SELECT {', '.join(cols)}, {_lit(path)} AS file, 'parquet' AS source FROM {src}"
+    return _project(canon, src, path, "parquet")
 
 
 def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list[str]]:
@@ -168,6 +169,13 @@ class Scan:
                     return None
                 resolved[key] = got
             rows.append((file, *key, *got, nrows))
+        covered: dict[tuple, str] = {}
+        for file, *key_and_norm, _ in rows:
+            day_model = (key_and_norm[6][:10], key_and_norm[7])
+            first = covered.setdefault(day_model, file)
+            if first != file:
+                raise InputError(f"the same usage given twice: {first} and {file} both hold {day_model[1]} usage "
+                                 f"on {day_model[0]}; give each period once (they would be summed)")
         eng.rows_read = sum(r[-1] for r in rows)
         self.files = {r[0] for r in rows}
         meta, scale = eng._rates(sorted({g[1:] for g in resolved.values()}))

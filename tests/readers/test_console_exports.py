@@ -218,3 +218,11 @@ def test_the_2025_06_usage_header_daily(tmp_path, cli):
                     "2025-11-03,claude-haiku-4-5-20251001,k,Default,standard,1000000,0,0,0,1000000,0\n")
     js = cli("usage", path, "-f", "json").json()
     assert Decimal(js["totals"]["cost_usd"]) == Decimal("6")
+
+
+def test_two_console_csvs_of_the_same_days_are_refused(tmp_path, cli):
+    copy = tmp_path / "again.csv"
+    copy.write_text(USAGE.read_text(encoding="utf-8"), encoding="utf-8")
+    r = cli("usage", USAGE, copy)
+    assert r.code == 1 and r.err.count("\n") == 1, r.err
+    assert USAGE.name in r.err and "again.csv" in r.err
