@@ -11,6 +11,11 @@ from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, Pric
 from calculator.errors import InputError
 
 
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class Source(str, Enum):
     batch_results = "batch-results"
     admin_usage = "admin-usage"
@@ -76,6 +81,16 @@ def usage(
     tier_map: Annotated[Optional[list[str]], typer.Option(
         "--tier-map", metavar="RAW=TIER",
         help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")] = None,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="duckdb (embedded, default) or spark (a local session, or a cluster with "
+                         "--spark-remote; needs pip install 'batchcalc[spark]' and Java 17).",
+        case_sensitive=False)] = "duckdb",
+    spark_remote: Annotated[Optional[str], typer.Option(
+        "--spark-remote", metavar="sc://HOST:PORT",
+        help="With --engine spark: a Spark Connect server (default SPARK_REMOTE, else a local session).")] = None,
+    table: Annotated[Optional[str], typer.Option(
+        "--table", metavar="CATALOG.SCHEMA.NAME",
+        help="With --engine spark: read usage from this table (Console or canonical columns).")] = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
                            "--since/--until give the range, default the last 30 days).")] = False,
@@ -102,6 +117,10 @@ def usage(
         batchcalc usage console-usage.csv.gz --since 2026-10-01 --until 2026-10-31 -g workspace,model
 
         batchcalc usage results.jsonl --on 2026-11-02 --format json -o usage.json
+
+        batchcalc usage usage-lake/ --engine spark --spark-remote sc://spark.internal:15002
+
+        batchcalc usage --engine spark --table main.billing.claude_usage --since 2026-10-01
 
         batchcalc usage invoice.csv --map period=Date --map model=Model --map uncached_input="Input Tokens" --map output="Output Tokens"
 
@@ -130,11 +149,12 @@ def usage(
         params = admin_api.usage_params(start, end, bucket_width,
                                         split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
         pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
-    elif not files:
+    elif not files and not table:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
     options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
-                           group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages)
+                           group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
+                           engine=Engine(engine).value, spark_remote=spark_remote, table=table)
     with progress_bar() as progress:
         options.progress = progress
         result = usage_result([str(f) for f in files or []], options)

@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from calculator.errors import InputError
+
 
 @dataclass
 class UsageOptions:
@@ -34,6 +36,9 @@ class UsageOptions:
     progress: Optional[Callable[[int], None]] = None  # called with the rows read so far
     policy: object = None  # a shared InvalidRows (reconcile: usage and cost skips in one count)
     keep_frame: bool = False  # UsageResult.frame: the canonical relation as a pandas frame
+    engine: str = "duckdb"  # or "spark" (``calculator.engine.spark``)
+    spark_remote: Optional[str] = None  # Spark Connect URL (sc://HOST:PORT); SPARK_REMOTE otherwise
+    table: Optional[str] = None  # a Spark table (catalog.schema.name) to read, with --engine spark
 
 
 def usage_result(paths, options: UsageOptions):
@@ -48,6 +53,13 @@ def usage_result(paths, options: UsageOptions):
 
         catalogue = load_catalogue()
     policy = options.policy or InvalidRows(options.skip_invalid)
+    if options.engine == "spark":
+        result = _spark_scan(paths, options, catalogue, policy)
+        if result is not None:
+            return result
+        # A row Spark's pass found wrong: the exact path names it (or reads what Spark could not).
+    elif options.table:
+        raise InputError("--table reads a Spark table: add --engine spark")
     if options.pages is None and not options.mapping:
         result = _one_scan(paths, options, catalogue, policy)
         if result is not None:
@@ -89,6 +101,46 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     if options.keep_frame:
         result.frame = engine.frame("scanned")
     return result
+
+
+def _spark_scan(paths, options: UsageOptions, catalogue, policy):
+    """The file path's two passes on Spark (see spark.py); None when a row needs the exact path."""
+    from calculator.engine import spark as sp
+    from calculator.engine.pipeline import UsageEngine
+    from calculator.engine.scan import Scan, relations_for
+    from calculator.usage_readers import UsageSource
+    from calculator.usage_readers._io import expand
+
+    files = expand([str(p) for p in paths]) if paths else []
+    engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
+                         group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
+                         day_lines=options.day_lines)
+    session = sp.session(options.spark_remote)
+    native = files if relations_for(engine.con, files, options.source) is not None and not any(
+        _gzipped(f) for f in files) else []
+    rows = None
+    kinds = {f: "console-csv" for f in native}
+    if files and not native:
+        # Inputs Spark cannot read itself: the Python readers' rows, handed to Spark.
+        src = UsageSource(files, source=options.source, mapping=options.mapping, on=options.on,
+                          catalogue=catalogue, policy=policy, pages=options.pages)
+        for chunk in src.chunks():
+            engine.add_chunk(chunk)
+        kinds = dict(src.kinds)
+        rows = session.createDataFrame(engine.con.execute("SELECT * EXCLUDE (_c, _p) FROM raw").df())
+    relations = sp.relations(session, native, options.table, rows)
+    result = Scan(engine, relations, sp.SparkBackend(engine, session)).run()
+    if result is None:
+        return None
+    if options.table:
+        kinds[f"table {options.table}"] = "spark-table"
+    engine.finish_scan(result, kinds)
+    return result
+
+
+def _gzipped(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b" and not path.endswith(".gz")
 
 
 def read_usage_frame(paths, *, source: Optional[str] = None, mapping: Optional[dict] = None,

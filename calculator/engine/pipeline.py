@@ -152,6 +152,31 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL engines that run the pipeline's passes."""
+
+    name: str
+    wide: str  # an exact type for sums of int64 counts
+    grouping: str  # the multi-column GROUPING() bit mask function
+    text: str  # the string type
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return _q(name)
+
+
+@dataclass(frozen=True)
+class SparkDialect(Dialect):
+    @staticmethod
+    def quote(name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+
+DUCKDB = Dialect("duckdb", "HUGEINT", "GROUPING", "VARCHAR")
+SPARK = SparkDialect("spark", "DECIMAL(38, 0)", "grouping_id", "STRING")
+
+
 class UsageEngine:
     """Collects usage relations, then ``finish()`` runs the pipeline once."""
 
@@ -399,34 +424,40 @@ class UsageEngine:
             sets["day_lines"] = ("day", "workspace")
         return sets
 
-    def _aggregate(self, meta: dict, scale: int, rated: str = "rated", extra_sets: Optional[dict] = None,
-                   extra_aggregates: str = "") -> UsageResult:
-        """One pass over ``rated``: counts summed per grouping set and rate_id (GROUPING SETS);
-        then each (set, rate_id) row is priced from the rate table and the sets summed up."""
-        con = self.con
-        dec = "DECIMAL(38, 0)"
+    def sums_query(self, rated: str, dialect: "Dialect") -> str:
+        """The one pass over ``rated``: counts summed per grouping set and rate epoch (GROUPING SETS),
+        in ``dialect`` (the same query for DuckDB and Spark)."""
         sets = self.sets()
-        all_sets = {**sets, **(extra_sets or {})}
-        all_dims = list(dict.fromkeys(d for dims in all_sets.values() for d in dims))
+        all_dims = self.all_dims = list(dict.fromkeys(d for dims in sets.values() for d in dims))
         # Each distinct set once: a set listed twice (--group-by workspace) would be summed twice.
-        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in all_sets.values())
+        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in sets.values())
         grouping = ", ".join("(" + ", ".join((*dims, "rate_id", "in_range")) + ")" for dims in distinct_sets)
-        sums = ", ".join(f"CAST(sum({_q(c)}) AS HUGEINT) AS {_q(c)}" for c in COUNTS)
-        gid = f"GROUPING({', '.join(all_dims)})" if all_dims else "0"
-        con.execute(f"""CREATE OR REPLACE TABLE agg AS
-            SELECT {gid} AS gid, {', '.join([*all_dims, 'rate_id', 'in_range'])}, {sums}, count(*) AS nrows,
-                   min(d) AS first_day, max(d) AS last_day, min(period) AS first_period,
-                   max(period) AS last_period {extra_aggregates}
-            FROM {rated} GROUP BY GROUPING SETS ({grouping})""")
+        q = dialect.quote
+        sums = ", ".join(f"sum(CAST({q(c)} AS {dialect.wide})) AS {q(c)}" for c in COUNTS)
+        gid = f"{dialect.grouping}({', '.join(all_dims)})" if all_dims else "0"
         # GROUPING() sets a bit per dimension NOT in the set (the first dimension is the highest bit).
         masks: dict[int, list[str]] = {}
-        for name, dims in all_sets.items():
+        for name, dims in sets.items():
             mask = 0
             for i, d in enumerate(all_dims):
                 if d not in dims:
                     mask |= 1 << (len(all_dims) - 1 - i)
             masks.setdefault(mask, []).append(name)
         self._masks = masks
+        return (f"SELECT {gid} AS gid, {', '.join([*all_dims, 'rate_id', 'in_range'])}, {sums}, "
+                f"count(*) AS nrows, min(d) AS first_day, max(d) AS last_day, min(period) AS first_period, "
+                f"max(period) AS last_period FROM {rated} GROUP BY GROUPING SETS ({grouping})")
+
+    def _aggregate(self, meta: dict, scale: int, rated: str = "rated", sums_done: bool = False) -> UsageResult:
+        """Sum ``rated`` into ``agg`` (unless a backend did: ``sums_done``), then price each
+        (set, rate epoch) row from the rate table and sum the sets up."""
+        con = self.con
+        dec = "DECIMAL(38, 0)"
+        sets = self.sets()
+        if not sums_done:
+            con.execute(f"CREATE OR REPLACE TABLE agg AS {self.sums_query(rated, DUCKDB)}")
+        all_dims = self.all_dims
+        masks = self._masks
         keep_rate = [m for m, names in masks.items() if {"groups", "day_lines"} & set(names)]
 
         def dot(prefix: str) -> str:
@@ -446,12 +477,10 @@ class UsageEngine:
                    min(g.first_day) AS first_day, max(g.last_day) AS last_day,
                    min(g.first_period) AS first_period, max(g.last_period) AS last_period
             FROM agg g JOIN rates r USING (rate_id)
-            WHERE g.in_range AND g.gid IN ({', '.join(str(m) for m, names in masks.items() if set(names) & set(sets))})
-            GROUP BY ALL"""
+            WHERE g.in_range GROUP BY ALL"""
         out = con.execute(query)
         names = [c[0] for c in out.description]
         records = [dict(zip(names, r)) for r in out.fetchall()]
-        masks = {m: [n for n in names if n in sets] for m, names in masks.items()}
         by_set: dict[str, list[dict]] = {name: [] for name in sets}
         for rec in records:
             for name in masks.get(rec["gid"], []):

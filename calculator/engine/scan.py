@@ -20,7 +20,7 @@ import datetime as dt
 import os
 from typing import Optional
 
-from calculator.engine.pipeline import COUNTS, _q
+from calculator.engine.pipeline import COUNTS, DUCKDB, _q
 from calculator.errors import InputError
 
 # Console usage CSV header -> canonical name (every header version: 2025-06 has no
@@ -58,16 +58,32 @@ def csv_relation(path: str, header: list[str], compressed: bool) -> Optional[str
     return _project({c: by_lower[h] for c, h in canon.items()}, src, path, "console_csv")
 
 
-def _project(canon: dict[str, str], src: str, path: str, source: str) -> str:
+def _project(canon: dict[str, str], src: str, path: str, source: str, dialect=DUCKDB) -> str:
     """SELECT every canonical raw column as text (a missing dimension gets its default, a missing
     count is empty: zero) from ``src``, whose column for each canonical name is ``canon[name]``."""
+    q, text = dialect.quote, dialect.text
     cols = []
     for c in ("period", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace", "api_key"):
-        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {c}_raw" if c in canon
+        cols.append(f"coalesce(CAST({q(canon[c])} AS {text}), '') AS {c}_raw" if c in canon
                     else f"{_lit(DEFAULTS[c])} AS {c}_raw")
     for c in COUNTS:
-        cols.append(f"coalesce(CAST({_q(canon[c])} AS VARCHAR), '') AS {_q(c)}" if c in canon else f"'' AS {_q(c)}")
+        cols.append(f"coalesce(CAST({q(canon[c])} AS {text}), '') AS {q(c)}" if c in canon else f"'' AS {q(c)}")
     return f"SELECT {', '.join(cols)}, {_lit(path)} AS file, {_lit(source)} AS source FROM {src}"
+
+
+def canonical_columns(names: list[str]) -> Optional[dict[str, str]]:
+    """Canonical name -> column, for columns named as the Console usage CSV or canonically; None
+    when a required column is missing or a name repeats."""
+    canon: dict[str, str] = {}
+    for name in names:
+        low = name.strip().lower()
+        c = CONSOLE_COLUMNS.get(low, low if low in (*COUNTS, "period", "model", "service_tier", "context_tier",
+                                                     "inference_geo", "speed", "workspace", "api_key") else None)
+        if c is not None:
+            if c in canon:
+                return None
+            canon[c] = name
+    return canon if REQUIRED <= set(canon) else None
 
 
 def parquet_relation(con, path: str) -> Optional[str]:
@@ -79,16 +95,8 @@ def parquet_relation(con, path: str) -> Optional[str]:
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except Exception:  # noqa: BLE001 - any DuckDB error: not Parquet we can read in one scan
         return None
-    names = {r[0].lower(): r[0] for r in described}
-    canon = {}
-    for low, name in names.items():
-        c = CONSOLE_COLUMNS.get(low, low if low in (*COUNTS, "period", "model", "service_tier", "context_tier",
-                                                     "inference_geo", "speed", "workspace", "api_key") else None)
-        if c is not None:
-            canon.setdefault(c, name)
-    if not REQUIRED <= set(canon):
-        return None
-    return _project(canon, src, path, "parquet")
+    canon = canonical_columns([r[0] for r in described])
+    return None if canon is None else _project(canon, src, path, "parquet")
 
 
 def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list[str]]:
@@ -122,36 +130,65 @@ def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list
     return relations
 
 
+class DuckDBBackend:
+    """Runs the passes on the engine's own DuckDB connection."""
+
+    def __init__(self, engine):
+        import duckdb
+
+        self.engine = engine
+        self.dialect = DUCKDB
+        self.errors = (duckdb.Error,)
+
+    def sql(self, query: str) -> list[tuple]:
+        return self.engine.con.execute(query).fetchall()
+
+    def view(self, name: str, query: str) -> None:
+        self.engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+
+    def table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
+        self.engine._table(name, columns, rows, types)
+
+    def distinct_buckets(self) -> str:
+        return "count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw)))"
+
+    def digits_only(self, expr: str) -> str:
+        return f"regexp_full_match({expr}, '[0-9,]*')"
+
+    def sums(self, query: str) -> None:
+        self.engine.con.execute(f"CREATE OR REPLACE TABLE agg AS {query}")
+
+
 class Scan:
-    """The pipeline over ``relations`` (SQL SELECTs of canonical raw columns) in two passes."""
+    """The pipeline over ``relations`` (SELECTs of canonical raw columns as text) in two passes,
+    on DuckDB (default) or another backend (``calculator.engine.spark``)."""
 
     RAW = ("period_raw", "model_raw", "service_tier_raw", "context_tier_raw", "inference_geo_raw", "speed_raw")
 
-    def __init__(self, engine, relations: list[str]):
+    def __init__(self, engine, relations: list[str], backend=None):
         self.engine = engine
-        self.con = engine.con
         self.relations = relations
+        self.backend = backend or DuckDBBackend(engine)
 
     def run(self):
         """The result, or None when a row needs the exact path (it names the row by line)."""
-        import duckdb
         import pyarrow as pa
 
         eng = self.engine
-        con = self.con
+        be = self.backend
+        q = be.dialect.quote
         raw = ", ".join(self.RAW)
-        digits = " || ',' || ".join(_q(c) for c in COUNTS)
-        con.execute(f"CREATE OR REPLACE VIEW scan_text AS {' UNION ALL '.join(f'({r})' for r in self.relations)}")
-        casts = ", ".join(f"CAST(CASE WHEN {_q(c)} = '' THEN '0' ELSE {_q(c)} END AS BIGINT) AS {_q(c)}" for c in COUNTS)
-        con.execute(f"CREATE OR REPLACE VIEW scan_src AS SELECT * REPLACE ({casts}) FROM scan_text")
+        digits = " || ',' || ".join(q(c) for c in COUNTS)
+        be.view("scan_text", " UNION ALL ".join(f"({r})" for r in self.relations))
+        casts = ", ".join(f"CAST(CASE WHEN {q(c)} = '' THEN '0' ELSE {q(c)} END AS BIGINT) AS {q(c)}" for c in COUNTS)
+        be.view("scan_src", f"SELECT file, source, {raw}, workspace_raw, api_key_raw, {casts} FROM scan_text")
         try:
-            keys = con.execute(f"""
-                SELECT file, {raw}, count(*) AS nrows,
-                       count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw))) AS buckets,
-                       count(*) FILTER (WHERE NOT regexp_full_match({digits}, '[0-9,]*')) AS negative
-                FROM scan_text GROUP BY ALL""").fetchall()
-        except duckdb.Error:
-            return None  # a value the typed read refused (a count that is not a whole number, ...)
+            keys = be.sql(f"""
+                SELECT file, {raw}, count(*) AS nrows, {be.distinct_buckets()} AS buckets,
+                       sum(CASE WHEN {be.digits_only(digits)} THEN 0 ELSE 1 END) AS negative
+                FROM scan_text GROUP BY file, {raw}""")
+        except be.errors:
+            return None  # a file the engine cannot read as it is: the exact path says why
         # Pass 1 gave the distinct raw pricing keys: resolve them through the definition (Python).
         n = eng.normaliser
         resolved: dict[tuple, tuple] = {}
@@ -193,17 +230,18 @@ class Scan:
         names = ["file", *self.RAW, "period", "month", "day", "d", "model", "service_tier", "context_tier",
                  "inference_geo", "speed", "rate_id", "in_range"]
         types = [*[pa.string()] * 10, pa.date32(), *[pa.string()] * 5, pa.int32(), pa.bool_()]
-        eng._table("scan_keys", names, table, types)
+        be.table("scan_keys", names, table, types)
         self.filtered = sum(r[-1] for r, t in zip(rows, table) if not t[-1])
         # Pass 2: every row joined to its resolved key and rate; every breakdown in one GROUP BY.
-        con.execute(f"""CREATE OR REPLACE VIEW scanned AS
+        be.view("scanned", f"""
             SELECT k.period, k.month, k.day, k.d, k.model, k.service_tier, k.context_tier, k.inference_geo,
                    k.speed, trim(s.workspace_raw) AS workspace, trim(s.api_key_raw) AS api_key, s.source,
-                   {', '.join(f's.{_q(c)}' for c in COUNTS)}, k.rate_id, k.in_range
+                   {', '.join(f's.{q(c)}' for c in COUNTS)}, k.rate_id, k.in_range
             FROM scan_src s JOIN scan_keys k USING (file, {raw})""")
         try:
-            result = eng._aggregate(meta, scale, rated="scanned")
-        except duckdb.Error:
+            be.sums(eng.sums_query("scanned", be.dialect))
+            result = eng._aggregate(meta, scale, sums_done=True)
+        except be.errors:
             return None  # a count beyond int64: the exact path names its line
 
         result.rows_filtered = self.filtered
