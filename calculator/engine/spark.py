@@ -48,7 +48,14 @@ class SparkBackend:
         self.engine = engine
         self.spark = spark
         self.dialect = SPARK
-        self.errors = (PySparkException,)
+        # A file Spark refuses (FAILFAST on a malformed row) goes to the exact path, which names the row.
+        self.errors: tuple = (PySparkException,)
+        try:
+            from py4j.protocol import Py4JJavaError
+
+            self.errors += (Py4JJavaError,)
+        except ImportError:  # Spark Connect without py4j
+            pass
 
     def sql(self, query: str) -> list[tuple]:
         return [tuple(r) for r in self.spark.sql(query).collect()]
