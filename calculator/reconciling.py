@@ -397,6 +397,10 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
     from calculator.engine import usage_result
     from calculator.usage_readers._policy import InvalidRows
 
+    if options.catalogue is None:
+        from pricing import load_catalogue
+
+        options.catalogue = load_catalogue()
     if options.policy is None:
         options.policy = InvalidRows(options.skip_invalid)
     options.day_lines = True
@@ -410,6 +414,14 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
                      contract=contract, usage_warnings=usage.warnings + costs_src.warnings,
                      usage_rows=usage.rows_used, usage_rows_skipped=usage.rows_skipped,
                      cost_lines_skipped=costs_src.skipped)
+
+
+def reconcile_figures(usage_paths, cost_paths, options, **kwargs) -> dict:
+    """The ``reconcile`` report's figures: exactly the keys of its JSON contract (money as Decimals).
+    ``kwargs`` as ``reconcile_inputs``."""
+    from calculator.reconcile_report import build_reconcile_report
+
+    return build_reconcile_report(reconcile_inputs(usage_paths, cost_paths, options, **kwargs)).payload()
 
 
 def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:

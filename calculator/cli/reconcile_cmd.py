@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.usage_cmd import Source, progress_bar
+from calculator.cli.usage_cmd import Source, TierMapOpt, progress_bar
 from calculator.errors import InputError
 
 
@@ -70,9 +70,7 @@ def reconcile(
     until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only days on or before this one.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
-    tier_map: Annotated[Optional[list[str]], typer.Option(
-        "--tier-map", metavar="RAW=TIER",
-        help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")] = None,
+    tier_map: TierMapOpt = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
                            "for --since/--until (default the last 30 days).")] = False,

@@ -11,6 +11,12 @@ from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, Pric
 from calculator.errors import InputError
 
 
+# --tier-map, shared with reconcile: a usage_type spelling batchcalc does not know, mapped to a tier.
+TierMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tier-map", metavar="RAW=TIER",
+    help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")]
+
+
 class Engine(str, Enum):
     duckdb = "duckdb"
     spark = "spark"
@@ -78,9 +84,7 @@ def usage(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
                                "models or tiers, duplicates) instead of stopping at the first.")] = False,
-    tier_map: Annotated[Optional[list[str]], typer.Option(
-        "--tier-map", metavar="RAW=TIER",
-        help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")] = None,
+    tier_map: TierMapOpt = None,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="duckdb (embedded, default) or spark (a local session, or a cluster with "
                          "--spark-remote; needs pip install 'batchcalc[spark]' and Java 17).",
