@@ -42,6 +42,7 @@ GROUPABLE = ("month", "day", *RAW_DIMENSIONS)
 DEFAULTS = {"service_tier": "standard", "context_tier": "", "inference_geo": "global", "speed": "standard",
             "workspace": "", "api_key": "", "source": "usage"}
 SHOWN_DUPLICATES = 5
+MEMORY_LIMIT = "640MB"  # DuckDB's working memory; the process stays under 1 GB
 
 
 @dataclass
@@ -199,6 +200,8 @@ class UsageEngine:
         self.normaliser = Normaliser(catalogue, tier_map)
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = false")
+        # Large inputs spill to disk instead of growing the process: usage of any size in bounded memory.
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         cols = ", ".join([*(f"{_q(d)} VARCHAR" for d in RAW_DIMENSIONS), *(f"{_q(c)} BIGINT" for c in COUNTS),
                           "_c INTEGER", "_p INTEGER"])
         self.con.execute(f"CREATE TABLE raw ({cols})")
