@@ -93,6 +93,8 @@ class Case:
 
 CASES = [
     # -- batch results JSONL (batchcalc usage) ------------------------------------------------
+    Case("cu-hourly-2026-03-header", "usage", "console_usage/hourly_2026_03_header.csv", code=0, rows=5),
+    Case("cu-daily-2025-06-header", "usage", "console_usage/daily_2025_06_header.csv", code=0, rows=2),
     Case("br-empty", "usage", "batch_results/ok.jsonl", make="empty", says="file is empty", skip=WHOLE_FILE),
     Case("br-binary", "usage", "batch_results/ok.jsonl", make="binary", says="not a recognised usage export",
          skip=WHOLE_FILE),
@@ -213,6 +215,9 @@ CASES = [
          skip=Counted(1, 3)),
     Case("cc-missing-column", "reconcile", "console_cost/missing_column.csv", where=":1:",
          says="missing column(s) 'model'", skip=WHOLE_FILE),
+    # The Console's own exports (data-formats.md 1 and 2): every header version reads as it is.
+    Case("cc-real-2026-02", "reconcile", "console_cost/real_2026_02.csv", code=0, rows=4),
+    Case("cc-header-2024-12", "reconcile", "console_cost/header_2024_12.csv", code=0, rows=2),
     # The Console bills one visible key on several rows (a split charge): summed, never a duplicate.
     Case("cc-split-charge", "reconcile", "console_cost/split_charge.csv", code=0, rows=4),
     Case("cc-nan", "reconcile", "console_cost/nan_amount.csv", where=":4:", says="'NaN' is not a number",
