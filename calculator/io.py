@@ -181,11 +181,41 @@ class Input:
         self.close()
 
 
+# A stream that is not a regular file (standard input, a FIFO, ``<(...)``) can be read only once
+# per process. Its Input is kept here: a detector that only looked at its head and the reader that
+# opens it next get the same Input, so the head is served again and no row is lost.
+_ONE_SHOT: dict[tuple, Input] = {}
+
+
+def _stream_key(path: str) -> tuple:
+    if path == "-":
+        return ("-", id(sys.stdin))
+    try:
+        st = os.stat(path)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return (path,)
+
+
 def open_input(path: str | os.PathLike, *, limit: Optional[int] = DATA_LIMIT, what: str = "file") -> Input:
     """Open ``path`` (``-`` is standard input) for reading once; see the module docstring.
 
-    ``what`` names the kind of input in the error for ``limit`` ("calibration file")."""
+    ``what`` names the kind of input in the error for ``limit`` ("calibration file"). Opening a
+    pipe or standard input again returns the same Input, unread past what ``head`` looked at."""
     path = os.fspath(path)
+    key = None if is_regular(path) else _stream_key(path)
+    if key is not None and key in _ONE_SHOT and not _ONE_SHOT[key]._inner.started:
+        again = _ONE_SHOT[key]
+        again.bound(limit, what)
+        return again
+    opened = _open(path, limit, what)
+    if key is not None:
+        opened._owned = False  # closing it after detection must not lose what the reader needs
+        _ONE_SHOT[key] = opened
+    return opened
+
+
+def _open(path: str, limit: Optional[int], what: str) -> Input:
     if path == "-":
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError("standard input is a terminal: pipe a file into it or give a path", path="-")
@@ -349,6 +379,27 @@ def parse_json(text: str | bytes, *, path: str, line: Optional[int] = None):
     except RecursionError:
         raise InputError("JSON nested deeper than the parser follows (thousands of levels): not a "
                          "file batchcalc reads", path=path, line=line) from None
+    except ValueError as exc:  # an integer of thousands of digits (int_max_str_digits)
+        raise InputError(f"not a JSON file batchcalc can read ({str(exc).splitlines()[0][:120]})",
+                         path=path, line=line) from None
+
+
+def loads_json(text: str | bytes, path: str, where: Optional[str] = None):
+    """``json.loads`` for export readers that word malformed JSON their own way: too deep a
+    nesting or a thousand-digit integer is a one-line error naming the file; a
+    ``json.JSONDecodeError`` is left to the caller."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError(f"{where + ': ' if where else ''}JSON nested too deeply to be an export "
+                         f"(more than {sys.getrecursionlimit():,} levels)", path=path) from None
+    except ValueError as exc:
+        if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+            raise
+        raise InputError(f"{where + ': ' if where else ''}not a JSON export batchcalc can read "
+                         f"({str(exc).splitlines()[0][:120]})", path=path) from None
 
 
 # -- globs and directories -------------------------------------------------------------------

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calculator.cost_readers import CostSource
-from calculator.usage_frame import COUNTS, CONTEXT_WINDOW_NAMES, read_usage_frame
+from calculator.engine import read_usage_frame
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
+from calculator.engine.pipeline import COUNTS
 from pricing import load_catalogue
 
 CAT = load_catalogue()
@@ -272,17 +274,14 @@ def assert_same_values(py, js, where="$"):
 @SETTINGS
 @given(rows=usage_rows())
 def test_usage_json_round_trips_to_the_same_decimals(rows):
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
     from calculator.report.model import Report
     from calculator.report.usage import report_from_analysis
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, group_by=("month", "model"))
-        analyser.consume(src)
-        result = analyser.finish()
+        result = usage_result([write(d, "usage.csv", console_csv(rows))],
+                              UsageOptions(catalogue=CAT, group_by=("month", "model")))
     report = report_from_analysis(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["cost_usd"]) == result.totals.cost
@@ -300,15 +299,11 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     from calculator.report.model import Report
     from calculator.report.reconcile import report_from_reconciliation
     from calculator.reconciling import reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, keep_frame=True)
-        analyser.consume(src)
-        usage = analyser.finish()
+        usage = usage_result([write(d, "usage.csv", console_csv(rows))], UsageOptions(catalogue=CAT, day_lines=True))
     # One bill line per day, model, tier, context and workspace (a bill has no residency column:
     # rows that differ only by inference_geo are billed on one line, as Anthropic does).
     billed: dict[tuple, Decimal] = {}
@@ -325,7 +320,7 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     costs = [BilledLine(date=day, cost_type="tokens", amount=amount, currency="USD", where=f"bill line {i}",
                         model=model, service_tier=tier, context_tier=context, workspace=workspace, token_type=None)
              for i, ((day, model, tier, context, workspace), amount) in enumerate(billed.items(), 1)]
-    result = reconcile(analyser.frame(), costs, CAT, usage_rows=usage.rows_used)
+    result = reconcile(usage.breakdowns["day_lines"], costs, CAT, usage_rows=usage.rows_used)
     report = report_from_reconciliation(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["billed_usd"]) == result.billed_total == sum((c.amount for c in costs), Decimal(0))

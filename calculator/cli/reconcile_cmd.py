@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.usage_cmd import Source, consume
 from calculator.cli.options import TimeoutOpt
+from calculator.cli.usage_cmd import Source, TierMapOpt, progress_bar
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
@@ -72,6 +72,7 @@ def reconcile(
     until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only days on or before this one.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
+    tier_map: TierMapOpt = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
                            "for --since/--until (default the last 30 days).")] = False,
@@ -106,12 +107,11 @@ def reconcile(
     import datetime as dt
 
     from calculator.contract import load_contract
-    from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
+    from calculator.engine import UsageOptions
+    from calculator.engine.normalise import parse_tier_map
+    from calculator.reconciling import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation
-    from calculator.reconciling import reconcile as run_reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import UsageSource
     from calculator.usage_readers._io import expand
     from calculator.usage_readers._policy import InvalidRows
     from calculator.usage_readers.detect import detect
@@ -125,10 +125,10 @@ def reconcile(
     usage_paths = [str(p) for p in usage_files or []]
     cost_paths = [str(p) for p in cost_files or []]
     for path in expand([str(f) for f in files]) if files else []:
-        kind = detect(path) if path != "-" else "unknown"
+        kind = detect(path)
         if kind in ("admin-cost", "console-cost-csv"):
             cost_paths.append(path)
-        elif kind in ("batch-results", "admin-usage", "console-csv"):
+        elif kind in ("batch-results", "admin-usage", "console-csv", "parquet"):
             usage_paths.append(path)
         elif kind == "empty":
             raise InputError("file is empty", path=path)
@@ -152,21 +152,13 @@ def reconcile(
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
         if not cost_paths:
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
-    src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
-                      on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
-    # The join needs neither API keys nor sources: the frame is grouped without them as it is read.
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict,
-                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
-                                         "speed", "workspace"))
-    consume(analyser, src)
-    usage_result = analyser.finish()
-    costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
-                           mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy, pages=cost_pages)
-    costs = [c for c in costs_src.lines()
-             if (since_d is None or c.date >= since_d) and (until_d is None or c.date <= until_d)]
-    result = run_reconcile(analyser.frame(), costs, cat, tolerance=tol,
-                           contract=load_contract(contract, cat) if contract else None,
-                           usage_warnings=usage_result.warnings + costs_src.warnings,
-                           usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
-                           cost_lines_skipped=costs_src.skipped)
+    options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
+                           tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
+                           strict=strict, pages=usage_pages, policy=policy)
+    with progress_bar() as progress:
+        options.progress = progress
+        result = reconcile_inputs(usage_paths, cost_paths, options,
+                                  cost_source=cost_source.value if cost_source else None,
+                                  cost_mapping=parse_cost_mapping(cost_mapping), cost_pages=cost_pages,
+                                  tolerance=tol, contract=load_contract(contract, cat) if contract else None)
     emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -13,11 +13,23 @@ from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
 
+# --tier-map, shared with reconcile: a usage_type spelling batchcalc does not know, mapped to a tier.
+TierMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tier-map", metavar="RAW=TIER",
+    help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")]
+
+
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class Source(str, Enum):
     batch_results = "batch-results"
     admin_usage = "admin-usage"
     console_csv = "console-csv"
     generic_csv = "generic-csv"
+    parquet = "parquet"
 
 
 def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
@@ -27,31 +39,33 @@ def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def consume(analyser, source) -> None:
-    """Feed every chunk to the analyser, with a progress line on a terminal (not with --quiet)."""
+def progress_bar():
+    """A context manager yielding a callback that shows rows read, on a terminal (not with --quiet)."""
+    import contextlib
     import sys
 
     if STATE["quiet"] or not sys.stderr.isatty():
-        analyser.consume(source)
-        return
+        return contextlib.nullcontext(None)
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    analyser.source = source
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("reading usage", total=None)
-        for chunk in source.chunks():
-            analyser.add_chunk(chunk)
-            progress.update(task, description=f"reading usage: {analyser.rows_read:,} rows")
+    @contextlib.contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("reading usage", total=None)
+            yield lambda n: progress.update(task, description=f"reading usage: {n:,} rows")
+
+    return bar()
 
 
 @app.command()
 def usage(
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Usage exports: batch results JSONL, Admin API usage report JSON (a file, pages, or a "
-             "directory), a Console usage CSV, or a CSV with --map; gzip is fine; - reads standard "
-             "input (with --source).", show_default=False)] = None,
+             "directory), a Console usage CSV, Parquet (a file or a directory; Console or canonical "
+             "columns), or a CSV with --map; gzip is fine; - reads standard input; a pipe is read once.",
+        show_default=False)] = None,
     source: Annotated[Optional[Source], typer.Option(
         "--source", help="Say what the files are instead of detecting it.", case_sensitive=False)] = None,
     mapping: Annotated[Optional[list[str]], typer.Option(
@@ -72,6 +86,17 @@ def usage(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
                                "models or tiers, duplicates) instead of stopping at the first.")] = False,
+    tier_map: TierMapOpt = None,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="duckdb (embedded, default) or spark (a local session, or a cluster with "
+                         "--spark-remote; needs pip install 'batchcalc[spark]' and Java 17).",
+        case_sensitive=False)] = "duckdb",
+    spark_remote: Annotated[Optional[str], typer.Option(
+        "--spark-remote", metavar="sc://HOST:PORT",
+        help="With --engine spark: a Spark Connect server (default SPARK_REMOTE, else a local session).")] = None,
+    table: Annotated[Optional[str], typer.Option(
+        "--table", metavar="CATALOG.SCHEMA.NAME",
+        help="With --engine spark: read usage from this table (Console or canonical columns).")] = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
                            "--since/--until give the range, default the last 30 days).")] = False,
@@ -102,14 +127,18 @@ def usage(
 
         batchcalc usage results.jsonl --on 2026-11-02 --format json -o usage.json
 
+        batchcalc usage usage-lake/ --engine spark --spark-remote sc://spark.internal:15002
+
+        batchcalc usage --engine spark --table main.billing.claude_usage --since 2026-10-01
+
         batchcalc usage invoice.csv --map period=Date --map model=Model --map uncached_input="Input Tokens" --map output="Output Tokens"
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31
     """
     import datetime as dt
 
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
     from calculator.report.usage import report_from_analysis
 
@@ -129,12 +158,13 @@ def usage(
         params = admin_api.usage_params(start, end, bucket_width,
                                         split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
         pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params, timeout=timeout)
-    elif not files:
+    elif not files and not table:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
-    src = open_usage([str(f) for f in files or []], source=source.value if source else None,
-                     mapping=parse_mapping(mapping), on=parse_date(on), catalogue=cat,
-                     skip_invalid=skip_invalid, pages=pages)
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
-                             group_by=split_list(group_by), strict=strict)
-    consume(analyser, src)
-    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to, only_exceptions=only_exceptions)
+    options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
+                           tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
+                           group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
+                           engine=Engine(engine).value, spark_remote=spark_remote, table=table)
+    with progress_bar() as progress:
+        options.progress = progress
+        result = usage_result([str(f) for f in files or []], options)
+    emit(report_from_analysis(result), fmt, output, compare_to, only_exceptions=only_exceptions)

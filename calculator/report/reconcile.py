@@ -33,7 +33,7 @@ from calculator.report.charges import charges_table
 from calculator.reconciling import Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
                                      Series, Table, cell_from_json, to_json)
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
 
 # Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
 # the Admin API names).
@@ -230,7 +230,7 @@ def line_dict(line: Line) -> dict:
             "workspace": k.get("workspace"), "expected_usd": line.expected, "billed_usd": line.billed,
             "residual_usd": line.residual, "residual_percent": line.residual_percent,
             "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
-            "list_price_usd": line.list_price}
+            "list_price_usd": line.list_price, "rows_summed": line.rows, "tolerance_usd": line.tolerance}
 
 
 class _Result:
@@ -265,6 +265,11 @@ class _Result:
 
 
 
+def reconcile_figures(result: ReconcileResult) -> dict:
+    """The reconcile contract's figures of a ``ReconcileResult`` (money as Decimals)."""
+    return _Result(result).payload()
+
+
 def report_from_reconciliation(result: ReconcileResult) -> Report:
     """The reconciliation Report of a ``calculator.reconciling.reconcile`` result."""
     figures = to_json({"catalogue_version": result.catalogue_version, **_Result(result).payload(),
@@ -275,11 +280,9 @@ def report_from_reconciliation(result: ReconcileResult) -> Report:
 def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
     from calculator.contract import load_contract
-    from calculator.cost_readers import CostSource
+    from calculator.engine import UsageOptions
     from calculator.errors import InputError
-    from calculator.reconciling import Tolerance, reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.reconciling import Tolerance, reconcile_inputs
 
     costs = [str(p) for kind in ("admin_cost", "console_cost") for p in inputs.get(kind, [])]
     usage = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
@@ -288,24 +291,12 @@ def report_section(inputs: dict, options) -> Report:
                                               ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
         raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
                          path=costs[0])
-    since, until = options.extra.get("since"), options.extra.get("until")
-    src = open_usage(usage, on=options.on, catalogue=options.catalogue,
-                     skip_invalid=bool(options.extra.get("skip_invalid")))
-    analyser = UsageAnalyser(options.catalogue, since=since, until=until, policy=src.policy, keep_frame=True,
-                             strict=options.strict,
-                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
-                                         "speed", "workspace"))
-    analyser.consume(src)
-    result = analyser.finish()
-    cost_src = CostSource(costs, catalogue=options.catalogue, policy=src.policy)
-    # As `batchcalc reconcile`: --since/--until narrow the bill to the same days as the usage.
-    lines = [c for c in cost_src.lines()
-             if (since is None or c.date >= since) and (until is None or c.date <= until)]
     tol = options.extra.get("tolerance") or Tolerance()
     contract = options.extra.get("contract")
     if contract is not None and not hasattr(contract, "factor"):
         contract = load_contract(contract, options.catalogue)
-    return report_from_reconciliation(reconcile(analyser.frame(), lines, options.catalogue, tolerance=tol,
-                                            contract=contract, usage_warnings=result.warnings + cost_src.warnings,
-                                            usage_rows=result.rows_used, usage_rows_skipped=result.rows_skipped,
-                                            cost_lines_skipped=cost_src.skipped))
+    usage_options = UsageOptions(catalogue=options.catalogue, on=options.on, strict=options.strict,
+                                 skip_invalid=bool(options.extra.get("skip_invalid")),
+                                 since=options.extra.get("since"), until=options.extra.get("until"))
+    return report_from_reconciliation(reconcile_inputs(usage, costs, usage_options, tolerance=tol,
+                                                       contract=contract))

@@ -2,7 +2,7 @@
 
 ``build_usage_report(figures, lines=..., price_sources=...)`` writes the report from the kind's
 JSON contract alone (``kind: "usage"``, money as exact decimal strings), so whatever computes the
-figures (today ``calculator.usage_analysis``, fed through ``report_from_analysis``) can be
+figures (the engine's ``UsageResult``, fed through ``report_from_analysis``) can be
 replaced underneath::
 
     {"schema_version", "catalogue_version",
@@ -25,14 +25,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable
 
-from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
 from calculator.report.charges import charges_table
-from calculator.report.estimate import price_source_of
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table, cell_from_json, to_json)
-from calculator.usage_analysis import Aggregate, GroupRow, Money, UsageAnalyser, UsageResult
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES, COUNTS
+from calculator.engine.pipeline import Money, Slice, UsageResult, context_name
+from calculator.engine.rates import PRICED
 
 TOP = 10
 TABLE_ROWS = 20
@@ -170,7 +168,7 @@ def _lines_table(lines: Iterable[dict]) -> Table:
     return Table(LONG_TABLE, "Usage priced by month, model, tier and token type", columns, typed(lines, columns))
 
 
-def build_usage_report(figures: dict, *, lines: Iterable[dict] = (),
+def build_usage_report(figures: dict, *, lines: Iterable[dict] = (), charges: Iterable[dict] = (),
                        price_sources: Iterable[PriceSource] = ()) -> Report:
     """The usage Report from its figures (the kind's JSON contract: the keys above, plus
     ``catalogue_version``, and the readers' ``assumptions`` and ``warnings``), the long-form
@@ -180,13 +178,13 @@ def build_usage_report(figures: dict, *, lines: Iterable[dict] = (),
     lines = list(lines)
     return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
                   catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
-                  tables=[*_tables(f), _lines_table(lines), charges_table(lines)], charts=_charts(f),
+                  tables=[*_tables(f), _lines_table(lines), charges_table(charges)], charts=_charts(f),
                   price_sources=list(price_sources),
                   assumptions=[*given, *(m for m in METHOD if m not in given)],
                   warnings=list(figures.get("warnings", [])))
 
 
-# -- the figures, from calculator.usage_analysis --------------------------------------------------
+# -- the figures, from the engine's result (calculator/engine) ----------------------------------
 
 def money_fields(m: Money) -> dict:
     return {"cost_usd": m.cost, "standard_equivalent_usd": m.standard_equivalent,
@@ -197,19 +195,6 @@ MONEY_COLUMNS = [Column("cost_usd", "Cost", "money"),
                  Column("standard_equivalent_usd", "All standard", "money"),
                  Column("realised_batch_savings_usd", "Realised batch savings", "money"),
                  Column("missed_batch_savings_usd", "Missed batch savings", "money")]
-
-
-def _slice(aggs: list[Aggregate], key) -> list[tuple[str, Money, dict, int, int]]:
-    out: dict[str, list] = {}
-    for a in aggs:
-        k = key(a)
-        entry = out.setdefault(k, [Money(), {c: 0 for c in COUNTS}, 0, 0])
-        entry[0].add(UsageAnalyser.money_of(a))
-        for c in COUNTS:
-            entry[1][c] += a.counts[c]
-        entry[2] += a.rows
-        entry[3] += 0 if a.priced else a.rows
-    return [(k, *v) for k, v in out.items()]
 
 
 def _no_zero_for_unpriced(row: dict) -> dict:
@@ -226,33 +211,32 @@ def _cost_key(row: dict):
 
 
 class _Analysis:
-    """The usage contract's figures, long-form lines and rate cards of a ``UsageResult``."""
+    """The usage contract's figures, long-form lines and rate cards of an engine ``UsageResult``."""
 
     def __init__(self, result: UsageResult):
         self.result = result
 
     # -- the slices ---------------------------------------------------------------------
-    def _by(self, name: str, key) -> list[dict]:
+    def _by(self, name: str) -> list[dict]:
         rows = []
-        for k, money, counts, nrows, unpriced in _slice(self.result.aggregates, key):
-            row = {name: k, **money_fields(money),
-                   "missed_batch_savings_without_cache_usd": money.missed_without_cache,
-                   "tokens": counts, "rows": nrows, "unpriced_rows": unpriced}
+        for sl in self.result.breakdowns[name]:
+            row = {name: sl.key[0], **money_fields(sl.money),
+                   "missed_batch_savings_without_cache_usd": sl.money.missed_without_cache,
+                   "tokens": sl.counts, "rows": sl.rows, "unpriced_rows": sl.unpriced_rows}
             rows.append(_no_zero_for_unpriced(row))
         return rows
 
     def by_month(self):
-        return sorted(self._by("month", lambda a: a.month), key=lambda r: r["month"])
+        return sorted(self._by("month"), key=lambda r: r["month"])
 
     def by_model(self):
-        return sorted(self._by("model", lambda a: a.model), key=lambda r: (_cost_key(r), r["model"]))
+        return sorted(self._by("model"), key=lambda r: (_cost_key(r), r["model"]))
 
     def by_service_tier(self):
-        return sorted(self._by("service_tier", lambda a: a.service_tier),
-                      key=lambda r: (_cost_key(r), r["service_tier"]))
+        return sorted(self._by("service_tier"), key=lambda r: (_cost_key(r), r["service_tier"]))
 
     @staticmethod
-    def _group_dict(names: tuple[str, ...], g: GroupRow) -> dict:
+    def _group_dict(names: tuple[str, ...], g: Slice) -> dict:
         return _no_zero_for_unpriced(
             {**dict(zip(names, g.key)), **money_fields(g.money), "input_tokens": g.input_tokens,
              "output_tokens": g.output_tokens, "rows": g.rows, "unpriced_rows": g.unpriced_rows})
@@ -264,7 +248,6 @@ class _Analysis:
     def payload(self) -> dict:
         r = self.result
         t = r.totals
-        tokens = {c: sum(a.counts[c] for a in r.aggregates) for c in COUNTS}
         out = {
             "totals": {**money_fields(t), "missed_batch_savings_without_cache_usd": t.missed_without_cache},
             "rows_read": r.rows_read,
@@ -275,7 +258,7 @@ class _Analysis:
             "duplicate_rows": r.duplicates,
             "period": {"first": r.first_period, "last": r.last_period, "since": r.since, "until": r.until},
             "inputs": [{"path": p, "source": k} for p, k in r.sources.items()],
-            "tokens": tokens,
+            "tokens": dict(r.counts),
             "shared_prefix": {
                 "standard_tier_input_cached_percent": r.shared_prefix_input_share,
                 "note": "share of standard-tier input tokens written to or read from the prompt cache: "
@@ -288,7 +271,7 @@ class _Analysis:
             "top_spenders": {"api_key": self.breakdown("api_key")[:TOP],
                              "workspace": self.breakdown("workspace")[:TOP]},
             "unpriced": [{"model": a.model, "service_tier": a.service_tier, "month": a.month,
-                          "context_window": CONTEXT_WINDOW_NAMES.get(a.context_tier, a.context_tier),
+                          "context_window": context_name(a.context_tier),
                           "rows": a.rows, "reason": a.reason, "tokens": a.counts} for a in r.unpriced],
         }
         if r.group_by:
@@ -300,55 +283,82 @@ class _Analysis:
             out["pages_read"] = r.stats["pages"]
         return out
 
+    @staticmethod
+    def _priced_lines(base: dict, a) -> list[dict]:
+        """One line per token type of a priced (or unpriced) group or charge ``a``."""
+        rows = []
+        for i, col in enumerate(PRICED):
+            quantity = a.counts[col]
+            if not quantity:
+                continue
+            name = "web_search" if col == "web_search_requests" else col
+            if a.rates is None:
+                rows.append({**base, "token_type": name, "quantity": quantity, "unit_price_usd": None,
+                             "cost_usd": None, "status": f"unpriced: {getattr(a, 'reason', None) or 'no rate'}"})
+                continue
+            # Web search: the rate table holds USD per million searches; the unit price is per search.
+            unit = a.rates[i].scaleb(-6) if col == "web_search_requests" else a.rates[i]
+            rows.append({**base, "token_type": name, "quantity": quantity,
+                         "unit_price_usd": unit, "cost_usd": a.line_costs[i], "status": "priced"})
+        return rows
+
+    def charges(self) -> list[dict]:
+        """The FOCUS grain: one line per day x model x tier x token type x workspace x API key."""
+        rows = []
+        for c in self.result.charges:
+            day = dt.date.fromisoformat(c.day)
+            rows += self._priced_lines({"period_start": day, "period_end": day + dt.timedelta(days=1),
+                                        "model": c.model, "service_tier": c.service_tier,
+                                        "context_window": context_name(c.context_tier),
+                                        "inference_geo": c.inference_geo, "workspace": c.workspace,
+                                        "api_key": c.api_key}, c)
+        return rows
+
     def lines(self) -> list[dict]:
         rows = []
-        for a in self.result.aggregates:
+        for a in self.result.groups:
             base = {"month": a.month, "period_start": a.first_day,
                     "period_end": (a.last_day + dt.timedelta(days=1)) if a.last_day else None,
                     "model": a.model, "service_tier": a.service_tier,
-                    "context_window": CONTEXT_WINDOW_NAMES.get(a.context_tier, a.context_tier),
+                    "context_window": context_name(a.context_tier),
                     "inference_geo": a.inference_geo, "speed": a.speed}
-            if not a.priced:
-                for col in (*TOKEN_COLUMNS, "web_search_requests"):
-                    if a.counts[col]:
-                        rows.append({**base, "token_type": col, "quantity": a.counts[col],
-                                     "unit_price_usd": None, "cost_usd": None, "status": f"unpriced: {a.reason}"})
-                continue
-            for line in a.actual.lines:
-                if line.quantity == 0:
-                    continue
-                rows.append({**base, "token_type": line.token_type, "quantity": line.quantity,
-                             "unit_price_usd": line.unit_price, "cost_usd": line.cost, "status": "priced"})
+            rows += self._priced_lines(base, a)
         return rows
 
     def price_sources(self) -> list[PriceSource]:
         seen = {}
-        for a in self.result.aggregates:
-            if a.priced:
-                c = a.actual
-                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status, c.long_context,
-                                 c.multiplier), price_source_of(c, c.model))
+        for a in self.result.groups:
+            if a.priced and a.key is not None:
+                c = a.key
+                rates = {("web_search" if col == "web_search_requests" else col):
+                         (rate.scaleb(-6) if col == "web_search_requests" else rate)
+                         for col, rate in zip(PRICED, a.rates)}
+                seen.setdefault((c.model, c.service_tier, c.source, c.checked, c.status, tuple(rates.items())),
+                                PriceSource(c.model, c.model, c.service_tier, c.source, c.checked, c.status,
+                                            "long-context rates" if c.long_context else "", rates))
         return list(seen.values())
 
 
 def report_from_analysis(result: UsageResult) -> Report:
-    """The usage Report of a ``UsageAnalyser`` result."""
+    """The usage Report of an engine ``UsageResult``."""
     a = _Analysis(result)
     figures = to_json({"catalogue_version": result.catalogue_version, **a.payload(),
                        "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
-    return build_usage_report(figures, lines=a.lines(), price_sources=a.price_sources())
+    return build_usage_report(figures, lines=a.lines(), charges=a.charges(), price_sources=a.price_sources())
+
+
+def usage_figures(result: UsageResult) -> dict:
+    """The usage contract's figures of an engine ``UsageResult`` (money as Decimals)."""
+    return _Analysis(result).payload()
 
 
 def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: every usage export given, as one usage report."""
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
 
     paths = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
-    src = open_usage(paths, on=options.on, catalogue=options.catalogue,
-                     skip_invalid=bool(options.extra.get("skip_invalid")))
-    analyser = UsageAnalyser(options.catalogue, policy=src.policy, strict=options.strict,
-                             since=options.extra.get("since"), until=options.extra.get("until"),
-                             group_by=tuple(options.extra.get("group_by", ())))
-    analyser.consume(src)
-    return report_from_analysis(analyser.finish())
+    result = usage_result(paths, UsageOptions(
+        catalogue=options.catalogue, on=options.on, strict=options.strict,
+        skip_invalid=bool(options.extra.get("skip_invalid")), since=options.extra.get("since"),
+        until=options.extra.get("until"), group_by=tuple(options.extra.get("group_by", ()))))
+    return report_from_analysis(result)

@@ -40,12 +40,8 @@ class UsageSource:
 
     def _kind(self, path: str) -> str:
         if self.source is not None:
-            if path != "-":
-                check_kind(path, self.source)
+            check_kind(path, self.source)
             return self.source
-        if path == "-":
-            raise InputError("standard input needs --source (its format cannot be detected without "
-                             "reading it twice)", path="-")
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)
@@ -84,6 +80,10 @@ class UsageSource:
                 yield from batch_results.read(path, self.info, self.policy, self.on, self.catalogue)
             elif kind == "admin-usage":
                 yield from admin_usage.read(path, self.info, self.policy)
+            elif kind == "parquet":
+                from calculator.usage_readers import parquet
+
+                yield from parquet.read(path, self.info, self.policy)
             elif kind == "console-csv":
                 yield from console_csv.read(path, self.info, self.policy)
             else:

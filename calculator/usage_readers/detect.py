@@ -9,13 +9,14 @@ from calculator.errors import InputError
 from calculator.usage_readers._io import head
 
 # --source names (CLI) -> reader kinds.
-USAGE_SOURCES = ("batch-results", "admin-usage", "console-csv", "generic-csv")
+USAGE_SOURCES = ("batch-results", "admin-usage", "console-csv", "generic-csv", "parquet")
 COST_SOURCES = ("admin-cost", "console-cost-csv", "generic-invoice-csv")
 DESCRIPTIONS = {
     "batch-results": "a Message Batches results JSONL file",
     "admin-usage": "an Admin API usage report (JSON)",
     "console-csv": "a Console usage CSV",
     "generic-csv": "a CSV with a --map column mapping",
+    "parquet": "Parquet usage (the Console usage CSV's columns or the canonical names)",
     "admin-cost": "an Admin API cost report (JSON)",
     "console-cost-csv": "a Console cost CSV",
     "generic-invoice-csv": "an invoice CSV with a --map column mapping",
@@ -33,6 +34,8 @@ def csv_header(data: bytes) -> list[str]:
 
 
 def detect_bytes(data: bytes) -> str:
+    if data[:4] == b"PAR1":
+        return "parquet"
     text = data.lstrip()
     if not text:
         return "empty"

@@ -94,3 +94,16 @@ def test_a_key_in_an_error_message_is_scrubbed(cli, keys, tmp_path):
     _no_piece(r.out + r.err, API_KEY)
     assert REDACTED in r.err
 
+
+
+def test_a_key_as_a_workspace_reaches_no_focus_export(cli, keys, tmp_path):
+    """FOCUS names the workspace in SubAccountId/SubAccountName: a key returned as a workspace id
+    in usage data is scrubbed there too."""
+    src = tmp_path / "usage.json"
+    src.write_text((EX / "usage_report.json").read_text().replace("wrkspc_support", API_KEY))
+    out = tmp_path / "usage.focus.csv"
+    r = cli("usage", src, "-o", out)
+    assert r.code == 0, r.err
+    data = out.read_text()
+    _no_piece(data + r.out + r.err, API_KEY)
+    assert REDACTED in data and "wrkspc_research" in data
