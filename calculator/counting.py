@@ -72,6 +72,9 @@ class CountOptions:
     # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
     workers: int = field(default_factory=lambda: 2 if (os.cpu_count() or 1) > 1 else 1)
     progress: bool = False
+    # The hit rate of the worst case (output = max_tokens); None: the hit rate above. 0 prices
+    # every cacheable prefix as a write (`batchcalc check`'s budget gate).
+    worst_case_hit_rate: Optional[Decimal] = None
 
 
 class _Req:
@@ -127,6 +130,9 @@ class ModelResult:
     worst_case: tuple[GroupScenario, ...]
     scaled: Optional[tuple[GroupScenario, ...]] = None
     scaled_requests: int = 0
+    # Every cache_control breakpoint whose prefix is below min_cacheable (the API silently
+    # caches nothing there): (where, custom_id, breakpoint number from 1, estimated tokens).
+    short_prefixes: list[tuple[str, str, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -345,9 +351,13 @@ def _scale_counts(groups: list[RequestGroup], k: Decimal, target: int) -> list[R
 
 
 def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
-                   progress_factory: Optional[Callable] = None) -> CountResult:
+                   progress_factory: Optional[Callable] = None,
+                   tap: Optional[Callable] = None, stats=None) -> CountResult:
     """Read, count and price a sample workload. ``progress_factory(total, label)`` returns a
-    context manager with ``update(done)``, or is None for no progress display."""
+    context manager with ``update(done)``, or is None for no progress display. ``tap(request)``
+    sees every request the reader yields, before it is counted (``batchcalc check`` validates
+    and splits the file in the same single pass); ``stats`` (a ReadStats) receives what the reader
+    saw and skipped."""
     from calculator.calibration import (calibration_path, fit_factor, load_calibration, read_results,
                                         save_calibration)
     from calculator.requests_reader import ReadStats, input_size, read_requests
@@ -355,7 +365,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     warnings: list[str] = []
     cal_path = calibration_path(opts.calibration_file)
     calibrations = load_calibration(cal_path)
-    stats = ReadStats()
+    stats = stats if stats is not None else ReadStats()
     total = input_size(inputs)
     # A tokenizer worker process pays off on large inputs only (and stdin, of unknown size).
     big = total is None or total > WORKER_MIN_BYTES
@@ -365,15 +375,19 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
 
         counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
 
+    def requests(progress=None):
+        for r in read_requests(inputs, model=opts.model, column=opts.column,
+                               max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
+                               stats=stats, progress=progress):
+            if tap is not None:
+                tap(r)
+            yield r
+
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
-            counter.run(read_requests(inputs, model=opts.model, column=opts.column,
-                                      max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
-                                      stats=stats, progress=bar.update))
+            counter.run(requests(bar.update))
     else:
-        counter.run(read_requests(inputs, model=opts.model, column=opts.column,
-                                  max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
-                                  stats=stats))
+        counter.run(requests())
     reqs = counter.requests
     if not reqs:
         why = ""
@@ -513,6 +527,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             return t
 
         groups: dict[tuple, list] = {}
+        short_prefixes: list[tuple[str, str, int, int]] = []
         prefix_note = None
         shared_max = 0
         if st.any_breakpoint:
@@ -520,6 +535,10 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             seen = Counter(h for r in rs for (h, *_rest) in r.bps)
             below = 0
             for r in rs:
+                for i, (_h, _nb, raw_at, fx_at, _ttl) in enumerate(r.bps, 1):
+                    t = tokens_at(raw_at, fx_at)
+                    if t < minimum:
+                        short_prefixes.append((r.where, r.custom_id, i, t))
                 key = (None, "5m")
                 shared = wo = 0
                 if r.bps:
@@ -574,7 +593,9 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         worst = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
         scen = group_scenarios(cat, mid, opts.on, rgroups, hit_rate=hit, hit_rate_range=hit_range,
                                inference_geo=opts.inference_geo)
-        worst_scen = group_scenarios(cat, mid, opts.on, worst, hit_rate=hit, hit_rate_range=hit_range,
+        worst_hit = hit if opts.worst_case_hit_rate is None else opts.worst_case_hit_rate
+        worst_scen = group_scenarios(cat, mid, opts.on, worst, hit_rate=worst_hit,
+                                     hit_rate_range=(min(hit_range[0], worst_hit), hit_range[1]),
                                      inference_geo=opts.inference_geo)
         scaled = None
         scaled_n = 0
@@ -593,7 +614,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             prefix_note,
             {"model": mid, "tokenizer": st.tokenizer, "factor": st.factor, "low": st.low, "high": st.high,
              "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead},
-            scen, worst_scen, scaled, scaled_n))
+            scen, worst_scen, scaled, scaled_n, short_prefixes))
         if prefix_note:
             warnings.append(prefix_note)
         if model.retired and opts.on >= model.retired:

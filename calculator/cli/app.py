@@ -88,34 +88,61 @@ def catalogue(prices: Optional[list[Path]]):
     return load_catalogue(prices or None)
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file in the same directory and rename it into place, so an
-    interrupted run never leaves a half-written report."""
-    import tempfile
+class AtomicFile:
+    """An output file written via a temporary file in the same directory and renamed into place
+    by ``commit()``, so an interrupted run never leaves a half-written file; ``discard()``
+    removes the temporary file. ``fh`` is open for writing in ``mode`` ("w" or "wb")."""
 
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (the existing file's, or 0666 less the umask) so a shared report stays readable.
-        if path.exists():
-            mode_bits = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode_bits = 0o666 & ~umask
-        os.chmod(tmp, mode_bits)
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
+    def __init__(self, path: Path, mode: str = "wb"):
+        import tempfile
+
+        self.path = Path(path)
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
-            os.unlink(tmp)
+            # mkstemp makes the file private (0600); give it the mode a plain open() would have
+            # (the existing file's, or 0666 less the umask) so a shared report stays readable.
+            if self.path.exists():
+                mode_bits = self.path.stat().st_mode & 0o777
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode_bits = 0o666 & ~umask
+            os.chmod(self.tmp, mode_bits)
+            self.fh = os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""}))
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
+
+    def commit(self) -> None:
+        try:
+            self.fh.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        try:
+            self.fh.close()
         except OSError:
             pass
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through an AtomicFile."""
+    out = AtomicFile(path, "wb" if isinstance(data, bytes) else "w")
+    try:
+        out.fh.write(data)
+    except BaseException:
+        out.discard()
         raise
+    out.commit()
 
 
 def emit(report, fmt: Format, output: Optional[Path]) -> None:

@@ -1,0 +1,75 @@
+"""`batchcalc check`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import Geo, parse_fraction
+from calculator.errors import InputError
+
+
+@app.command()
+def check(
+    requests: Annotated[str, typer.Argument(
+        help="A Message Batches request file: JSONL, a {\"requests\": [...]} JSON body, gzip, or - for "
+             "standard input.", metavar="REQUESTS")],
+    max_cost: Annotated[Optional[str], typer.Option(
+        "--max-cost", metavar="USD", help="Budget gate: exit 4 when the worst case (every request using "
+                                          "its max_tokens, batch rates, no cache hit) is above this.")] = None,
+    split_to: Annotated[Optional[str], typer.Option(
+        "--split-to", metavar="DIR", help="Write the requests as files of valid batches (100,000 requests "
+                                          "and 256 MB at most, in order) into DIR.")] = None,
+    output_tokens: Annotated[Optional[int], typer.Option(
+        "--output-tokens", "-O", min=0, help="Expected case: this many output tokens per request "
+                                             "(capped at max_tokens). Default: max_tokens.")] = None,
+    output_ratio: Annotated[Optional[str], typer.Option(
+        "--output-ratio", metavar="R", help="Expected case: this fraction of each request's max_tokens "
+                                            "(0-1 or 40%).")] = None,
+    cache_hit_rate: Annotated[Optional[str], typer.Option(
+        "--cache-hit-rate", metavar="H", help="Expected case: the fraction of requests that read a "
+                                              "cache_control prefix from cache (default 0.64).")] = None,
+    inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    prices_path: PricesOpt = None,
+):
+    """Check a request file before submitting it as a Message Batch, with a budget gate.
+
+    Exits 4 when the Batches API would reject the file (more than 100,000 requests or 256 MB,
+    a custom_id used twice, an invalid request: bad JSON, no integer max_tokens, an unknown
+    model) or when the worst case is above --max-cost; 0 otherwise. Warns about cache_control
+    prefixes below the model's minimum cacheable length (the API silently caches nothing).
+
+    Examples:
+
+        batchcalc check requests.jsonl
+
+        batchcalc check requests.jsonl.gz --max-cost 250 -O 400
+
+        batchcalc check big.jsonl --split-to batches/
+
+        cat requests.jsonl | batchcalc check - --format json
+    """
+    from decimal import Decimal
+
+    from calculator.batches.check import CheckOptions, check_requests
+    from calculator.cli._legacy_view import LegacyView
+    from calculator.report.check import build_check_report
+
+    if output_tokens is not None and output_ratio is not None:
+        raise InputError("give one of --output-tokens and --output-ratio")
+    opts = CheckOptions(
+        on=parse_date(on), max_cost=parse_fraction(max_cost, "--max-cost", hi=None) if max_cost else None,
+        split_to=split_to, output_tokens=output_tokens,
+        output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
+        cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
+        inference_geo=inference_geo.value)
+    cat = catalogue(prices_path)
+    report = build_check_report(check_requests(requests, opts, cat), cat.version)
+    if report.exit_code:
+        typer.echo(f"batchcalc: check: {report.figures['verdict']}", err=True)
+    emit(LegacyView.of(report), fmt, output)
