@@ -13,7 +13,7 @@ from calculator.cli import estimate_cmd, prices_cmd, report_cmd  # noqa: F401  (
 from calculator.cli import plan_cmd  # noqa: F401
 from calculator.cli import count_cmd  # noqa: F401
 from calculator.cli import reconcile_cmd, usage_cmd  # noqa: F401
-from calculator.cli import check_cmd  # noqa: F401
+from calculator.cli import batches_cmd, check_cmd  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
