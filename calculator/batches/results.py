@@ -603,9 +603,11 @@ def _retry(opts: BatchesOptions, batches: list[BatchFigures], cat: Catalogue, wa
     if res.missing:
         warnings.append(f"{res.missing:,} request(s) to resubmit are not in {opts.requests} (first: "
                         f"{', '.join(res.missing_examples[:5])})")
-    # The retry priced like `check` prices a file: output tokens as the batches' mean so far.
-    succeeded = sum(b.priced_requests for b in batches)
-    out_tokens = sum(b.usage.output for b in batches)
+    # The retry priced like `check` prices a file: output tokens as the mean of the succeeded
+    # requests of the batches the retried requests come from.
+    sources = [b for b in batches if b.tally is not None and b.tally.retry]
+    succeeded = sum(b.priced_requests for b in sources)
+    out_tokens = sum(b.usage.output for b in sources)
     mean_output = (2 * out_tokens + succeeded) // (2 * succeeded) if succeeded else None  # half up
     priced = check_requests(res.path, CheckOptions(on=opts.on or dt.datetime.now(dt.timezone.utc).date(),
                                                    output_tokens=mean_output), cat)

@@ -133,10 +133,10 @@ def test_retry_file_with_fresh_ids_and_mapping(cli, files, tmp_path):
                                                "error_type": "invalid_request_error",
                                                "message": "max_tokens: 999999 > 64000"}]
     # The retry priced at batch rates: 2 requests of 1,200 input tokens, max_tokens 1,000.
-    # Worst: 2 x (1,200 x 1.50 + 1,000 x 7.50) / 1e6 = 0.0186. Expected: output = the batches'
-    # mean, (500 + 2,000) / 4 succeeded = 625: 2 x (1,800 + 625 x 7.50) / 1e6 = 0.012975.
+    # Worst: 2 x (1,200 x 1.50 + 1,000 x 7.50) / 1e6 = 0.0186. Expected: output = the mean of
+    # batch A's succeeded requests (200 + 300) / 2 = 250: 2 x (1,800 + 250 x 7.50) / 1e6 = 0.00735.
     assert D(doc["retry"]["worst_case_usd"]) == D("0.0186")
-    assert D(doc["retry"]["expected_usd"]) == D("0.012975")
+    assert D(doc["retry"]["expected_usd"]) == D("0.00735")
     # The retry file passes check.
     assert cli("check", retry, "--on", "2026-11-21").code == 0
 
