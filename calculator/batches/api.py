@@ -20,23 +20,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator, Optional
 
-from calculator.errors import InputError, NetworkError
+from calculator.errors import NetworkError
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
+from calculator.usage_readers.admin_api import DEFAULT_BASE_URL, RETRY_STATUS, key_from_env, retry_delay
+
 BATCHES_PATH = "/v1/messages/batches"
 KEY_ENV = "ANTHROPIC_API_KEY"
-RETRY_STATUS = (429, 500, 502, 503, 504, 529)
 MAX_PAGES = 1_000
 PAGE_LIMIT = 100
 ATTEMPTS = 4
-
-
-def api_key() -> str:
-    key = os.environ.get(KEY_ENV, "").strip()
-    if not key:
-        raise InputError(f"--from-api needs an API key in the environment variable {KEY_ENV} "
-                         f"(it is never taken from the command line)")
-    return key
 
 
 class Client:
@@ -46,7 +38,7 @@ class Client:
                  deadline_seconds: float = 300.0, transport=None, sleep: Callable = time.sleep):
         import httpx
 
-        self.key = key or api_key()
+        self.key = key or key_from_env(KEY_ENV, "an API key")
         self.base = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.deadline = time.monotonic() + deadline_seconds
         self.deadline_seconds = deadline_seconds
@@ -94,12 +86,7 @@ class Client:
                 continue
             if response.status_code in RETRY_STATUS and attempt < ATTEMPTS - 1:
                 response.close()
-                wait = response.headers.get("retry-after")
-                try:
-                    delay = min(float(wait), 30.0) if wait else float(2 ** attempt)
-                except ValueError:
-                    delay = float(2 ** attempt)
-                self.sleep(min(delay, self.remaining()))
+                self.sleep(min(retry_delay(response, attempt), self.remaining()))
                 continue
             if response.status_code != 200:
                 if stream:
