@@ -174,3 +174,49 @@ def test_report_round_trips_and_has_the_charts(catalogue, files):
     assert charts["turnaround"].series[0].values == [1800, 9000] and charts["turnaround"].flagged == [1]
     assert charts["savings"].series[1].values == [D("0.01305"), D("0.0075")] and charts["savings"].flagged == [1]
     assert charts["error_rate"].flagged == [0]
+
+
+def _analyse(catalogue, tmp_path, objects, results):
+    from calculator.batches.results import BatchesOptions, analyse_batches
+
+    (tmp_path / "objects.json").write_text(json.dumps(objects))
+    files = [str(tmp_path / "objects.json")]
+    for bid, items in results.items():
+        (tmp_path / f"{bid}.jsonl").write_text(sb.jsonl(items))
+        files.append(str(tmp_path / f"{bid}.jsonl"))
+    return analyse_batches(BatchesOptions(files=files), catalogue)
+
+
+def test_fast_mode_is_flagged(catalogue, tmp_path):
+    import datetime as dt
+
+    from anthropic.types.messages import MessageBatchIndividualResponse
+
+    created = dt.datetime(2026, 11, 2, 9, tzinfo=sb.UTC)
+    fast = sb.succeeded("f1", "claude-opus-5", 1000, 100, tier="standard")
+    fast["result"]["message"]["usage"]["speed"] = "fast"
+    fast = MessageBatchIndividualResponse.model_validate(fast).model_dump(mode="json")
+    res = _analyse(catalogue, tmp_path, [sb.batch("msgbatch_F", created, created + dt.timedelta(minutes=5),
+                                                  succeeded=1)], {"msgbatch_F": [fast]})
+    b = res.batches[0]
+    # Opus 5 fast mode is 2x standard (10 / 50 per MTok): 1,000 x 10 + 100 x 50 = 15,000 -> $0.015;
+    # at standard rates 1,000 x 5 + 100 x 25 = 7,500 -> $0.0075: the ratio is 2, not 0.5.
+    assert b.cost == D("0.015") and b.standard == D("0.0075") and b.ratio == D("2")
+    assert "fast_mode" in b.flags and "cost_not_half_of_standard" in b.flags
+
+
+def test_flag_boundaries(catalogue, tmp_path):
+    import datetime as dt
+
+    created = dt.datetime(2026, 11, 2, 0, tzinfo=sb.UTC)
+    # 1 errored in 100 is exactly 1%: not above it. 23 h exactly is near the 24-hour limit;
+    # 3,600 s exactly is not over an hour.
+    ok = [sb.succeeded(f"s{i}", "claude-haiku-4-5", 10, 1) for i in range(99)] + [sb.errored("e", "api_error")]
+    res = _analyse(catalogue, tmp_path, [
+        sb.batch("msgbatch_1", created, created + dt.timedelta(hours=23), succeeded=99, errored=1),
+        sb.batch("msgbatch_2", created, created + dt.timedelta(hours=1), succeeded=1)],
+        {"msgbatch_1": ok, "msgbatch_2": [sb.succeeded("x", "claude-haiku-4-5", 10, 1)]})
+    one, two = res.batches
+    assert one.error_rate == D("0.01") and "error_rate_above_1_percent" not in one.flags
+    assert "turnaround_near_24_hours" in one.flags and "turnaround_over_1_hour" in one.flags
+    assert two.flags == []
