@@ -75,6 +75,8 @@ class ModelCost:
     worst_usd: Decimal
     expected_usd: Decimal
     min_cacheable: int
+    worst_costs: tuple = ()  # the Costs (one per context tier) behind worst_usd
+    expected_costs: tuple = ()
 
 
 @dataclass
@@ -267,7 +269,8 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue) -> CheckResult
         for m in counted.models:
             name = CACHED if m.prefix_mode == "cache_control" else UNCACHED
             i = SCENARIOS.index(name)
-            models.append(ModelCost(m.model_id, m.requests, name, m.worst_case[i].total, m.scenarios[i].total, m.min_cacheable))
+            models.append(ModelCost(m.model_id, m.requests, name, m.worst_case[i].total, m.scenarios[i].total,
+                                    m.min_cacheable, m.worst_case[i].costs, m.scenarios[i].costs))
             short_count += len(m.short_prefixes)
             for where, cid, bp, tokens in m.short_prefixes:
                 if len(short) < LIST_LIMIT:

@@ -288,6 +288,8 @@ class BatchFigures:
     fast_requests: int = 0
     usage: TokenCounts = field(default_factory=TokenCounts)
     flags: list[str] = field(default_factory=list)
+    # (inference_geo, Cost as billed, Cost of the same usage at standard rates) per pricing key
+    charges: list[tuple] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -351,6 +353,7 @@ def price_batch(batch_id: str, obj: Optional[BatchObject], tally: Optional[Tally
                 warnings.append(f"batch {batch_id}: {n:,} succeeded request(s) for {model} "
                                 f"({tier} tier) cannot be priced and are left out of its costs: {exc}")
                 continue
+            b.charges.append((geo, billed, standard))
             b.cost += billed.total
             b.standard += standard.total
             b.token_cost += _token_total(billed)

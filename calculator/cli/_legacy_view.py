@@ -56,6 +56,9 @@ class LegacyView(legacy.Report):
     def tables(self) -> list[legacy.Table]:
         return [_table(t) for t in self.plain.tables]
 
+    def long_table(self) -> legacy.Table:
+        return _table(next((t for t in self.plain.tables if t.name == "charges"), self.plain.tables[0]))
+
     @property
     def exit_code(self) -> int:
         return self.plain.exit_code

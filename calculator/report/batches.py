@@ -25,12 +25,14 @@ strings of fractions, 0.5 = 50%)::
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
 from calculator.batches.results import (FLAG_ERROR_RATE, FLAG_NEAR_LIMIT, FLAG_NO_DISCOUNT, FLAG_NOT_HALF,
                                         FLAG_SLOW, RETRYABLE_ERRORS, SLOW_SECONDS, BatchesResult, BatchFigures)
 from calculator.money import usd
+from calculator.report.charges import charge_rows, charges_table
 from calculator.report.model import (Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series,
                                      Table)
 
@@ -197,6 +199,21 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
                               "reasons": ", ".join(f"{k} {v:,}" for k, v in r.by_reason.items()),
                               "worst_case_usd": r.worst_usd, "expected_usd": r.expected_usd}],
                             cards=True))
+
+    charges = []
+    for b in res.batches:
+        start = b.obj.created_at.date() if b.obj else b.on
+        end = (b.obj.ended_at.date() if b.obj and b.obj.ended_at else start) + dt.timedelta(days=1)
+        for geo, billed, standard in b.charges:
+            std = {line.token_type: line.cost for line in standard.lines}
+            charges += [{**row, "inference_geo": geo, "standard_cost_usd": std.get(row["token_type"])}
+                        for row in charge_rows(billed, batch_id=b.id, period_start=start, period_end=end)]
+    if charges:
+        tables.append(charges_table(
+            "Charges per batch, model and token type",
+            [Column("batch_id", "Batch"), Column("period_start", "From", "date"), Column("period_end", "To", "date")],
+            charges, [Column("standard_cost_usd", "At standard rates", "money")],
+            caption="Each batch priced at the rates of the day it was created; To is exclusive."))
 
     ended = [b for b in res.batches if b.turnaround_seconds is not None]
     charts = []

@@ -24,6 +24,7 @@ from typing import Optional
 
 from calculator.batches.check import CheckResult
 from calculator.money import usd
+from calculator.report.charges import charge_rows, charges_table
 from calculator.report.model import Brief, Column, Figure, Headline, Report, Table
 
 
@@ -132,6 +133,15 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
         + ([{"model": "Total", "requests": sum(m.requests for m in res.models), "scenario": "",
              "worst_case_usd": res.worst_usd, "expected_usd": res.expected_usd}] if len(res.models) > 1 else []),
         caption="Worst case: all max_tokens used, every cacheable prefix written."))
+    charges = [row for m in res.models for scenario, costs in (("worst case", m.worst_costs),
+                                                                ("expected", m.expected_costs))
+               for c in costs for row in charge_rows(c, scenario=scenario, period_start=opts.on,
+                                                     estimate_source="batchcalc check")]
+    if charges:
+        tables.append(charges_table(
+            "Charges of the worst and the expected case", [Column("scenario", "Case"),
+                                                           Column("period_start", "Priced on", "date")],
+            charges, caption="An estimate (nothing is billed yet): filter on the case before summing."))
     if res.short_prefixes:
         more = res.short_prefix_count - len(res.short_prefixes)
         tables.append(Table(

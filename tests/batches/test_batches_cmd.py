@@ -152,12 +152,12 @@ def test_fresh_ids_stay_unique_and_short():
     assert new.startswith("r1-") and len(new) <= 64
 
 
-@pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "html", "focus"])
 def test_every_format(cli, files, fmt):
     objects, ra, rb = files
     r = cli("batches", objects, ra, rb, "-f", fmt)
     assert r.code == 0, r.err
-    assert "msgbatch_01B" in r.out
+    assert "claude-haiku-4-5" in r.out  # batch B's charges
 
 
 def test_report_round_trips_and_has_the_charts(catalogue, files):

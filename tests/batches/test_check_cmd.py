@@ -166,12 +166,21 @@ def test_json_body_gzip_and_stdin(cli, cli_process, tmp_path):
     assert p.code == 4 and json.loads(p.out)["duplicate_custom_ids"][0]["lines"] == ["<stdin>:1", "<stdin>:2"]
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])
 def test_every_format(cli, tmp_path, fmt):
     f = write_jsonl(tmp_path / "dup.jsonl", [req("a"), req("a")])
     r = cli("check", f, "--on", DAY, "-f", fmt)
     assert r.code == 4 and r.out
     assert "custom_id" in r.out or "duplicate" in r.out.lower()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "focus"])
+def test_long_form_formats_hold_the_charges(cli, tmp_path, fmt):
+    f = write_jsonl(tmp_path / "ok.jsonl", [req("a")])
+    r = cli("check", f, "--on", DAY, "-f", fmt)
+    assert r.code == 0, r.err
+    # worst case: 1,200 input tokens at 1.50 = 0.0018, 1,000 output at 7.50 = 0.0075
+    assert "0.0018" in r.out and "0.0075" in r.out and "worst case" in r.out
 
 
 def test_xlsx_and_unreadable_file(cli, tmp_path):
