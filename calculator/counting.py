@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
 from calculator.costing import Cost, TokenCounts
-from calculator.errors import InputError, ModelError
+from calculator.errors import InputError, ModelError, NoRequestsError
 from calculator.money import CONTEXT, money_str, percent, usd
 from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
 from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
@@ -394,7 +394,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if stats.skipped_total:
             why = f" ({stats.skipped_total:,} skipped: " + "; ".join(
                 f"{n:,} {r}" for r, n in stats.skipped.most_common()) + ")"
-        raise InputError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
+        raise NoRequestsError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
 
     exact_counts: dict[str, int] = {}
     exact_info = None

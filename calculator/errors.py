@@ -2,7 +2,8 @@
 
     BatchcalcError                 anything the CLI turns into one line on stderr and exit code 1
     ├── InputError                 a file, line or row that is not what was expected
-    │   └── SourceMismatchError    a file that is not what --source said it was
+    │   ├── SourceMismatchError    a file that is not what --source said it was
+    │   └── NoRequestsError        a request file in which no request could be counted
     ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
     ├── ModelError                 a model that cannot be priced
     │   ├── UnknownModelError      no catalogue entry for that spelling (with close matches)
@@ -45,6 +46,10 @@ class InputError(BatchcalcError):
 
 
 class SourceMismatchError(InputError):
+    pass
+
+
+class NoRequestsError(InputError):
     pass
 
 

@@ -27,9 +27,9 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
-from calculator.errors import InputError, ModelError, UnknownModelError
+from calculator.errors import InputError, ModelError, NoRequestsError, UnknownModelError
 from pricing import Catalogue
 
 EXIT_REJECTED = 4
@@ -221,8 +221,10 @@ class _Tap:
             self.splitter.add(r.custom_id, r.params)
 
 
-def check_requests(path: str, opts: CheckOptions, cat: Catalogue) -> CheckResult:
-    """Check one request file (JSONL, a ``{"requests": [...]}`` body, gzip, ``-`` for stdin)."""
+def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
+                   progress_factory: Optional[Callable] = None) -> CheckResult:
+    """Check one request file (JSONL, a ``{"requests": [...]}`` body, gzip, ``-`` for stdin).
+    ``progress_factory`` as for ``counting.count_workload``."""
     from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS, CountOptions, count_workload
     from calculator.requests_reader import ReadStats
 
@@ -235,9 +237,9 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue) -> CheckResult
     stats = ReadStats()
     counted = None
     try:
-        counted = count_workload([path], copts, cat, tap=tap, stats=stats)
-    except InputError:
-        # No request could be counted: still a finding when the reader skipped invalid ones.
+        counted = count_workload([path], copts, cat, progress_factory, tap=tap, stats=stats)
+    except NoRequestsError:
+        # No request could be counted: a finding (exit 4) when they were all invalid.
         if not stats.skipped_total and not tap.unknown:
             if splitter is not None:
                 splitter.discard()

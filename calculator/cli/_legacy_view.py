@@ -73,8 +73,12 @@ class LegacyView(legacy.Report):
         return legacy.Headline(figs, h.recommendation, h.scope, brief)
 
     def charts(self) -> list[legacy.Chart]:
+        def values(vs, unit):
+            return None if vs is None else [_cell(v, unit) for v in vs]
+
         return [legacy.Chart(c.name, c.title, c.kind, list(c.categories),
-                             [legacy.Series(s.label, s.values, s.low, s.high, s.role) for s in c.series],
+                             [legacy.Series(s.label, values(s.values, c.unit), values(s.low, c.unit),
+                                            values(s.high, c.unit), s.role) for s in c.series],
                              c.unit if c.unit in ("usd", "tokens", "count") else "count", c.caption,
                              c.category_roles, list(c.flagged))
                 for c in self.plain.charts]

@@ -58,6 +58,7 @@ def check(
 
     from calculator.batches.check import CheckOptions, check_requests
     from calculator.cli._legacy_view import LegacyView
+    from calculator.cli.count_cmd import _progress_factory
     from calculator.report.check import build_check_report
 
     if output_tokens is not None and output_ratio is not None:
@@ -69,7 +70,7 @@ def check(
         cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
         inference_geo=inference_geo.value)
     cat = catalogue(prices_path)
-    report = build_check_report(check_requests(requests, opts, cat), cat.version)
+    report = build_check_report(check_requests(requests, opts, cat, _progress_factory()), cat.version)
     if report.exit_code:
         typer.echo(f"batchcalc: check: {report.figures['verdict']}", err=True)
     emit(LegacyView.of(report), fmt, output)

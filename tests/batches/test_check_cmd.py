@@ -190,3 +190,17 @@ def test_xlsx_and_unreadable_file(cli, tmp_path):
     assert out.read_bytes()[:2] == b"PK"
     r = cli("check", tmp_path / "missing.jsonl")
     assert r.code == 1 and r.err.count("\n") == 1 and "file not found" in r.err
+
+
+def test_a_file_of_only_invalid_requests_is_rejected_not_an_error(cli, tmp_path):
+    f = write_jsonl(tmp_path / "bad.jsonl", [req("a", max_tokens=None), req("b", model="gpt-4o")])
+    r = cli("check", f, "--on", DAY, "-f", "json")
+    assert r.code == 4, r.err
+    doc = r.json()
+    assert doc["invalid_requests"] == 2 and doc["cost"]["worst_case_usd"] is None
+    assert "rejected: 2 invalid request(s)" in doc["verdict"]
+    # A corrupt gzip file is still an input error (exit 1), not a finding.
+    gz = tmp_path / "cut.jsonl.gz"
+    gz.write_bytes(gzip.compress(((json.dumps(req("a")) + "\n") * 50).encode())[:-20])
+    r = cli("check", gz, "--on", DAY)
+    assert r.code == 1 and "gzip" in r.err
