@@ -269,7 +269,8 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
 
         batches_needed = counted.batches["batches"]
         for m in counted.models:
-            name = CACHED if m.prefix_mode == "cache_control" else UNCACHED
+            # Breakpoints all below the minimum cache nothing: priced as the plain batch it is.
+            name = CACHED if m.prefix_mode == "cache_control" and m.cacheable_prefix_tokens else UNCACHED
             i = SCENARIOS.index(name)
             models.append(ModelCost(m.model_id, m.requests, name, m.worst_case[i].total, m.scenarios[i].total,
                                     m.min_cacheable, m.worst_case[i].costs, m.scenarios[i].costs))

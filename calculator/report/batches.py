@@ -62,6 +62,11 @@ def duration(seconds: Optional[int]) -> str:
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
+def short_id(batch_id: str) -> str:
+    """A chart label: batch ids are long (msgbatch_ + 24 characters); the tail tells them apart."""
+    return batch_id if len(batch_id) <= 16 else "…" + batch_id[-10:]
+
+
 def _batch_figures(b: BatchFigures) -> dict:
     u = b.usage
     out = {"requests": dict(b.requests), "error_rate": b.error_rate, "error_types": dict(b.error_types),
@@ -219,20 +224,20 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
     charts = []
     if ended:
         charts.append(Chart("turnaround", "Turnaround per batch (created to ended)", "bar",
-                            [b.id for b in ended], [Series("Turnaround", [b.turnaround_seconds for b in ended],
+                            [short_id(b.id) for b in ended], [Series("Turnaround", [b.turnaround_seconds for b in ended],
                                                            role="batch")],
                             unit="seconds", caption="Most batches finish within 1 hour; all within 24 hours.",
                             flagged=[i for i, b in enumerate(ended) if b.turnaround_seconds > SLOW_SECONDS]))
     priced = [b for b in res.batches if b.cost is not None]
     if priced:
         charts.append(Chart("savings", "Cost and saving per batch (the bar is the standard price)",
-                            "stacked_bar", [b.id for b in priced],
+                            "stacked_bar", [short_id(b.id) for b in priced],
                             [Series("Batch cost", [b.cost for b in priced], role="batch"),
                              Series("Saving", [b.savings for b in priced], role="savings")],
                             flagged=[i for i, b in enumerate(priced) if FLAG_NOT_HALF in b.flags]))
     counted = [b for b in res.batches if b.total]
     if counted:
-        charts.append(Chart("error_rate", "Error rate per batch", "bar", [b.id for b in counted],
+        charts.append(Chart("error_rate", "Error rate per batch", "bar", [short_id(b.id) for b in counted],
                             [Series("Error rate", [b.error_rate for b in counted], role="errors")],
                             unit="percent", caption="Above 1% is worth investigating.",
                             flagged=[i for i, b in enumerate(counted) if FLAG_ERROR_RATE in b.flags]))

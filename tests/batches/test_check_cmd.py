@@ -204,3 +204,12 @@ def test_a_file_of_only_invalid_requests_is_rejected_not_an_error(cli, tmp_path)
     gz.write_bytes(gzip.compress(((json.dumps(req("a")) + "\n") * 50).encode())[:-20])
     r = cli("check", gz, "--on", DAY)
     assert r.code == 1 and "gzip" in r.err
+
+
+def test_unpriced_model_cannot_pass_the_budget_gate(cli, tmp_path):
+    f = write_jsonl(tmp_path / "preview.jsonl", [req("a"), req("m", model="claude-mythos-preview")])
+    r = cli("check", f, "--on", DAY, "-f", "json")
+    assert r.code == 0 and r.json()["unpriced"] == {"claude-mythos-preview": 1}  # accepted, warned
+    assert Decimal(r.json()["cost"]["worst_case_usd"]) == Decimal("0.0093")  # the priced request only
+    r = cli("check", f, "--on", DAY, "--max-cost", "100")
+    assert r.code == 4 and "cannot verify --max-cost $100.00: 1 request(s) cannot be priced" in r.err
