@@ -22,7 +22,8 @@ from typing import Callable, Iterator, Optional
 
 from calculator.errors import NetworkError
 
-from calculator.usage_readers.admin_api import DEFAULT_BASE_URL, RETRY_STATUS, key_from_env, retry_delay
+from calculator.usage_readers.admin_api import (DEFAULT_BASE_URL, RETRY_STATUS, error_detail, key_from_env,
+                                                retry_delay)
 
 BATCHES_PATH = "/v1/messages/batches"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -61,15 +62,9 @@ class Client:
         return left
 
     def _fail(self, path: str, response) -> NetworkError:
-        detail = ""
-        try:
-            err = response.json().get("error", {})
-            detail = f": {err.get('type', '')} {err.get('message', '')}".rstrip()
-        except Exception:
-            pass
         hint = f" (check {KEY_ENV})" if response.status_code in (401, 403) else ""
         return NetworkError(self.scrub(f"Message Batches API {path} answered HTTP "
-                                       f"{response.status_code}{detail}{hint}"))
+                                       f"{response.status_code}{error_detail(response)}{hint}"))
 
     def _send(self, path: str, params: Optional[dict] = None, stream: bool = False):
         httpx = self.httpx

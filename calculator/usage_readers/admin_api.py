@@ -40,6 +40,15 @@ def admin_key() -> str:
     return key_from_env(KEY_ENV, "an Admin API key (sk-ant-admin...)")
 
 
+def error_detail(response) -> str:
+    """": <type> <message>" from an API error body, or "" when it has none."""
+    try:
+        err = response.json().get("error", {})
+        return f": {err.get('type', '')} {err.get('message', '')}".rstrip()
+    except Exception:  # not JSON, or not the error shape: the status alone says enough
+        return ""
+
+
 def retry_delay(response, attempt: int) -> float:
     """Seconds to wait before retrying a transient answer: its retry-after (at most 30 s), else
     exponential backoff."""
@@ -84,12 +93,7 @@ def fetch_pages(path: str, params: dict, *, key: Optional[str] = None, base_url:
                     continue
                 break
             if response.status_code != 200:
-                detail = ""
-                try:
-                    err = response.json().get("error", {})
-                    detail = f": {err.get('type', '')} {err.get('message', '')}".rstrip()
-                except Exception:
-                    pass
+                detail = error_detail(response)
                 hint = " (check ANTHROPIC_ADMIN_KEY: an Admin API key is needed)" \
                     if response.status_code in (401, 403) else ""
                 raise NetworkError(_scrub(f"Admin API {path} answered HTTP {response.status_code}"
