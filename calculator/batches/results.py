@@ -464,16 +464,39 @@ class BatchesResult:
     assumptions: list[str]
 
 
-def _is_results_file(path: str) -> bool:
-    """Results JSONL (a first line with "custom_id" and "result") rather than batch objects."""
-    from calculator.usage_readers._io import head
+def _objects_or_results(path: str):
+    """Open ``path`` once: None for a results JSONL (a first line with "custom_id" and
+    "result"; read later, when the batch objects are known), else the parsed batch-objects JSON.
+    One open, so a pipe (``<(zcat batches.json.gz)``) works too."""
+    import gzip
 
-    first = head(path).lstrip().split(b"\n", 1)[0]
+    from calculator.usage_readers._io import BOM, open_binary
+
+    fh = open_binary(path)
     try:
-        obj = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(obj, dict) and "custom_id" in obj and "result" in obj
+        head = fh.peek(65536)
+        first = (head[3:] if head.startswith(BOM) else head).lstrip().split(b"\n", 1)[0]
+        try:
+            obj = json.loads(first)
+            if isinstance(obj, dict) and "custom_id" in obj and "result" in obj:
+                return None
+        except ValueError:
+            # A first line longer than the peek: its keys are still at its start.
+            if b'"custom_id"' in first and b'"result"' in first and b'"message_batch"' not in first:
+                return None
+        data = fh.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read file ({exc})", path=path) from None
+    finally:
+        if path != "-":
+            fh.close()
+    try:
+        return json.loads(data[3:] if data.startswith(BOM) else data)
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: expected batch objects (JSON) or results (JSONL)", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"neither batch objects (JSON) nor results (JSONL): {exc.msg}",
+                         path=path, line=exc.lineno) from None
 
 
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
@@ -527,7 +550,8 @@ def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:
         if path == "-":
             raise InputError("standard input cannot be told apart as batch objects or results: give "
                              "--results BATCH_ID=- for results", path="-")
-        if _is_results_file(path):
+        doc = _objects_or_results(path)
+        if doc is None:
             bid = results_file_batch_id(path)
             if bid is None:
                 raise InputError("a results file must be named after its batch (msgbatch_....jsonl, as saved "
@@ -536,13 +560,6 @@ def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:
                 raise InputError(f"two results files for batch {bid} (also {results_files[bid]})", path=path)
             results_files[bid] = path
         else:
-            from calculator.usage_readers._io import read_text
-
-            try:
-                doc = json.loads(read_text(path))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"neither batch objects (JSON) nor results (JSONL): {exc.msg}",
-                                 path=path, line=exc.lineno) from None
             for o in batch_objects_from_json(doc, path):
                 add_object(o)
     for bid, path in results_files.items():

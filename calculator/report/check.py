@@ -123,16 +123,8 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
                     [Column("kind", "Problem"), Column("where", "Where"), Column("detail", "Detail")],
                     problems, caption=None if problems else "Nothing: the file would be accepted.",
                     flag="problem")]
-    tables.append(Table(
-        "costs", "Cost at batch rates",
-        [Column("model", "Model"), Column("requests", "Requests", "int"),
-         Column("scenario", "Priced as"), Column("worst_case_usd", "Worst case", "money"),
-         Column("expected_usd", "Expected", "money")],
-        [{"model": m.model, "requests": m.requests, "scenario": m.scenario,
-          "worst_case_usd": m.worst_usd, "expected_usd": m.expected_usd} for m in res.models]
-        + ([{"model": "Total", "requests": sum(m.requests for m in res.models), "scenario": "",
-             "worst_case_usd": res.worst_usd, "expected_usd": res.expected_usd}] if len(res.models) > 1 else []),
-        caption="Worst case: all max_tokens used, every cacheable prefix written."))
+    if res.models:
+        tables.append(_costs_table(res))
     charges = [row for m in res.models for scenario, costs in (("worst case", m.worst_costs),
                                                                 ("expected", m.expected_costs))
                for c in costs for row in charge_rows(c, scenario=scenario, period_start=opts.on,
@@ -174,3 +166,16 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
                           brief=Brief("Batch check", line, "bad" if bad else "good")),
         tables=tables, assumptions=list(res.assumptions), warnings=warnings, exit_code=res.exit_code,
         meta={"file": res.source, "on": opts.on})
+
+
+def _costs_table(res: CheckResult) -> Table:
+    return Table(
+        "costs", "Cost at batch rates",
+        [Column("model", "Model"), Column("requests", "Requests", "int"),
+         Column("scenario", "Priced as"), Column("worst_case_usd", "Worst case", "money"),
+         Column("expected_usd", "Expected", "money")],
+        [{"model": m.model, "requests": m.requests, "scenario": m.scenario,
+          "worst_case_usd": m.worst_usd, "expected_usd": m.expected_usd} for m in res.models]
+        + ([{"model": "Total", "requests": sum(m.requests for m in res.models), "scenario": "",
+             "worst_case_usd": res.worst_usd, "expected_usd": res.expected_usd}] if len(res.models) > 1 else []),
+        caption="Worst case: all max_tokens used, every cacheable prefix written.")

@@ -220,3 +220,28 @@ def test_flag_boundaries(catalogue, tmp_path):
     assert one.error_rate == D("0.01") and "error_rate_above_1_percent" not in one.flags
     assert "turnaround_near_24_hours" in one.flags and "turnaround_over_1_hour" in one.flags
     assert two.flags == []
+
+
+def test_objects_and_results_through_pipes(cli, files, tmp_path):
+    """`batchcalc batches <(zcat batches.json.gz) --results ID=<(zcat results.jsonl.gz)`: each
+    pipe is read once."""
+    import gzip
+    import os
+    import threading
+
+    objects, ra, rb = files
+    pipes = {}
+    for name, src in (("objects", objects), ("results", ra)):
+        path = tmp_path / f"{name}.fifo"
+        os.mkfifo(path)
+        pipes[name] = path
+        data = gzip.compress(src.read_bytes())
+
+        def feed(path=path, data=data):
+            with open(path, "wb") as fh:  # blocks until batchcalc opens the pipe
+                fh.write(data)
+
+        threading.Thread(target=feed, daemon=True).start()
+    r = cli("batches", pipes["objects"], "--results", f"msgbatch_01A={pipes['results']}", rb, "-f", "json")
+    assert r.code == 0, r.err
+    assert D(by_id(r.json())["msgbatch_01A"]["cost_usd"]) == D("0.01305")
