@@ -18,6 +18,10 @@ _EXPORTS = {
     "Workload": "calculator.scenarios",
     "estimate": "calculator.scenarios",
     "build_plan": "calculator.planning",
+    "CheckOptions": "calculator.batches.check",
+    "check_requests": "calculator.batches.check",
+    "BatchesOptions": "calculator.batches.results",
+    "analyse_batches": "calculator.batches.results",
     "load_catalogue": "pricing.catalogue",
 }
 

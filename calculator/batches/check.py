@@ -233,7 +233,7 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     tap = _Tap(cat, opts.on, splitter)
     copts = CountOptions(skip_invalid=True, on=opts.on, output_tokens=opts.output_tokens,
                          output_ratio=opts.output_ratio, cache_hit_rate=opts.cache_hit_rate,
-                         inference_geo=opts.inference_geo, worst_case_hit_rate=Decimal(0), workers=1)
+                         inference_geo=opts.inference_geo, worst_case_hit_rate=Decimal(0))
     stats = ReadStats()
     counted = None
     try:

@@ -27,7 +27,7 @@ def batches(
     files: Annotated[Optional[list[str]], typer.Argument(
         help="Batch objects (JSON: one object, a list, or a batches.list() page, as the API returns "
              "them) and results files named after their batch (msgbatch_....jsonl[.gz]).",
-        metavar="OBJECTS.json RESULTS.jsonl...")] = None,
+        metavar="FILES")] = None,
     results: Annotated[Optional[list[str]], typer.Option(
         "--results", metavar="BATCH_ID=FILE", help="A results file for a batch, whatever its name. Repeatable.")] = None,
     requests: Annotated[Optional[str], typer.Option(

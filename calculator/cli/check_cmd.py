@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import Geo, parse_fraction
+from calculator.cli.options import CacheHitRateOpt, Geo, OutputRatioOpt, OutputTokensOpt, parse_fraction
 from calculator.errors import InputError
 
 
@@ -22,15 +22,9 @@ def check(
     split_to: Annotated[Optional[str], typer.Option(
         "--split-to", metavar="DIR", help="Write the requests as files of valid batches (100,000 requests "
                                           "and 256 MB at most, in order) into DIR.")] = None,
-    output_tokens: Annotated[Optional[int], typer.Option(
-        "--output-tokens", "-O", min=0, help="Expected case: this many output tokens per request "
-                                             "(capped at max_tokens). Default: max_tokens.")] = None,
-    output_ratio: Annotated[Optional[str], typer.Option(
-        "--output-ratio", metavar="R", help="Expected case: this fraction of each request's max_tokens "
-                                            "(0-1 or 40%).")] = None,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Expected case: the fraction of requests that read a "
-                                              "cache_control prefix from cache (default 0.64).")] = None,
+    output_tokens: OutputTokensOpt = None,
+    output_ratio: OutputRatioOpt = None,
+    cache_hit_rate: CacheHitRateOpt = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
@@ -43,6 +37,9 @@ def check(
     a custom_id used twice, an invalid request: bad JSON, no integer max_tokens, an unknown
     model) or when the worst case is above --max-cost; 0 otherwise. Warns about cache_control
     prefixes below the model's minimum cacheable length (the API silently caches nothing).
+
+    The worst case: every request uses all its max_tokens at batch rates, no cache hit. The
+    expected case: --output-tokens or --output-ratio (default: max_tokens) and --cache-hit-rate.
 
     Examples:
 

@@ -10,7 +10,7 @@ import typer
 
 from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import TTL, CacheHitRateOpt, Geo, OutputRatioOpt, OutputTokensOpt, Per, parse_fraction
 from calculator.errors import InputError
 
 
@@ -60,15 +60,11 @@ def count(
         "--column", help="CSV column holding the prompt (default: prompt, text, message, content or input).")] = None,
     max_tokens: Annotated[int, typer.Option(
         "--max-tokens", min=1, help="max_tokens for prompt files and CSV rows, which carry none.")] = 1024,
-    output_tokens: Annotated[Optional[int], typer.Option(
-        "--output-tokens", "-O", min=0, help="Assume this many output tokens per request (capped at max_tokens).")] = None,
-    output_ratio: Annotated[Optional[str], typer.Option(
-        "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
+    output_tokens: OutputTokensOpt = None,
+    output_ratio: OutputRatioOpt = None,
     output_from: Annotated[Optional[str], typer.Option(
         "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read a shared prefix from cache "
-                                              "(0-1 or 80%). Default 0.64; the 30%-98% range is shown.")] = None,
+    cache_hit_rate: CacheHitRateOpt = None,
     cache_ttl: Annotated[TTL, typer.Option(
         "--cache-ttl", help="TTL for a detected shared prefix (requests without cache_control). "
                             "Breakpoints keep their own TTL.")] = TTL.h1,

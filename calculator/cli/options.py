@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
+
+import typer
 
 from calculator.errors import InputError
+
+# Output and cache assumptions of a request file (count, check).
+OutputTokensOpt = Annotated[Optional[int], typer.Option(
+    "--output-tokens", "-O", min=0, help="Assume this many output tokens per request (capped at max_tokens).")]
+OutputRatioOpt = Annotated[Optional[str], typer.Option(
+    "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")]
+CacheHitRateOpt = Annotated[Optional[str], typer.Option(
+    "--cache-hit-rate", metavar="H", help="Fraction of requests that read a shared prefix from cache "
+                                          "(0-1 or 80%). Default 0.64; the 30%-98% range is shown.")]
 
 
 class TTL(str, Enum):
