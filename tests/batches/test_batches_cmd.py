@@ -105,6 +105,10 @@ def test_bad_inputs_are_one_line_errors(cli, files, tmp_path):
     assert r.code == 1 and "given twice" in r.err
     r = cli("batches", "--results", "nonsense")
     assert r.code == 1 and "BATCH_ID=FILE" in r.err
+    r = cli("batches", objects, rb, "--retry-to", tmp_path / "retry.jsonl")
+    assert r.code == 1 and "--requests" in r.err and not (tmp_path / "retry.jsonl").exists()
+    r = cli("batches", objects, rb, "--requests", rb)
+    assert r.code == 1 and "--retry-to" in r.err
 
 
 def test_retry_file_with_fresh_ids_and_mapping(cli, files, tmp_path):
