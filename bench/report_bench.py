@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from calculator.scenarios import Workload
     from pricing import load_catalogue
     from reports import render

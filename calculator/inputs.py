@@ -57,12 +57,12 @@ class Section:
 # Order = order on the page. When a branch lands, point its line at its builder.
 SECTIONS: list[Section] = [
     Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
-    Section("count", "calculator.counting:report_section", ("batch_requests",), "batchcalc count"),
-    Section("usage", "calculator.usage_report:report_section",
+    Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
+    Section("usage", "calculator.report.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
-    Section("reconcile", "calculator.reconcile_report:report_section",
+    Section("reconcile", "calculator.report.reconcile:report_section",
             ("admin_cost", "console_cost"), "batchcalc reconcile"),
-    Section("saved", "calculator.saved_reports:report_section", ("report_json",), "--format json"),
+    Section("saved", "calculator.report.saved:report_section", ("report_json",), "--format json"),
 ]
 
 
@@ -182,7 +182,7 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
 
 def plan_section(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
     """`batchcalc plan` for each workloads file (options.extra may carry ``try_models``)."""
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
 
     on = options.on or dt.datetime.now(dt.timezone.utc).date()
     return [build_plan_report(options.catalogue, str(p), on,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calculator.report_legacy import Report
+from calculator.report.model import Report
 
 TEXT_FORMATS = ("table", "json", "csv", "markdown", "html", "focus")
 BINARY_FORMATS = ("xlsx",)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from calculator.money import money_str, usd
-from calculator.report_legacy import Column
+from calculator.report.model import NUMERIC_KINDS, Column
 
 
 def display(value, column: Column) -> str:
@@ -18,8 +18,10 @@ def display(value, column: Column) -> str:
     if kind == "rate" and isinstance(value, Decimal):
         return rate_display(value)
     if kind == "percent" and isinstance(value, Decimal):
-        return f"{value:.1f}%"
-    if kind == "int" and isinstance(value, int):
+        return f"{value * 100:.1f}%"
+    if kind == "number" and isinstance(value, (int, Decimal)):
+        return f"{value:,}"
+    if kind in ("int", "tokens") and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -48,4 +50,4 @@ def exact(value) -> str:
 
 
 def is_numeric(column: Column) -> bool:
-    return column.kind in ("money", "rate", "percent", "int", "number")
+    return column.kind in NUMERIC_KINDS

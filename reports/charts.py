@@ -1,6 +1,6 @@
 """Charts: a report's ``Chart`` data drawn by matplotlib (Agg, no display) as inline SVG.
 
-The report decides what is plotted (``Report.charts()``); this module only draws it. Output is
+The report decides what is plotted (``Report.charts``); this module only draws it. Output is
 deterministic for a given matplotlib version (fixed hash salt, no date metadata, text kept as
 text), so pages can be compared in golden tests. Colours come from a role name so the same
 scenario has the same colour in every chart and every report.
@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from calculator.money import usd
-from calculator.report_legacy import Chart
+from calculator.report.model import Chart
 
 # One colour per meaning. "now" is what is paid today, "best" the recommended option.
 ROLE_COLOURS = {

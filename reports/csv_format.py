@@ -6,7 +6,7 @@ which prices it was computed with."""
 import csv
 import io
 
-from calculator.report_legacy import Report
+from calculator.report.model import Report
 from reports.cells import exact
 
 

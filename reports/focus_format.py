@@ -2,8 +2,8 @@
 
 One row per period x model x token type x tier (x workspace x API key when the report has them),
 taken from ``report.long_table()``. A long-table row may carry these keys (a column of the table
-or just a key of the row dict); what a row lacks comes from ``report.charge_context()``, and
-what that lacks from the defaults below:
+or just a key of the row dict); what a row lacks comes from ``report.meta["charge_context"]``,
+and what that lacks from the defaults below:
 
 ==================== ============================== ==========================================
 row / context key    FOCUS column                   default when absent
@@ -32,7 +32,7 @@ workload, role, mode appended to x_EstimateSource   none (a plan's rows: workloa
 estimate_source      x_EstimateSource               empty (actual usage, not an estimate)
 ==================== ============================== ==========================================
 
-An estimate has no billing period: ``EstimateReport.charge_context()`` gives the pricing date as a
+An estimate has no billing period: its charge context gives the pricing date as a
 one-day charge period and an ``x_EstimateSource`` naming the scenario, because an estimate's
 file holds all four scenarios: filter on ``x_EstimateSource`` before summing. For an estimate,
 BilledCost is the estimated cost (nothing has been invoiced); ListCost = ContractedCost =
@@ -50,7 +50,7 @@ from decimal import Decimal
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.errors import InputError
-from calculator.report_legacy import Report
+from calculator.report.model import CHARGE_CONTEXT, Report, cell_from_json
 from reports.cells import exact
 
 FOCUS_COLUMNS = [
@@ -79,7 +79,7 @@ def _timestamp(value) -> str:
 
 def rows(report: Report) -> list[dict[str, str]]:
     """The FOCUS rows as dicts of exact strings (what ``render`` writes)."""
-    ctx = report.charge_context()
+    ctx = report.meta.get(CHARGE_CONTEXT, {})
     out = []
     table = report.long_table()
     keys = {c.key for c in table.columns} | {k for r in table.rows[:1] for k in r}
@@ -94,11 +94,11 @@ def rows(report: Report) -> list[dict[str, str]]:
                 value = ctx.get(key, default)
             return value
 
-        start = get("period_start")
+        start = cell_from_json(get("period_start"), "date")
         if start is None:
             raise InputError(f"{report.kind} report: no charge period for the FOCUS export "
                              "(the report gives no period_start)")
-        end = get("period_end") or (start + dt.timedelta(days=1))
+        end = cell_from_json(get("period_end"), "date") or (start + dt.timedelta(days=1))
         token_type = row["token_type"]
         tier = get("service_tier", "standard")
         model = row["model"]
@@ -157,8 +157,8 @@ def _has_charges(report: Report) -> bool:
 
 
 def render(report: Report) -> str:
-    parts = report.parts()
-    if len(parts) > 1 or parts[0] is not report:
+    parts = report.all_parts()
+    if report.parts:
         # A page of several parts exports the parts that hold charges: a reconciliation holds
         # billed lines, not consumption (its usage is the usage part's), and is left out.
         charged = [p for p in parts if _has_charges(p)] or parts[:1]

@@ -1,9 +1,8 @@
 """HTML: one self-contained page (inline CSS, charts as inline SVG, no JavaScript, no network).
 
-Every report renders: the executive summary comes from ``report.headline()`` (or the plain
-``summary`` pairs as cards), then each part's charts (``report.charts()``, drawn by
-``reports/charts.py``) and tables (``report.tables()``), then methodology (assumptions, the
-catalogue version, ``report.price_sources()``) and warnings. The templates live in
+Every report renders: the executive summary comes from ``report.headline``, then each part's
+charts (``part.charts``, drawn by ``reports/charts.py``) and tables (``part.shown_tables()``),
+then methodology (assumptions, the catalogue version, ``report.price_sources``) and warnings. The templates live in
 ``reports/templates/``; autoescaping is on for every template, so a model name, custom_id or
 workspace name such as ``<script>`` is shown as text, never run. This module only arranges what
 the report already holds: it formats cells with ``reports/cells.py`` and computes nothing.
@@ -15,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from calculator.report_legacy import SCHEMA_VERSION, Column, Report, Table
+from calculator.report.model import SCHEMA_VERSION, Column, Report, Table
 from reports.cells import display, is_numeric
 
 
@@ -66,11 +65,13 @@ def _part_view(part: Report, index: int, charts: bool) -> dict:
         "kind": part.kind,
         "title": part.title,
         "report": part,
-        "summary": part.summary,
+        # On a page of several parts, each part's headline figures as label: value pairs.
+        "summary": [(f.label, display(f.value, Column("", "", f.kind)))
+                    for f in (part.headline.figures if part.headline else [])],
         # matplotlib escapes the text it writes into the SVG, so the SVG itself is markup.
         "charts": [{"name": c.name, "title": c.title, "caption": c.caption, "svg": Markup(render_svg(c))}
-                   for c in (part.charts() if charts else [])],
-        "tables": [_table_view(t) for t in part.tables()],
+                   for c in (part.charts if charts else [])],
+        "tables": [_table_view(t) for t in part.shown_tables()],
     }
 
 
@@ -78,24 +79,22 @@ def context(report: Report, *, charts: bool = True) -> dict:
     """What the template sees: the report's content, laid out, nothing computed."""
     from calculator import __version__
 
-    parts = report.parts()
+    parts = report.all_parts()
     part_views = [_part_view(p, i, charts) for i, p in enumerate(parts, 1)]
     return {
         "report": report,
         "title": report.title,
         "kind": report.kind,
-        "composite": len(parts) > 1 or parts[0] is not report,
-        "headline": report.headline(),
-        # Without a headline the summary pairs become cards; a composite's are per part (shown
-        # in each part), so its cards are those of its first part.
-        "summary": report.summary if len(parts) == 1 else parts[0].summary,
+        "composite": bool(report.parts),
+        "headline": report.headline,
+        "summary": [],
         "parts": part_views,
         "assumptions": report.assumptions,
         # A page of several parts lists each part's assumptions under its title.
         "assumption_groups": ([(p.title, p.assumptions) for p in parts if p.assumptions]
                               if len(parts) > 1 else [("", report.assumptions)] if report.assumptions else []),
         "warnings": report.warnings,
-        "price_sources": report.price_sources(),
+        "price_sources": report.price_sources,
         "catalogue_version": report.catalogue_version,
         "schema_version": SCHEMA_VERSION,
         "version": __version__,

@@ -1,6 +1,6 @@
 """Markdown: summary, tables, assumptions and warnings, for PRs, wikis and chat."""
 
-from calculator.report_legacy import Report
+from calculator.report.model import Column, Report
 from reports.cells import display, is_numeric
 
 
@@ -10,10 +10,15 @@ def _escape(text: str) -> str:
 
 def render(report: Report) -> str:
     out = [f"# {_escape(report.title)}", ""]
-    if report.summary:
-        out += [f"- **{_escape(k)}**: {_escape(v)}" for k, v in report.summary] + [""]
-    for table in report.tables():
-        out += [f"## {_escape(table.title)}", ""]
+    if report.headline:
+        out += [f"- **{_escape(f.label)}**: {_escape(display(f.value, Column('', '', f.kind)))}"
+                for f in report.headline.figures] + [""]
+        if report.headline.recommendation:
+            out += [_escape(report.headline.recommendation), ""]
+    parts = report.all_parts()
+    for part, table in [(p, t) for p in parts for t in p.shown_tables()]:
+        title = f"{part.title}: {table.title}" if len(parts) > 1 else table.title
+        out += [f"## {_escape(title)}", ""]
         out.append("| " + " | ".join(_escape(c.label) for c in table.columns) + " |")
         out.append("|" + "|".join("---:" if is_numeric(c) else "---" for c in table.columns) + "|")
         for row in table.rows:

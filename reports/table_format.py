@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from calculator.report_legacy import SCHEMA_VERSION, Report
+from calculator.report.model import SCHEMA_VERSION, Column, Report
 from reports.cells import display, is_numeric
 
 
@@ -22,10 +22,15 @@ def render(report: Report, *, color: bool = False, width: int | None = None) -> 
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width,
                       highlight=False, emoji=False, legacy_windows=False)
     console.print(f"[bold]{_esc(report.title)}[/bold]")
-    for label, value in report.summary:
-        console.print(f"  {_esc(label)}: [bold]{_esc(value)}[/bold]")
-    for table in report.tables():
-        rt = RichTable(title=_esc(table.title), box=box.SIMPLE_HEAD, title_justify="left",
+    if report.headline:
+        for f in report.headline.figures:
+            console.print(f"  {_esc(f.label)}: [bold]{_esc(display(f.value, Column('', '', f.kind)))}[/bold]")
+        if report.headline.recommendation:
+            console.print(f"  {_esc(report.headline.recommendation)}")
+    parts = report.all_parts()
+    for part, table in [(p, t) for p in parts for t in p.shown_tables()]:
+        title = f"{part.title}: {table.title}" if len(parts) > 1 else table.title
+        rt = RichTable(title=_esc(title), box=box.SIMPLE_HEAD, title_justify="left",
                        caption=_esc(table.caption) if table.caption else None, caption_justify="left")
         for c in table.columns:
             rt.add_column(_esc(c.label), justify="right" if is_numeric(c) else "left",

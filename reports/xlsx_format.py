@@ -1,7 +1,7 @@
 """XLSX: a workbook for finance, one sheet per table, numbers as numbers with currency formats.
 
-Sheet "Summary" holds the title, the headline figures (or summary pairs), assumptions, warnings
-and the catalogue version; then one sheet per table of every part (``report.tables()``), named
+Sheet "Summary" holds the title, the headline figures, assumptions, warnings
+and the catalogue version; then one sheet per table of every part (``part.shown_tables()``), named
 after the table, and "Prices used" when the report lists its price sources. Money and rates stay
 exact (the Decimal is written as the cell's number; Excel shows it with a currency format).
 """
@@ -12,15 +12,16 @@ import dataclasses
 import io
 import re
 
-from calculator.report_legacy import SCHEMA_VERSION, Column, Report, Table
+from calculator.report.model import SCHEMA_VERSION, Column, Report, Table
 from reports.cells import display
 
 NUMBER_FORMATS = {
     "money": '"$"#,##0.00;-"$"#,##0.00',
     "rate": '"$"#,##0.00####',
     "int": "#,##0",
+    "tokens": "#,##0",
     "number": "#,##0.####",
-    "percent": '0.0"%"',
+    "percent": "0.0%",
     "date": "yyyy-mm-dd",
 }
 WIDTHS = {"money": 14, "rate": 14, "int": 15, "number": 14, "percent": 11, "date": 12}
@@ -64,7 +65,7 @@ def render(report: Report) -> bytes:
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         summary_rows: list[tuple] = [(report.title, None)]
-        headline = report.headline()
+        headline = report.headline
         if headline:
             for f in headline.figures:
                 summary_rows.append((f.label, f.value if f.kind in NUMBER_FORMATS else display(f.value, Column("", "", f.kind))))
@@ -72,8 +73,6 @@ def render(report: Report) -> bytes:
                 summary_rows.append(("Recommendation", headline.recommendation))
             if headline.scope:
                 summary_rows.append(("Scope", headline.scope))
-        else:
-            summary_rows += list(report.summary)
         summary_rows += [(None, None), ("Price catalogue", report.catalogue_version),
                          ("Report schema", SCHEMA_VERSION)]
         summary_rows += [("Assumption", a) for a in report.assumptions]
@@ -92,11 +91,11 @@ def render(report: Report) -> bytes:
         for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
             row[0].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
-        parts = report.parts()
+        parts = report.all_parts()
         # On a page of several parts, sheet names start with the part's number.
         tables = [(f"{i}. " if len(parts) > 1 else "", t)
-                  for i, part in enumerate(parts, 1) for t in part.tables()]
-        sources = report.price_sources()
+                  for i, part in enumerate(parts, 1) for t in part.shown_tables()]
+        sources = report.price_sources
         if sources:
             tables.append(("", Table("prices_used", "Prices used",
                                 [Column("model", "Model"), Column("display_name", "Name"),

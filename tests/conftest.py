@@ -90,9 +90,18 @@ def demo_workload(**kw):
 
 @pytest.fixture
 def demo_report(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
 
     return build_estimate_report(catalogue, demo_workload())
+
+
+@pytest.fixture
+def demo_estimate(catalogue):
+    """The priced scenarios behind ``demo_report``, to check its figures against."""
+    from calculator.scenarios import estimate
+
+    return estimate(catalogue, demo_workload())
+
 
 @pytest.fixture(scope="session")
 def catalogue():

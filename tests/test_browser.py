@@ -213,10 +213,10 @@ def test_demo_page_summary_charts_and_flagged_lines(browser, demo_page):
     for link in page.locator("#summary .also-list a").all():
         target = link.get_attribute("href")
         assert page.locator(target).count() == 1
-    # Every chart of every part: plan 3, sample 1 (cost by scenario), usage 3, reconciliation 1.
+    # Every chart of every part: plan 3, sample 1 (cost by scenario), usage 4, reconciliation 1.
     charts = page.locator("svg.chart-svg")
-    assert charts.count() == 8
-    for i in range(8):
+    assert charts.count() == 9
+    for i in range(9):
         charts.nth(i).scroll_into_view_if_needed()
         box = charts.nth(i).bounding_box()
         assert box["width"] > 300 and box["height"] > 150

@@ -43,9 +43,9 @@ def test_focus_columns_and_fixed_values(demo_report):
                       "cache_creation.ephemeral_1h_input_tokens"}
 
 
-def test_focus_sums_per_scenario_equal_the_report(demo_report):
+def test_focus_sums_per_scenario_equal_the_report(demo_report, demo_estimate):
     rows = focus_rows(demo_report)
-    for s in demo_report.result.scenarios:
+    for s in demo_estimate.scenarios:
         mine = [r for r in rows if r["x_EstimateSource"].endswith(f": {s.name} scenario")]
         assert mine
         assert sum(Decimal(r["BilledCost"]) for r in mine) == s.total
@@ -54,7 +54,7 @@ def test_focus_sums_per_scenario_equal_the_report(demo_report):
 
 def test_focus_worked_example_tickets(catalogue):
     """10,000 tickets on Sonnet 4.6, 500 in + 200 out: $45.00 standard, $22.50 batch."""
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
 
     r = build_estimate_report(catalogue, demo_workload(input_tokens=500, cached_prefix_tokens=0))
     rows = focus_rows(r)
@@ -69,21 +69,13 @@ def test_focus_uses_row_and_context_keys():
     """What a usage or reconciliation report's long rows carry goes straight into FOCUS."""
     import datetime as dt
 
-    from calculator.report_legacy import Column, Report, Table
+    from calculator.report.model import Column, Report, Table
     from reports import render
 
-    class Usage(Report):
-        def payload(self):
-            return {}
-
-        def tables(self):
-            return [self.long_table()]
-
-        def long_table(self):
-            cols = [Column(k, k) for k in ("period_start", "model", "token_type", "service_tier",
-                                           "workspace", "api_key", "quantity", "unit_price_usd",
-                                           "cost_usd", "list_cost_usd")]
-            return Table("long", "long", cols, [
+    cols = [Column(k, k) for k in ("period_start", "model", "token_type", "service_tier",
+                                   "workspace", "api_key", "quantity", "unit_price_usd",
+                                   "cost_usd", "list_cost_usd")]
+    long = Table("long", "long", cols, [
                 {"period_start": dt.date(2026, 11, 1), "model": "claude-haiku-4-5", "token_type": "output",
                  "service_tier": "batch", "workspace": "wrkspc_1", "api_key": "apikey_9",
                  "quantity": 2_000_000, "unit_price_usd": Decimal("2.5"), "cost_usd": Decimal("5"),
@@ -91,7 +83,7 @@ def test_focus_uses_row_and_context_keys():
                 {"period_start": dt.date(2026, 11, 1), "model": "claude-haiku-4-5", "token_type": "web_search",
                  "quantity": 3, "unit_price_usd": Decimal("0.01"), "cost_usd": Decimal("0.03")}])
 
-    r = Usage(kind="usage", title="u", catalogue_version="v1")
+    r = Report(kind="usage", title="u", catalogue_version="v1", tables=[long])
     rows = list(csv.DictReader(io.StringIO(render(r, "focus"))))
     a, b = rows
     assert a["SubAccountId"] == "wrkspc_1" and a["ResourceId"] == "apikey_9"
@@ -105,23 +97,17 @@ def test_focus_without_a_period_is_a_clear_error():
     import pytest
 
     from calculator.errors import InputError
-    from calculator.report_legacy import Column, Report, Table
+    from calculator.report.model import Column, Report, Table
     from reports import render
 
-    class NoPeriod(Report):
-        def payload(self):
-            return {}
-
-        def tables(self):
-            return [Table("t", "t", [Column("model", "m")], [{"model": "x", "token_type": "output",
-                                                               "quantity": 1, "unit_price_usd": Decimal(1),
-                                                               "cost_usd": Decimal(1)}])]
-
+    no_period = Report(kind="k", title="t", catalogue_version="v", tables=[
+        Table("t", "t", [Column("model", "m")], [{"model": "x", "token_type": "output", "quantity": 1,
+                                                  "unit_price_usd": Decimal(1), "cost_usd": Decimal(1)}])])
     with pytest.raises(InputError, match="no charge period"):
-        render(NoPeriod(kind="k", title="t", catalogue_version="v"), "focus")
+        render(no_period, "focus")
 
 
-def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, tmp_path):
+def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, demo_estimate, tmp_path):
     import openpyxl
 
     from reports import render
@@ -140,7 +126,7 @@ def test_xlsx_numbers_are_numbers_with_currency_formats(demo_report, tmp_path):
     totals = [ws.cell(row=i, column=total_col) for i in range(2, 6)]
     assert all(isinstance(c.value, (int, float)) for c in totals)
     assert all("$" in c.number_format for c in totals)
-    assert [Decimal(str(c.value)) for c in totals] == [s.total for s in demo_report.result.scenarios]
+    assert [Decimal(str(c.value)) for c in totals] == [s.total for s in demo_estimate.scenarios]
     tokens = wb["Breakdown by token type"]
     tok_col = [c.value for c in tokens[1]].index("Tokens") + 1
     assert tokens.cell(row=2, column=tok_col).value == 25_000_000
@@ -163,8 +149,8 @@ def test_csv_is_the_long_form(demo_report):
 def test_composite_exports_every_part(catalogue, demo_report):
     import openpyxl
 
-    from calculator.composite import compose
-    from calculator.estimating import build_estimate_report
+    from calculator.report.compose import compose
+    from calculator.report.estimate import build_estimate_report
     from reports import render
 
     other = build_estimate_report(catalogue, demo_workload(model="claude-haiku-4-5", cached_prefix_tokens=0))

@@ -72,7 +72,7 @@ def test_each_classification_from_a_file(tmp_path, cat):
 
 
 def test_sub_hour_deadline_is_warned(tmp_path, cat):
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
 
     path = write(tmp_path, """
         version: 1
@@ -80,7 +80,7 @@ def test_sub_hour_deadline_is_warned(tmp_path, cat):
           - {name: urgent, model: claude-sonnet-4-6, requests_per_month: 100, input_tokens: 10, output_tokens: 1, person_waiting: false, deadline_hours: 0.5}
     """)
     report = build_plan_report(cat, path, ON)
-    assert report.plan.workloads[0].classification == "at_risk"
+    assert report.figures["workloads"][0]["classification"] == "at_risk"
     assert any("urgent" in w and "synchronous fallback" in w for w in report.warnings)
 
 

@@ -84,7 +84,7 @@ def test_sections_are_looked_up_lazily(tmp_path, monkeypatch):
     import types
 
     from calculator import inputs
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from conftest import demo_workload
     from pricing import load_catalogue
 
@@ -150,7 +150,10 @@ def test_saved_report_is_not_priced_again(tmp_path, capsys):
     saved = tmp_path / "e.json"
     assert main(["estimate", *DEMO, "-f", "json", "-o", str(saved)]) == 0
     d = json.loads(saved.read_text())
-    d["scenarios"][0]["breakdown"]["output"]["cost_usd"] = "31"
+    # As if the catalogue had priced the sync API at $106.00 when the report was saved.
+    sync = d["presentation"]["headline"]["figures"][0]
+    assert sync["label"] == "Cost now (sync API)" and sync["value"] == "105"
+    sync["value"] = "106"
     saved.write_text(json.dumps(d))
     out = tmp_path / "r.html"
     assert main(["report", str(saved), "-o", str(out)]) == 0

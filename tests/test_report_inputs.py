@@ -107,7 +107,7 @@ def test_output_options_are_exclusive(capsys):
 
 @pytest.fixture(scope="module")
 def demo_parts():
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.inputs import ReportOptions, build_sections, detect
     from pricing import load_catalogue
     import datetime as dt
@@ -122,8 +122,8 @@ def demo_parts():
 def test_composite_summary_leads_with_the_savings_and_briefs_the_rest(demo_parts):
     parts, page = demo_parts
     assert [p.kind for p in parts] == ["plan", "count", "usage", "reconcile"]
-    h = page.headline()
-    plan_h = parts[0].headline()
+    h = page.headline
+    plan_h = parts[0].headline
     assert h.figures == plan_h.figures and h.recommendation == plan_h.recommendation
     assert [(b.topic, b.part) for b in h.others] == [("Sample workload", 2), ("Actual usage", 3),
                                                       ("Invoice check", 4)]
@@ -133,21 +133,21 @@ def test_composite_summary_leads_with_the_savings_and_briefs_the_rest(demo_parts
 
 
 def test_the_lead_is_the_savings_part_wherever_it_is(demo_parts):
-    from calculator.composite import compose
+    from calculator.report.compose import compose
 
     parts, _ = demo_parts
     usage, reconcile, count = parts[2], parts[3], parts[1]
-    h = compose([usage, reconcile, count]).headline()
-    assert h.figures == count.headline().figures
+    h = compose([usage, reconcile, count]).headline
+    assert h.figures == count.headline.figures
     assert [b.part for b in h.others] == [1, 2]
     # Without a savings part, the first part leads.
-    h = compose([usage, reconcile]).headline()
-    assert h.figures == usage.headline().figures and [b.topic for b in h.others] == ["Invoice check"]
+    h = compose([usage, reconcile]).headline
+    assert h.figures == usage.headline.figures and [b.topic for b in h.others] == ["Invoice check"]
 
 
 def test_a_part_without_a_brief_gets_one_from_its_figures():
-    from calculator.composite import brief_of
-    from calculator.report_legacy import Figure, Headline
+    from calculator.report.compose import brief_of
+    from calculator.report.model import Figure, Headline
 
     class R:
         title = "Custom"
@@ -168,13 +168,16 @@ def test_demo_command_writes_the_page_and_exits_3(tmp_path, capsys):
 
 # -- saved reports --------------------------------------------------------------------------------
 
-def test_saved_reports_that_cannot_be_read_back_say_so_in_one_line(tmp_path, capsys):
+def test_a_saved_report_that_is_incomplete_says_so_in_one_line(tmp_path, capsys):
     saved = tmp_path / "usage.json"
     assert run(["usage", str(EXAMPLES / "usage_report.json"), "-f", "json", "-o", str(saved)], capsys)[0] == 0
+    doc = json.loads(saved.read_text())
+    del doc["presentation"]
+    saved.write_text(json.dumps(doc))
     code, _, err = run(["report", str(saved), "-o", str(tmp_path / "r.html")], capsys)
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "a saved 'usage' report cannot be read back: only estimate reports" in err
+    assert err.startswith(f"batchcalc: error: {saved}: not a complete saved 'usage' report (missing 'presentation')"), err
 
 
 # -- escaping of names from the inputs ------------------------------------------------------------
@@ -229,7 +232,7 @@ def test_demo_page_exports_focus_and_xlsx(tmp_path, capsys):
 
 def test_composite_lists_each_rate_card_and_each_warning_once(demo_parts):
     parts, page = demo_parts
-    sources = page.price_sources()
+    sources = page.price_sources
     keys = [(p.model, p.service_tier, p.source, p.checked, p.status, p.note) for p in sources]
     assert len(keys) == len(set(keys))
     # The usage part names models by id; the plan knows their display names: the page uses them.

@@ -292,11 +292,11 @@ def test_python_yaml_tags_are_a_one_line_error(args, tmp_path):
 
 # command line -> (module, attribute) of the library function the command calls
 BUG_TARGETS = {
-    "estimate": (COMMANDS["estimate"], "calculator.estimating", "build_estimate_report"),
-    "prices": (COMMANDS["prices"], "calculator.price_list", "build_prices_report"),
-    "plan": (COMMANDS["plan"], "calculator.planning", "build_plan_report"),
-    "count": (COMMANDS["count"], "calculator.counting", "build_count_report"),
-    "usage": (COMMANDS["usage"], "calculator.usage_report", "build_usage_report"),
+    "estimate": (COMMANDS["estimate"], "calculator.report.estimate", "build_estimate_report"),
+    "prices": (COMMANDS["prices"], "calculator.report.prices", "build_prices_report"),
+    "plan": (COMMANDS["plan"], "calculator.report.plan", "build_plan_report"),
+    "count": (COMMANDS["count"], "calculator.report.count", "build_count_report"),
+    "usage": (COMMANDS["usage"], "calculator.report.usage", "build_usage_report"),
     "reconcile": (COMMANDS["reconcile"], "calculator.reconciling", "reconcile"),
     "report": (COMMANDS["report"], "calculator.inputs", "build_sections"),
 }
@@ -330,7 +330,7 @@ def test_debug_prints_the_traceback_in_a_real_process():
     import subprocess
     import sys
 
-    script = ("import calculator.estimating as e\n"
+    script = ("import calculator.report.estimate as e\n"
               "def boom(*a, **k): raise RuntimeError('simulated bug')\n"
               "e.build_estimate_report = boom\n"
               "import sys; from calculator.cli import run; sys.argv = ['batchcalc', *sys.argv[1:]]; run()\n")

@@ -7,7 +7,7 @@ from pricing import load_catalogue
 
 
 def test_a_bug_prints_a_short_report_request_and_debug_shows_the_traceback(cli, monkeypatch):
-    import calculator.estimating as estimating
+    import calculator.report.estimate as estimating
 
     def boom(*a, **k):
         raise RuntimeError("simulated bug")

@@ -49,6 +49,10 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
 PricesOpt = Annotated[Optional[list[Path]], typer.Option(
     "--prices", metavar="PATH", help="A YAML price file or directory layered over the built-in catalogue "
                      "(add a model, override a rate, a negotiated price). Repeatable.")]
+CompareOpt = Annotated[Optional[Path], typer.Option(
+    "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
+    help="A report saved earlier with --format json: add what changed since (each figure with its old "
+         "and new value and the difference, and the lines added and removed).")]
 OnOpt = Annotated[Optional[str], typer.Option(
     "--on", help="Price at the rates in effect on this date (YYYY-MM-DD). Default: today (UTC).",
     metavar="DATE")]
@@ -145,12 +149,18 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     out.commit()
 
 
-def emit(report, fmt: Format, output: Optional[Path]) -> None:
-    """Render the report and write it; exits with the report's exit code.
+def emit(report, fmt: Format, output: Optional[Path], compare_to: Optional[Path] = None) -> None:
+    """Render the report (after it, with ``compare_to``, what changed since that saved report) and
+    write it; exits with the report's exit code.
 
     Binary formats (xlsx) go to a file, or to standard output only when it is not a terminal.
     """
     from reports import BINARY_FORMATS, render
+
+    if compare_to is not None:
+        from calculator.report.compare import with_comparison
+
+        report = with_comparison(report, compare_to)
 
     to_stdout = output is None or str(output) == "-"
     if fmt.value in BINARY_FORMATS and to_stdout and sys.stdout.isatty():

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import (CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+                                parse_date)
 from calculator.errors import InputError
 
 
@@ -49,6 +50,7 @@ def batches(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     prices_path: PricesOpt = None,
+    compare_to: CompareOpt = None,
 ):
     """What each Message Batch cost and how it ran, and what to resubmit.
 
@@ -69,7 +71,6 @@ def batches(
         batchcalc batches batch.json msgbatch_01AbC.jsonl --requests requests.jsonl --retry-to retry.jsonl
     """
     from calculator.batches.results import BatchesOptions, analyse_batches
-    from calculator.cli._legacy_view import LegacyView
     from calculator.report.batches import build_batches_report
 
     if not from_api and (since or until or batch_id):
@@ -81,4 +82,4 @@ def batches(
         until=parse_date(until, "--until") if until else None,
         batch_ids=list(batch_id or []), concurrency=concurrency, deadline_seconds=deadline)
     cat = catalogue(prices_path)
-    emit(LegacyView.of(build_batches_report(analyse_batches(opts, cat), cat, cat.version)), fmt, output)
+    emit(build_batches_report(analyse_batches(opts, cat), cat, cat.version), fmt, output, compare_to)

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import (CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+                                parse_date)
 from calculator.cli.options import CacheHitRateOpt, Geo, OutputRatioOpt, OutputTokensOpt, parse_fraction
 from calculator.errors import InputError
 
@@ -30,6 +31,7 @@ def check(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     prices_path: PricesOpt = None,
+    compare_to: CompareOpt = None,
 ):
     """Check a request file before submitting it as a Message Batch, with a budget gate.
 
@@ -54,7 +56,6 @@ def check(
     from decimal import Decimal
 
     from calculator.batches.check import CheckOptions, check_requests
-    from calculator.cli._legacy_view import LegacyView
     from calculator.cli.count_cmd import _progress_factory
     from calculator.report.check import build_check_report
 
@@ -70,4 +71,4 @@ def check(
     report = build_check_report(check_requests(requests, opts, cat, _progress_factory()), cat.version)
     if report.exit_code:
         typer.echo(f"batchcalc: check: {report.figures['verdict']}", err=True)
-    emit(LegacyView.of(report), fmt, output)
+    emit(report, fmt, output, compare_to)

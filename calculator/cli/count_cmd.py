@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
 from calculator.cli.options import TTL, CacheHitRateOpt, Geo, OutputRatioOpt, OutputTokensOpt, Per, parse_fraction
 from calculator.errors import InputError
@@ -86,6 +86,7 @@ def count(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Count the tokens of a sample of requests and price it on sync, batch and batch + cache.
@@ -108,7 +109,8 @@ def count(
 
         batchcalc count requests.jsonl --calibrate results.jsonl
     """
-    from calculator.counting import CountOptions, build_count_report
+    from calculator.counting import CountOptions
+    from calculator.report.count import build_count_report
 
     given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
     if len(given) > 1:
@@ -124,4 +126,4 @@ def count(
         cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
-    emit(report, fmt, output)
+    emit(report, fmt, output, compare_to)

@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.options import TTL, Geo, Speed, parse_fraction
 
 
@@ -28,6 +28,7 @@ def estimate(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Price a workload on sync, sync+cache, batch and batch+cache, with the savings.
@@ -40,7 +41,7 @@ def estimate(
 
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
     """
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from calculator.scenarios import Workload
 
     cat = catalogue(prices_path)
@@ -48,4 +49,4 @@ def estimate(
                  cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
                  cache_ttl=cache_ttl.value, inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
-    emit(build_estimate_report(cat, w), fmt, output)
+    emit(build_estimate_report(cat, w), fmt, output, compare_to)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -18,9 +18,7 @@ def plan(
         "--try-model", metavar="MODEL",
         help="Also price every workload on this model (tokens scaled by the tokenizer difference). "
              "Repeatable.")] = None,
-    compare_to: Annotated[Optional[Path], typer.Option(
-        "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
-        help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
+    compare_to: CompareOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -45,7 +43,7 @@ def plan(
         batchcalc plan examples/workloads.yaml --on 2026-12-01 --compare-to plan.json
     """
     from calculator.errors import InputError
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
 
     text = None
     if str(workloads) == "-":
@@ -54,5 +52,5 @@ def plan(
         raise InputError("workload file not found", path=str(workloads))
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
-                               compare_to=compare_to, text=text)
-    emit(report, fmt, output)
+                               text=text)
+    emit(report, fmt, output, compare_to)

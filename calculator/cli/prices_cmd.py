@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -15,6 +15,7 @@ def prices(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """List the price catalogue, or one model's dated rate cards.
@@ -30,7 +31,7 @@ def prices(
 
         batchcalc prices "Claude Haiku 4.5" --format json
     """
-    from calculator.price_list import build_prices_report
+    from calculator.report.prices import build_prices_report
 
     cat = catalogue(prices_path)
-    emit(build_prices_report(cat, parse_date(on), model), fmt, output)
+    emit(build_prices_report(cat, parse_date(on), model), fmt, output, compare_to)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
@@ -76,6 +76,7 @@ def reconcile(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Check a bill line by line: usage at the published rates (expected) against what was billed.
@@ -103,7 +104,7 @@ def reconcile(
     from calculator.contract import load_contract
     from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
-    from calculator.reconcile_report import build_reconcile_report
+    from calculator.report.reconcile import report_from_reconciliation
     from calculator.reconciling import reconcile as run_reconcile
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import UsageSource
@@ -163,4 +164,4 @@ def reconcile(
                            usage_warnings=usage_result.warnings + costs_src.warnings,
                            usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
                            cost_lines_skipped=costs_src.skipped)
-    emit(build_reconcile_report(result), fmt, output)
+    emit(report_from_reconciliation(result), fmt, output, compare_to)

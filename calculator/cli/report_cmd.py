@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
 from calculator.cli.options import TTL, Geo, Per, parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
@@ -105,6 +105,7 @@ def report(
         "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html (table on a terminal).",
         case_sensitive=False)] = None,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """The savings report finance reads: one self-contained HTML page (or xlsx, FOCUS CSV, ...)
@@ -124,7 +125,7 @@ def report(
     tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _progress_factory
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
 
@@ -142,7 +143,7 @@ def report(
                                         ("--output-tokens", output_tokens)) if v is None]
         if missing:
             raise InputError(f"--model needs {', '.join(missing)} to estimate a workload")
-        from calculator.estimating import build_estimate_report
+        from calculator.report.estimate import build_estimate_report
         from calculator.scenarios import Workload
 
         reports.append(build_estimate_report(cat, Workload(
@@ -192,4 +193,4 @@ def report(
                 fmt = Format.html
         else:
             fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
-    emit(page, fmt, output)
+    emit(page, fmt, output, compare_to)

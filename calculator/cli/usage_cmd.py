@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
 from calculator.errors import InputError
 
@@ -81,6 +81,7 @@ def usage(
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """What you actually spent, what batch already saved, and what it would save.
@@ -106,7 +107,7 @@ def usage(
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
     from calculator.usage_readers.generic_csv import parse_mapping
-    from calculator.usage_report import build_usage_report
+    from calculator.report.usage import report_from_analysis
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None
@@ -132,4 +133,4 @@ def usage(
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
     consume(analyser, src)
-    emit(build_usage_report(analyser.finish()), fmt, output)
+    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to)

@@ -223,7 +223,7 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
     ended = [b for b in res.batches if b.turnaround_seconds is not None]
     charts = []
     if ended:
-        charts.append(Chart("turnaround", "Turnaround per batch (created to ended)", "bar",
+        charts.append(Chart("turnaround", "Turnaround per batch in seconds (created to ended)", "bar",
                             [short_id(b.id) for b in ended], [Series("Turnaround", [b.turnaround_seconds for b in ended],
                                                            role="batch")],
                             unit="seconds", caption="Most batches finish within 1 hour; all within 24 hours.",

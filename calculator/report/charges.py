@@ -1,10 +1,10 @@
 """Charge rows: a priced usage (``costing.Cost``) as one row per token type, the long form that
-CSV and FOCUS exports take (``reports/focus_format.py`` names the keys)."""
+CSV and FOCUS exports take (the ``LONG_TABLE``; ``reports/focus_format.py`` names the keys)."""
 
 from __future__ import annotations
 
 from calculator.costing import Cost
-from calculator.report.model import Column, Table
+from calculator.report.model import LONG_TABLE, Column, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 COLUMNS = [Column("model", "Model"), Column("service_tier", "Tier"), Column("context_window", "Context"),
@@ -24,4 +24,4 @@ def charge_rows(cost: Cost, **base) -> list[dict]:
 
 def charges_table(title: str, lead: list[Column], rows: list[dict], extra: list[Column] = (),
                   caption: str | None = None) -> Table:
-    return Table("charges", title, [*lead, *COLUMNS, *extra], rows, caption=caption)
+    return Table(LONG_TABLE, title, [*lead, *COLUMNS, *extra], rows, caption=caption)

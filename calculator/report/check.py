@@ -25,7 +25,7 @@ from typing import Optional
 from calculator.batches.check import CheckResult
 from calculator.money import usd
 from calculator.report.charges import charge_rows, charges_table
-from calculator.report.model import Brief, Column, Figure, Headline, Report, Table
+from calculator.report.model import CHARGE_CONTEXT, Brief, Column, Figure, Headline, Report, Table
 
 
 def money_text(value: Optional[Decimal]) -> str:
@@ -127,8 +127,7 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
         tables.append(_costs_table(res))
     charges = [row for m in res.models for scenario, costs in (("worst case", m.worst_costs),
                                                                 ("expected", m.expected_costs))
-               for c in costs for row in charge_rows(c, scenario=scenario, period_start=opts.on,
-                                                     estimate_source="batchcalc check")]
+               for c in costs for row in charge_rows(c, scenario=scenario, period_start=opts.on)]
     if charges:
         tables.append(charges_table(
             "Charges of the worst and the expected case", [Column("scenario", "Case"),
@@ -165,7 +164,8 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
         headline=Headline(figs, recommendation=line, scope=f"{res.source}, priced on {opts.on.isoformat()}",
                           brief=Brief("Batch check", line, "bad" if bad else "good")),
         tables=tables, assumptions=list(res.assumptions), warnings=warnings, exit_code=res.exit_code,
-        meta={"file": res.source, "on": opts.on})
+        meta={"file": res.source, "on": opts.on,
+              CHARGE_CONTEXT: {"period_start": opts.on.isoformat(), "estimate_source": "batchcalc check"}})
 
 
 def _costs_table(res: CheckResult) -> Table:
