@@ -15,8 +15,9 @@ The pipeline, streamed so that memory stays small for a 256 MB file:
    breakpoints, the longest block prefix shared by all the model's requests is what a
    breakpoint could cache. Prefixes below the model's minimum cacheable length cache nothing.
 4. Requests become :class:`~calculator.scenarios.RequestGroup` s per model (by shared prefix and
-   context tier) and are priced by :func:`calculator.scenarios.group_scenarios`, the same cost
-   engine as ``estimate``.
+   context tier) and are priced by :func:`calculator.scenarios.price_scenarios`, the scenario
+   engine of ``estimate`` and ``plan``. A scaled volume is the sample's exact cost times the
+   scale ratio.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
-from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError, NoRequestsError
-from calculator.money import CONTEXT, percent
-from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
-                                  RequestGroup, group_scenarios)
+from calculator.money import CONTEXT
+from calculator.net import DEFAULT_TIMEOUT
+from calculator.scenarios import RequestGroup, Scenario, price_scenarios, scale_scenarios
+from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
 BATCH_MAX_REQUESTS = 100_000
@@ -58,22 +59,20 @@ class CountOptions:
     output_tokens: Optional[int] = None
     output_ratio: Optional[Decimal] = None
     output_results: Optional[str] = None  # batch results file: real output tokens
-    cache_hit_rate: Optional[Decimal] = None
-    cache_ttl: str = "1h"  # for detected prefixes (no breakpoints): 1h is recommended for batches
+    # Hit rates and TTLs of sync and batch traffic; a TTL given here also replaces breakpoints' own.
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
     inference_geo: Optional[str] = None
     scale_to: Optional[int] = None
     per: str = "month"
     exact: bool = False
     base_url: Optional[str] = None
     concurrency: int = 8
+    timeout: float = DEFAULT_TIMEOUT  # seconds for all the --exact calls
     calibrate: Optional[str] = None  # batch results file to fit the factor on
     calibration_file: Optional[str] = None
     # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
     workers: int = field(default_factory=lambda: 2 if (os.cpu_count() or 1) > 1 else 1)
     progress: bool = False
-    # The hit rate of the worst case (output = max_tokens); None: the hit rate above. 0 prices
-    # every cacheable prefix as a write (`batchcalc check`'s budget gate).
-    worst_case_hit_rate: Optional[Decimal] = None
 
 
 class _Req:
@@ -125,10 +124,6 @@ class ModelResult:
     min_cacheable: int
     prefix_note: Optional[str]
     estimator: dict
-    scenarios: tuple[GroupScenario, ...]
-    worst_case: tuple[GroupScenario, ...]
-    scaled: Optional[tuple[GroupScenario, ...]] = None
-    scaled_requests: int = 0
     # Every cache_control breakpoint whose prefix is below min_cacheable (the API silently
     # caches nothing there): (where, custom_id, breakpoint number from 1, estimated tokens).
     short_prefixes: list[tuple[str, str, int, int]] = field(default_factory=list)
@@ -149,8 +144,11 @@ class CountResult:
     skipped_examples: dict
     estimator: dict
     output_basis: str
-    hit_rate: Decimal
-    hit_rate_range: tuple[Decimal, Decimal]
+    cache: CacheAssumptions
+    scenarios: tuple[Scenario, ...]  # the sample, every model
+    worst_case: tuple[Scenario, ...]  # ... with every request using its max_tokens
+    worst_groups: dict[str, list[RequestGroup]]  # what worst_case prices, by model id
+    scaled: Optional[tuple[Scenario, ...]]  # ... times scale_to / requests, exactly
     calibration: list[Fit]
     calibration_path: Optional[str]
     warnings: list[str]
@@ -329,26 +327,6 @@ class _Counter:
             self.requests.append(req)
 
 
-def _scale_counts(groups: list[RequestGroup], k: Decimal, target: int) -> list[RequestGroup]:
-    """The groups scaled by k, request counts apportioned to sum to ``target`` exactly."""
-    shares = [Decimal(g.requests) * k for g in groups]
-    base = [max(0, int(s)) for s in shares]
-    rest = target - sum(base)
-    order = sorted(range(len(groups)), key=lambda i: shares[i] - base[i], reverse=True)
-    for i in order[:max(0, rest)]:
-        base[i] += 1
-    out = []
-    for g, n in zip(groups, base):
-        if n <= 0:
-            continue
-        f = Decimal(n) / Decimal(g.requests)
-        wo = _round(Decimal(g.write_only_tokens) * f)
-        inp = max(_round(Decimal(g.input_tokens) * f), n * g.shared_prefix_tokens + wo)
-        out.append(RequestGroup(n, inp, _round(Decimal(g.output_tokens) * f), g.shared_prefix_tokens, wo,
-                                g.cache_ttl, g.long_context))
-    return out
-
-
 def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                    progress_factory: Optional[Callable] = None,
                    tap: Optional[Callable] = None, stats=None) -> CountResult:
@@ -372,7 +350,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     if opts.exact:
         from calculator.exact_count import ExactCounter
 
-        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
+        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 
     def requests(progress=None):
         for r in read_requests(inputs, model=opts.model, column=opts.column,
@@ -401,7 +379,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         ex = counter.exact
         if progress_factory is not None:
             with progress_factory(ex.unique, "count_tokens API") as bar:
-                ex.progress = lambda done, _total: bar.update(done)
+                ex.progress = lambda done, failed: bar.update(done, failed)
                 exact_counts = ex.wait()
         else:
             exact_counts = ex.wait()
@@ -411,7 +389,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     fits: list[Fit] = []
     results_usage = None
     if opts.calibrate:
-        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid)
+        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid, stats=stats)
         samples: dict[str, list] = defaultdict(list)
         for r in reqs:
             u = results_usage.get(r.custom_id)
@@ -446,7 +424,8 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if results_usage is not None and output_source == opts.calibrate:
             output_from = {k: v.output_tokens for k, v in results_usage.items()}
         else:
-            output_from = {k: v.output_tokens for k, v in read_results(output_source, skip_invalid=opts.skip_invalid)[0].items()}
+            results = read_results(output_source, skip_invalid=opts.skip_invalid, stats=stats)[0]
+            output_from = {k: v.output_tokens for k, v in results.items()}
     capped = 0
     missing_output = 0
     mean_found = None
@@ -498,15 +477,13 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                         "case. Give --output-tokens N, --output-ratio R or --output-from RESULTS.")
 
     # -- per model: prefixes, groups, scenarios ----------------------------------------------------
-    hit = HIT_RATE_EXPECTED if opts.cache_hit_rate is None else Decimal(opts.cache_hit_rate)
-    hit_range = (min(HIT_RATE_LOW, hit), max(HIT_RATE_HIGH, hit))
     by_model: dict[str, list[_Req]] = defaultdict(list)
     for r in reqs:
         by_model[r.model].append(r)
     n_total = len(reqs)
-    scale_k = None
-    if opts.scale_to:
-        scale_k = Decimal(opts.scale_to) / Decimal(n_total)
+    scale_k = Decimal(opts.scale_to) / Decimal(n_total) if opts.scale_to else None
+    sample_groups: dict[str, list[RequestGroup]] = {}
+    worst_groups: dict[str, list[RequestGroup]] = {}
     model_results: list[ModelResult] = []
     for mid in sorted(by_model, key=lambda m: -len(by_model[m])):
         rs = by_model[mid]
@@ -583,27 +560,14 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                 p = 0
             for r in rs:
                 lc = threshold is not None and r.input > threshold
-                g = groups.setdefault((lc, "detected" if p else None, opts.cache_ttl, p), [0, 0, 0, 0, 0])
+                g = groups.setdefault((lc, "detected" if p else None, None, p), [0, 0, 0, 0, 0])
                 g[0] += 1
                 g[1] += r.input
                 g[2] += r.output
                 g[4] += r.max_tokens
         rgroups = [RequestGroup(v[0], v[1], v[2], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
-        worst = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
-        scen = group_scenarios(cat, mid, opts.on, rgroups, hit_rate=hit, hit_rate_range=hit_range,
-                               inference_geo=opts.inference_geo)
-        worst_hit = hit if opts.worst_case_hit_rate is None else opts.worst_case_hit_rate
-        worst_scen = group_scenarios(cat, mid, opts.on, worst, hit_rate=worst_hit,
-                                     hit_rate_range=(min(hit_range[0], worst_hit), hit_range[1]),
-                                     inference_geo=opts.inference_geo)
-        scaled = None
-        scaled_n = 0
-        if scale_k is not None:
-            target = _round(Decimal(len(rs)) * scale_k) if len(by_model) > 1 else opts.scale_to
-            scaled_groups = _scale_counts(rgroups, Decimal(target) / Decimal(len(rs)), target)
-            scaled = group_scenarios(cat, mid, opts.on, scaled_groups, hit_rate=hit, hit_rate_range=hit_range,
-                                     inference_geo=opts.inference_geo)
-            scaled_n = target
+        sample_groups[mid] = rgroups
+        worst_groups[mid] = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
         cacheable_total = sum(g.requests * g.shared_prefix_tokens + g.write_only_tokens for g in rgroups)
         model_results.append(ModelResult(
             mid, model.display_name, len(rs), sum(r.input for r in rs),
@@ -612,8 +576,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             sum(r.output for r in rs), sum(r.max_tokens for r in rs), cacheable_total, shared_max, mode, minimum,
             prefix_note,
             {"model": mid, "tokenizer": st.tokenizer, "factor": st.factor, "low": st.low, "high": st.high,
-             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead},
-            scen, worst_scen, scaled, scaled_n, short_prefixes))
+             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead}, short_prefixes))
         if prefix_note:
             warnings.append(prefix_note)
         if model.retired and opts.on >= model.retired:
@@ -621,6 +584,10 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         card = cat.rate_card(mid, opts.on)
         if card.status == "unconfirmed":
             warnings.append(f"{mid}: prices on {opts.on.isoformat()} are unconfirmed ({card.note or card.source})")
+
+    scenarios = price_scenarios(cat, opts.on, sample_groups, opts.cache, inference_geo=opts.inference_geo)
+    worst_case = price_scenarios(cat, opts.on, worst_groups, opts.cache, inference_geo=opts.inference_geo)
+    scaled = scale_scenarios(scenarios, opts.scale_to, n_total) if opts.scale_to else None
 
     # -- totals, distribution, batches ---------------------------------------------------------
     inputs_sorted = sorted(r.input for r in reqs)
@@ -672,40 +639,5 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         estimator["count_tokens"] = exact_info
     return CountResult(opts, model_results, n_total, total_in, sum(r.output for r in reqs),
                        sum(m.cacheable_prefix_tokens for m in model_results), distribution, largest, batches,
-                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, hit, hit_range,
-                       fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)
-
-
-# -- the report ----------------------------------------------------------------------------------
-
-def _sum_scenarios(per_model: list[tuple[GroupScenario, ...]]) -> list[dict]:
-    """Scenario totals over models, in the shape of `estimate`'s JSON scenarios."""
-    from calculator.report.estimate import breakdown
-
-    out = []
-    sync_total = sum((ms[0].total for ms in per_model), Decimal(0))
-    for i, name in enumerate(SCENARIOS):
-        items = [ms[i] for ms in per_model]
-        total = sum((s.total for s in items), Decimal(0))
-        usage = TokenCounts()
-        for s in items:
-            usage = usage + s.usage
-        costs: list[Cost] = [c for s in items for c in s.costs]
-        if len(costs) == 1:
-            bd = breakdown(costs[0])
-        else:
-            bd = {}
-            for c in costs:
-                for line in c.lines:
-                    e = bd.setdefault(line.token_type, {"tokens": 0, "usd_per_mtok": None, "cost_usd": Decimal(0)})
-                    e["tokens"] += line.quantity
-                    e["cost_usd"] += line.cost
-        item = {"name": name, "service_tier": items[0].service_tier, "total_usd": total,
-                "savings_vs_sync_usd": sync_total - total,
-                "savings_vs_sync_percent": percent(sync_total - total, sync_total),
-                "usage": usage.as_dict(), "breakdown": bd}
-        if items[0].cached:
-            item["range"] = {"low_hit_rate_usd": sum((s.low_total for s in items), Decimal(0)),
-                             "high_hit_rate_usd": sum((s.high_total for s in items), Decimal(0))}
-        out.append(item)
-    return out
+                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, opts.cache,
+                       scenarios, worst_case, worst_groups, scaled, fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)

@@ -16,19 +16,27 @@ recommended mode
     shared prefix reaches the model's minimum cacheable length and the TTL fits. For batches the
     TTL fits when it is 1 h: a batch is processed over up to an hour or more, so a 5-minute
     entry would expire between requests (Anthropic recommends the 1-hour TTL for batches).
-    A tie keeps the current mode (no migration for nothing).
+    A tie keeps the current mode (no migration for nothing). Sync and batch traffic have their
+    own cache assumption (:mod:`calculator.workloads.cache`).
+
+measured or described
+    a workload with ``sample:`` is measured: its requests are counted with `batchcalc count`'s
+    library function and the sample's exact cost is scaled to the monthly volume (cost x
+    requests per month / sample requests); the others are described by their token counts.
 
 alternatives
-    the same workload on another model (``alternatives:`` per workload, ``--try-model`` for all),
-    its token counts scaled by the ratio of the two tokenizer families' calibration factors
-    (rounded up), classified the same way and recommended by the same rule.
+    the same workload on another model (``alternatives:`` per workload, ``--try-model`` for all):
+    a described workload's token counts scaled by the ratio of the two tokenizer families'
+    calibration factors (rounded up), a measured one counted again for that model; classified
+    the same way and recommended by the same rule. Each ``--try-model`` also gives the whole
+    plan's total on that model (a workload already on it counts as it is).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -36,8 +44,9 @@ from typing import Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent
-from calculator.scenarios import Estimate, ScenarioResult, Workload, estimate
-from calculator.workload_file import PlannedWorkload, count_sample, read_workload_file
+from calculator.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios, scaling_text
+from calculator.workload_file import PlannedWorkload, read_workload_file
+from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
 BATCH_LIMIT_HOURS = Decimal(24)
@@ -73,8 +82,9 @@ def recommend(e: Estimate, classification: str, current_mode: str) -> tuple[str,
         why = "no shared prefix to cache"
     elif not e.cacheable:
         why = f"{w.cached_prefix_tokens:,}-token prefix below the model's {e.min_cacheable:,}-token cache minimum"
-    elif base == "batch" and w.cache_ttl != "1h":
-        why = "a 5m TTL does not fit a batch (runs up to 24 h): set cache_ttl: 1h for batch+cache"
+    elif base == "batch" and any(c.line("cache_write_5m").quantity for c in e.scenario(cached).costs):
+        # Priced with 5-minute writes (the assumption's TTL, or a sample's own breakpoints).
+        why = "a 5m TTL does not fit a batch (runs up to 24 h): set batch_cache_ttl: 1h for batch+cache"
     else:
         candidates.append(cached)
         why = ""
@@ -88,17 +98,11 @@ def recommend(e: Estimate, classification: str, current_mode: str) -> tuple[str,
     if best == current and best not in (base, cached):
         why = f"{current} already costs no more than {' or '.join(c for c in candidates if c != current)}"
     elif best == base and cached in candidates:
-        why = f"caching costs more than it saves at a {w.hit_rate:.0%} hit rate"
+        why = f"caching costs more than it saves at a {e.scenario(cached).cache.hit_rate:.0%} hit rate"
     elif best == cached:
-        why = f"{w.cached_prefix_tokens:,}-token prefix >= {e.min_cacheable:,}-token cache minimum, TTL {w.cache_ttl}"
+        why = (f"{w.cached_prefix_tokens:,}-token prefix >= {e.min_cacheable:,}-token cache minimum, "
+               f"TTL {e.scenario(cached).cache.ttl}")
     return best, why
-
-
-def cost_range(s: ScenarioResult) -> tuple[Decimal, Decimal, Decimal]:
-    """(lowest, expected, highest) cost: a cache mode at the high, expected and low hit rate."""
-    if s.low is None:
-        return s.total, s.total, s.total
-    return s.high.total, s.total, s.low.total
 
 
 def tokenizer_ratio(catalogue: Catalogue, from_model: str, to_model: str) -> Fraction:
@@ -121,7 +125,7 @@ class Priced:
     why: str
 
     @property
-    def scenario(self) -> ScenarioResult:
+    def scenario(self) -> Scenario:
         return self.estimate.scenario(self.mode)
 
     @property
@@ -130,7 +134,7 @@ class Priced:
 
     @property
     def range(self) -> tuple[Decimal, Decimal, Decimal]:
-        return cost_range(self.scenario)
+        return self.scenario.range()
 
 
 @dataclass(frozen=True)
@@ -143,14 +147,35 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """How a ``sample:`` workload was measured and scaled."""
+
+    sample: str  # the file
+    sample_requests: int
+    requests_per_month: int
+
+    @property
+    def how(self) -> str:
+        return scaling_text(self.sample_requests, self.requests_per_month, "month")
+
+
+@dataclass(frozen=True)
 class WorkloadPlan:
     source: PlannedWorkload
     classification: str
     reason: str
     current_mode: str
-    current: ScenarioResult
+    current: Scenario
     recommended: Priced
     alternatives: tuple[Alternative, ...] = ()
+    measured: Optional[Measured] = None  # None: described by its token counts
+
+    def under(self, model_id: str) -> Decimal:
+        """The recommended monthly cost on ``model_id``: an alternative's, or this one's when the
+        workload already runs on it."""
+        if self.estimate.model_id == model_id:
+            return self.recommended_usd
+        return next(a.priced.usd for a in self.alternatives if a.priced.estimate.model_id == model_id)
 
     @property
     def name(self) -> str:
@@ -215,60 +240,85 @@ class Plan:
     path: str
     on: dt.date
     workloads: tuple[WorkloadPlan, ...]
-    try_models: tuple[str, ...] = ()
+    try_models: tuple[str, ...] = ()  # model ids
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)  # the options over the file
 
     @property
     def totals(self) -> Totals:
         return totals_of(list(self.workloads))
+
+    def total_under(self, model_id: str) -> Decimal:
+        """The whole plan's recommended monthly cost with every workload on ``model_id``."""
+        return sum((p.under(model_id) for p in self.workloads), Decimal(0))
 
 
 def _model_error(p: PlannedWorkload, key: str, exc: BatchcalcError, line: int | None = None) -> InputError:
     return InputError(f"workload {p.name!r}: {key}: {exc}", path=p.path, line=line or p.where(key))
 
 
-def _workload(p: PlannedWorkload, model: str, on: dt.date, input_tokens: int, output_tokens: int,
-              prefix: int) -> Workload:
-    s = p.spec
-    return Workload(model=model, requests=p.requests_per_month, input_tokens=input_tokens,
-                    output_tokens=output_tokens, cached_prefix_tokens=prefix,
-                    cache_hit_rate=s.cache_hit_rate, cache_ttl=s.cache_ttl, on=on)
-
-
-def _with_sample(p: PlannedWorkload, catalogue: Catalogue) -> PlannedWorkload:
-    """Fill a ``sample:`` workload's token counts from the counted sample."""
-    s = p.spec
-    sample = Path(s.sample)
+def _sample_path(p: PlannedWorkload) -> Path:
+    sample = Path(p.spec.sample)
     if not sample.is_absolute() and p.path != "-":
         sample = Path(p.path).parent / sample
+    return sample
+
+
+def _measure(catalogue: Catalogue, p: PlannedWorkload, model: str, on: dt.date,
+             cache: CacheAssumptions) -> tuple[Estimate, Measured]:
+    """A ``sample:`` workload priced as `batchcalc count` prices the sample (the workload's model
+    replacing the requests'), its exact cost scaled to the requests per month."""
+    from calculator.counting import CountOptions, count_workload
+
+    s = p.spec
+    sample = _sample_path(p)
+    opts = CountOptions(model=model, on=on, output_tokens=s.output_tokens, output_ratio=p.output_ratio,
+                        exact=s.exact, calibration_file=s.calibration, cache=cache, workers=1)
     try:
-        counts = count_sample(sample, s.model, catalogue)
+        res = count_workload([str(sample)], opts, catalogue)
     except BatchcalcError as exc:
         raise _model_error(p, "sample", exc) from None
-    out = s.output_tokens if s.output_tokens is not None else counts.output_tokens
-    prefix = s.shared_prefix_tokens if "shared_prefix_tokens" in s.model_fields_set else counts.shared_prefix_tokens
-    if prefix > counts.input_tokens:
-        raise p.error("shared_prefix_tokens", f"{prefix} exceeds the sample's {counts.input_tokens} "
-                                              f"input tokens per request")
-    return replace(p, input_tokens=counts.input_tokens, output_tokens=out, shared_prefix_tokens=prefix,
-                   counted_from_sample=True)
+    m = res.models[0]
+    n, month = res.requests, p.requests_per_month
+
+    def per_request(total: int) -> int:
+        return -(-total // n)
+
+    inp = per_request(res.input_tokens)
+    w = Workload(model=m.model_id, requests=month, input_tokens=inp, output_tokens=per_request(res.output_tokens),
+                 cached_prefix_tokens=min(inp, per_request(res.cacheable_prefix_tokens)), cache=cache, on=on)
+    scen = scale_scenarios(res.scenarios, month, n)
+    e = Estimate(w, m.model_id, m.display_name, m.min_cacheable, res.cacheable_prefix_tokens > 0, scen,
+                 tuple(res.warnings))
+    return e, Measured(str(sample), n, month)
 
 
-def _price(catalogue: Catalogue, w: Workload, classification: str, current_mode: str) -> Priced:
-    e = estimate(catalogue, w)
-    mode, why = recommend(e, classification, current_mode)
-    return Priced(e, mode, why)
+def _price(catalogue: Catalogue, p: PlannedWorkload, model: str, on: dt.date, cache: CacheAssumptions,
+           classification: str, ratio: Fraction = Fraction(1)) -> tuple[Priced, Optional[Measured]]:
+    """The workload on ``model`` under its recommended mode: measured from its sample, or described
+    by its token counts (scaled by ``ratio``, the tokenizer difference, on another model)."""
+    measured = None
+    if p.spec.sample is not None:
+        e, measured = _measure(catalogue, p, model, on, cache)
+    else:
+        e = estimate(catalogue, Workload(
+            model=model, requests=p.requests_per_month, input_tokens=scale_tokens(p.input_tokens, ratio),
+            output_tokens=scale_tokens(p.output_tokens, ratio),
+            cached_prefix_tokens=scale_tokens(p.shared_prefix_tokens, ratio), cache=cache, on=on))
+    mode, why = recommend(e, classification, p.spec.current_mode)
+    return Priced(e, mode, why), measured
 
 
-def plan_workload(catalogue: Catalogue, p: PlannedWorkload, on: dt.date,
-                  try_models: tuple[str, ...] = ()) -> WorkloadPlan:
+def plan_workload(catalogue: Catalogue, p: PlannedWorkload, on: dt.date, try_models: tuple[str, ...] = (),
+                  cache: Optional[CacheAssumptions] = None) -> WorkloadPlan:
+    """One workload priced and recommended. ``cache``: the command's options, over the file's keys."""
     s = p.spec
-    if s.sample is not None:
-        p = _with_sample(p, catalogue)
+    cache = p.cache.under(cache or CacheAssumptions.default())
     classification, reason = classify(s.person_waiting, s.deadline_hours)
     try:
-        w = _workload(p, s.model, on, p.input_tokens, p.output_tokens, p.shared_prefix_tokens)
-        priced = _price(catalogue, w, classification, s.current_mode)
+        priced, measured = _price(catalogue, p, s.model, on, cache, classification)
     except BatchcalcError as exc:
+        if isinstance(exc, InputError) and exc.path is not None:
+            raise
         raise _model_error(p, "model", exc) from None
     own_id = priced.estimate.model_id
     alternatives = []
@@ -288,27 +338,30 @@ def plan_workload(catalogue: Catalogue, p: PlannedWorkload, on: dt.date,
         seen.add(alt_id)
         ratio = tokenizer_ratio(catalogue, own_id, alt_id)
         try:
-            alt_w = _workload(p, alt_id, on, scale_tokens(p.input_tokens, ratio),
-                              scale_tokens(p.output_tokens, ratio), scale_tokens(p.shared_prefix_tokens, ratio))
-            alt = _price(catalogue, alt_w, classification, s.current_mode)
+            alt, _ = _price(catalogue, p, alt_id, on, cache, classification, ratio)
         except BatchcalcError as exc:
             if key is None:
                 raise InputError(f"--try-model {model}: workload {p.name!r}: {exc}") from None
             raise _model_error(p, key, exc, line) from None
         alternatives.append(Alternative(model, origin, ratio, alt, priced.usd - alt.usd))
-    return WorkloadPlan(p, classification, reason, s.current_mode,
-                        priced.estimate.scenario(s.current_mode), priced, tuple(alternatives))
+    return WorkloadPlan(p, classification, reason, s.current_mode, priced.estimate.scenario(s.current_mode),
+                        priced, tuple(alternatives), measured)
 
 
 def build_plan(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models: tuple[str, ...] = (),
-               text: str | None = None) -> Plan:
-    """Read and price a workload file. ``text``: the content of ``-``."""
+               text: str | None = None, cache: Optional[CacheAssumptions] = None) -> Plan:
+    """Read and price a workload file. ``text``: the content of ``-``; ``cache``: the cache
+    assumptions the command was given, over each workload's own keys."""
     loaded = read_workload_file(path, text)
+    ids = []
     for m in try_models:
         try:
-            catalogue.model(m)
+            mid = catalogue.model(m).id
         except ModelError as exc:
             raise InputError(f"--try-model {m}: {exc}") from None
-    plans = tuple(plan_workload(catalogue, p, on, tuple(try_models)) for p in loaded)
-    plan = Plan(str(path), on, plans, tuple(try_models))
+        if mid not in ids:
+            ids.append(mid)
+    cache = cache or CacheAssumptions.default()
+    plans = tuple(plan_workload(catalogue, p, on, tuple(try_models), cache) for p in loaded)
+    return Plan(str(path), on, plans, tuple(ids), cache=cache)
     return plan

@@ -80,7 +80,7 @@ MAKERS: dict[str, Callable[[bytes], bytes]] = {
 @dataclass(frozen=True)
 class Case:
     id: str
-    command: str  # usage, generic, reconcile, invoice, count, plan, contract, prices
+    command: str  # usage, generic, reconcile, invoice, count, plan, contract, prices, calibration
     file: str  # under tests/corpus/
     code: int = 1
     where: str = ""  # the line or row named on stderr (":3:" or "page 1 data[0]")
@@ -273,8 +273,8 @@ CASES = [
     # -- YAML: workloads (plan), contracts (reconcile --contract), prices (--prices) -------------
     Case("wl-python-tag", "plan", "yaml/workloads_python_tag.yaml", where=":2:", says="not valid YAML"),
     Case("wl-not-a-mapping", "plan", "yaml/workloads_not_a_mapping.yaml", where=":1:", says="expected a mapping"),
-    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="cannot read workload file"),
-    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", says="cannot read workload file"),
+    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="not UTF-8"),
+    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", where=":3:", says="not UTF-8"),
     Case("wl-huge-count", "plan", "yaml/workloads_huge_count.yaml", code=0),
     Case("wl-crlf-bom", "plan", "yaml/workloads_ok.yaml", make="bom", code=0),
     Case("wl-impossible-date", "plan", "yaml/workloads_impossible_date.yaml", says="a date that does not exist"),
@@ -285,7 +285,13 @@ CASES = [
     Case("ct-unknown-model", "contract", "yaml/contract_unknown_model.yaml", says="unknown model 'claude-nope-9'"),
     Case("ct-binary", "contract", "yaml/contract_models_list.yaml", make="binary", says="not UTF-8"),
     Case("pr-python-tag", "prices", "yaml/prices_python_tag.yaml", where=":1:", says="not valid YAML"),
-    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="cannot read price file"),
+    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="not UTF-8"),
+    Case("pr-ok", "prices", "yaml/prices_ok.yaml", code=0),
+    Case("cal-ok", "calibration", "yaml/calibration_ok.yaml", code=0),
+    Case("cal-binary", "calibration", "yaml/calibration_ok.yaml", make="binary", says="not UTF-8"),
+    Case("rq-body", "count", "requests/body.json", code=0, rows=3),
+    Case("rq-body-gzip-cut", "count", "requests/body.json", make="gzip_cut", suffix=".gz", says="truncated gzip",
+         where=":", skip=WHOLE_FILE),
 ]
 
 USAGE_FOR_COSTS = CORPUS / "admin_usage" / "for_costs.json"
@@ -307,6 +313,8 @@ def argv(case: Case, path: Path, skip: bool) -> list[str]:
         "plan": ["plan", f, "-f", "json"],
         "contract": ["reconcile", str(USAGE_FOR_COSTS), str(CORPUS / "admin_cost" / "ok.json"), "--contract", f],
         "prices": ["prices", "--prices", f],
+        "calibration": ["count", str(CORPUS / "requests" / "ok.jsonl"), "-O", "10", "--on", ON, "-f", "json",
+                        "--calibration", f],
     }[case.command]
 
 

@@ -95,7 +95,8 @@ def test_report_count_page_has_headline_and_hit_rate_error_bars(tmp_path, capsys
     assert run(["--quiet", "report", str(REQUESTS), *COUNT_OPTS, "-o", str(out)], capsys)[0] == 0
     html = out.read_text()
     assert "Executive summary" in html and "Cost by scenario, per month (300,000 requests)" in html
-    assert "whiskers span 98% to 30%" in html
+    # The default ranges: sync 70%-98% (expected 90%), batch 30%-98% (expected 64%).
+    assert "sync+cache at 90% (whiskers 98%–70%); batch+cache at 64% (whiskers 98%–30%)" in html
 
 
 def test_output_options_are_exclusive(capsys):
@@ -220,12 +221,11 @@ def test_demo_page_exports_focus_and_xlsx(tmp_path, capsys):
     focus, xlsx = tmp_path / "focus.csv", tmp_path / "r.xlsx"
     assert run(["--quiet", "report", *files, *COUNT_OPTS, "-f", "focus", "-o", str(focus)], capsys)[0] == 3
     rows = list(csv.DictReader(focus.open(encoding="utf-8")))
-    sources = {r["x_EstimateSource"] for r in rows}
-    # The plan, the counted sample and the actual usage (no estimate source: it happened); the
-    # reconciliation holds billed lines, not consumption, and is left out.
-    assert any(s.startswith("plan per month") for s in sources)
-    assert any("batchcalc count" in s for s in sources) and "" in sources
-    assert all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
+    # The plan and the counted sample are estimates and are left out; the usage is consumption
+    # at catalogue rates (ListCost, EffectiveCost), one charge period per day.
+    assert rows and all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
+    assert all(r["ListCost"] and r["EffectiveCost"] for r in rows)
+    assert {r["ChargePeriodStart"][:10] for r in rows} >= {"2026-10-01", "2026-10-02"}
     assert run(["--quiet", "report", *files, *COUNT_OPTS, "-o", str(xlsx)], capsys)[0] == 3
     assert xlsx.read_bytes()[:2] == b"PK"
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from calculator.errors import InputError, ModelError, NoRequestsError, UnknownModelError
+from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
 EXIT_REJECTED = 4
@@ -50,7 +51,8 @@ class CheckOptions:
     # The expected case: output tokens per request, or a fraction of max_tokens (default: all).
     output_tokens: Optional[int] = None
     output_ratio: Optional[Decimal] = None
-    cache_hit_rate: Optional[Decimal] = None  # the expected case's; None: count's default
+    # The expected case's cache assumption (its batch traffic; the worst case reads nothing).
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
     inference_geo: Optional[str] = None
 
 
@@ -142,10 +144,10 @@ class _Splitter:
             raise InputError(f"cannot create the directory ({exc.strerror})", path=directory) from None
         self.stem = stem
         self.files: list[SplitFile] = []
-        self.outs: list = []  # one AtomicFile per part
+        self.outs: list = []  # one calculator.io.OutputFile per part
 
     def add(self, custom_id: str, params: dict) -> None:
-        from calculator.cli.app import AtomicFile  # plain file helper, no typer work at import
+        from calculator.io import OutputFile
 
         line = (json.dumps({"custom_id": custom_id, "params": params}, ensure_ascii=False,
                            separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass")
@@ -153,12 +155,12 @@ class _Splitter:
         if cur is None or cur.requests >= self.max_requests or cur.bytes + len(line) > self.max_bytes:
             path = self.dir / f"{self.stem}.part-{len(self.files) + 1:03d}.jsonl"
             try:
-                self.outs.append(AtomicFile(path, "wb"))
+                self.outs.append(OutputFile(path))
             except OSError as exc:
                 raise InputError(f"cannot write ({exc.strerror})", path=str(path)) from None
             cur = SplitFile(str(path), 0, 0)
             self.files.append(cur)
-        self.outs[-1].fh.write(line)
+        self.outs[-1].write(line)
         cur.requests += 1
         cur.bytes += len(line)
 
@@ -232,8 +234,7 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     splitter = _Splitter(opts.split_to, stem) if opts.split_to else None
     tap = _Tap(cat, opts.on, splitter)
     copts = CountOptions(skip_invalid=True, on=opts.on, output_tokens=opts.output_tokens,
-                         output_ratio=opts.output_ratio, cache_hit_rate=opts.cache_hit_rate,
-                         inference_geo=opts.inference_geo, worst_case_hit_rate=Decimal(0))
+                         output_ratio=opts.output_ratio, cache=opts.cache, inference_geo=opts.inference_geo)
     stats = ReadStats()
     counted = None
     try:
@@ -265,15 +266,22 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     short_count = 0
     batches_needed = 0
     if counted is not None:
-        from calculator.scenarios import SCENARIOS
+        from dataclasses import replace
+
+        from calculator.scenarios import SCENARIOS, price_scenarios
 
         batches_needed = counted.batches["batches"]
+        # The worst case writes every cacheable prefix: count's worst-case groups at a 0% hit rate.
+        no_hit = replace(opts.cache, batch=replace(opts.cache.batch, hit_rate=Decimal(0), hit_rate_from="the worst case"))
+        worst_case = price_scenarios(cat, opts.on, counted.worst_groups, no_hit, inference_geo=opts.inference_geo)
         for m in counted.models:
             # Breakpoints all below the minimum cache nothing: priced as the plain batch it is.
             name = CACHED if m.prefix_mode == "cache_control" and m.cacheable_prefix_tokens else UNCACHED
-            i = SCENARIOS.index(name)
-            models.append(ModelCost(m.model_id, m.requests, name, m.worst_case[i].total, m.scenarios[i].total,
-                                    m.min_cacheable, m.worst_case[i].costs, m.scenarios[i].costs))
+            worst, expected = worst_case[SCENARIOS.index(name)], counted.scenarios[SCENARIOS.index(name)]
+            mid = m.model_id
+            models.append(ModelCost(mid, m.requests, name, worst.total_of(mid), expected.total_of(mid), m.min_cacheable,
+                                    tuple(c for c in worst.costs if c.model == mid),
+                                    tuple(c for c in expected.costs if c.model == mid)))
             short_count += len(m.short_prefixes)
             for where, cid, bp, tokens in m.short_prefixes:
                 if len(short) < LIST_LIMIT:
@@ -282,8 +290,8 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
         skip_notes = ("requests repeat a custom_id", "were skipped and not priced", "Skipped invalid input",
                       "No output assumption given", "cache_control prefix below")
         warnings.extend(w for w in counted.warnings if not any(s in w for s in skip_notes))
-        assumptions.append(f"Expected case: {counted.output_basis}; cache hit rate {counted.hit_rate} "
-                           f"where the requests set cache_control breakpoints.")
+        assumptions.append(f"Expected case: {counted.output_basis}; where the requests set cache_control "
+                           f"breakpoints, {opts.cache.batch.describe()}")
     assumptions.append("Worst case: every request uses all its max_tokens, at batch rates, and every "
                        "cache_control prefix is written (no cache hit).")
     if short_count:

@@ -39,6 +39,7 @@ from typing import Iterable, Optional
 from calculator.costing import TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT
+from calculator.net import DEFAULT_TIMEOUT
 from pricing import Catalogue
 
 STATUSES = ("succeeded", "errored", "canceled", "expired")
@@ -446,7 +447,7 @@ class BatchesOptions:
     until: Optional[dt.date] = None
     batch_ids: list[str] = field(default_factory=list)
     concurrency: int = 4
-    deadline_seconds: float = 300.0
+    timeout: float = DEFAULT_TIMEOUT  # seconds for all the --from-api calls
     base_url: Optional[str] = None
     transport: object = None  # an httpx transport (tests)
 
@@ -539,7 +540,7 @@ def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:
             return tally_results(lines, source, o.created_at.date(), cat)
 
         for obj, t in api.fetch(opts.batch_ids, opts.since, opts.until, tally, concurrency=opts.concurrency,
-                                deadline_seconds=opts.deadline_seconds, base_url=opts.base_url,
+                                timeout=opts.timeout, base_url=opts.base_url,
                                 transport=opts.transport):
             o = BatchObject.from_json(obj, "the Message Batches API")
             add_object(o)

@@ -65,18 +65,30 @@ class RetryResult:
     expected_usd: Optional[Decimal] = None
 
 
+def _open(path: str):
+    from calculator.io import OutputFile
+
+    try:
+        return OutputFile(path)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror})", path=path) from None
+
+
 def write_retry(requests_path: str, retry_path: str, to_retry: dict[str, tuple[str, str]],
                 originals_taken: Optional[set[str]] = None) -> RetryResult:
     """Write the requests of ``requests_path`` whose custom_id is in ``to_retry``
     (custom_id -> (batch id, reason)) to ``retry_path`` with fresh ids, and the mapping file."""
-    from calculator.cli.app import AtomicFile  # plain file helper, no typer work at import
     from calculator.requests_reader import read_requests
 
     if requests_path != "-" and Path(retry_path).resolve() == Path(requests_path).resolve():
         raise InputError("--retry-to would overwrite the original requests", path=retry_path)
     taken = set(originals_taken or ()) | set(to_retry)
-    out = AtomicFile(Path(retry_path), "wb")
-    mapping = AtomicFile(Path(map_path(retry_path)), "wb")
+    out = _open(retry_path)
+    try:
+        mapping = _open(map_path(retry_path))
+    except BaseException:
+        out.discard()
+        raise
     written: set[str] = set()
     by_reason: dict[str, int] = {}
     try:
@@ -87,10 +99,10 @@ def write_retry(requests_path: str, retry_path: str, to_retry: dict[str, tuple[s
                 continue
             written.add(r.custom_id)
             new = fresh_id(r.custom_id, taken)
-            out.fh.write((json.dumps({"custom_id": new, "params": r.params}, ensure_ascii=False,
+            out.write((json.dumps({"custom_id": new, "params": r.params}, ensure_ascii=False,
                                      separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass"))
             batch_id, reason = hit
-            mapping.fh.write((json.dumps({"custom_id": new, "original_custom_id": r.custom_id,
+            mapping.write((json.dumps({"custom_id": new, "original_custom_id": r.custom_id,
                                           "batch_id": batch_id, "reason": reason}) + "\n").encode("utf-8"))
             by_reason[reason] = by_reason.get(reason, 0) + 1
     except BaseException:

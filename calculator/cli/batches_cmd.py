@@ -6,9 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
-                                parse_date)
+from calculator.cli.app import (CompareOpt, FormatOpt, OnlyExceptionsOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+                                emit, parse_date)
+from calculator.cli.options import TimeoutOpt
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 def _results_option(values: Optional[list[str]]) -> dict[str, str]:
@@ -45,12 +47,13 @@ def batches(
     batch_id: Annotated[Optional[list[str]], typer.Option(
         "--batch-id", metavar="ID", help="--from-api: these batches only. Repeatable.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16, help="--from-api: results downloaded at once.")] = 4,
-    deadline: Annotated[float, typer.Option("--deadline", min=1, metavar="SECONDS", help="--from-api: give up after this long overall.")] = 300.0,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     prices_path: PricesOpt = None,
     compare_to: CompareOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
 ):
     """What each Message Batch cost and how it ran, and what to resubmit.
 
@@ -80,6 +83,7 @@ def batches(
         requests=requests, retry_to=retry_to, from_api=from_api,
         since=parse_date(since, "--since") if since else None,
         until=parse_date(until, "--until") if until else None,
-        batch_ids=list(batch_id or []), concurrency=concurrency, deadline_seconds=deadline)
+        batch_ids=list(batch_id or []), concurrency=concurrency, timeout=timeout)
     cat = catalogue(prices_path)
-    emit(build_batches_report(analyse_batches(opts, cat), cat, cat.version), fmt, output, compare_to)
+    emit(build_batches_report(analyse_batches(opts, cat), cat, cat.version), fmt, output, compare_to,
+         only_exceptions=only_exceptions)

@@ -6,13 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
-                                parse_date)
-from calculator.cli.options import CacheHitRateOpt, Geo, OutputRatioOpt, OutputTokensOpt, parse_fraction
+from calculator.cli.app import (CompareOpt, FormatOpt, OnlyExceptionsOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+                                emit, parse_date)
+from calculator.cli.options import Geo, OutputRatioOpt, OutputTokensOpt, cache_options
 from calculator.errors import InputError
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
 
 @app.command()
+@cache_options
 def check(
     requests: Annotated[str, typer.Argument(
         help="A Message Batches request file: JSONL, a {\"requests\": [...]} JSON body, gzip, or - for "
@@ -25,13 +27,14 @@ def check(
                                           "and 256 MB at most, in order) into DIR.")] = None,
     output_tokens: OutputTokensOpt = None,
     output_ratio: OutputRatioOpt = None,
-    cache_hit_rate: CacheHitRateOpt = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     prices_path: PricesOpt = None,
     compare_to: CompareOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
 ):
     """Check a request file before submitting it as a Message Batch, with a budget gate.
 
@@ -41,7 +44,8 @@ def check(
     prefixes below the model's minimum cacheable length (the API silently caches nothing).
 
     The worst case: every request uses all its max_tokens at batch rates, no cache hit. The
-    expected case: --output-tokens or --output-ratio (default: max_tokens) and --cache-hit-rate.
+    expected case: --output-tokens or --output-ratio (default: max_tokens) and the batch hit rate
+    (--batch-hit-rate or --cache-hit-rate).
 
     Examples:
 
@@ -65,10 +69,10 @@ def check(
         on=parse_date(on), max_cost=parse_fraction(max_cost, "--max-cost", hi=None) if max_cost else None,
         split_to=split_to, output_tokens=output_tokens,
         output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
-        cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
+        cache=cache,
         inference_geo=inference_geo.value)
     cat = catalogue(prices_path)
     report = build_check_report(check_requests(requests, opts, cat, _progress_factory()), cat.version)
     if report.exit_code:
         typer.echo(f"batchcalc: check: {report.figures['verdict']}", err=True)
-    emit(report, fmt, output, compare_to)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -7,9 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 from calculator.cli.usage_cmd import Source, consume
+from calculator.cli.options import TimeoutOpt
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class CostSourceName(str, Enum):
@@ -73,9 +75,11 @@ def reconcile(
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
                            "for --since/--until (default the last 30 days).")] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -135,13 +139,14 @@ def reconcile(
     if from_api:
         if usage_paths or cost_paths:
             raise InputError("give either files or --from-api, not both")
-        from calculator.usage_readers import admin_api
+        from calculator import admin_api
 
         end = until_d or dt.datetime.now(dt.timezone.utc).date()
         start = since_d or end - dt.timedelta(days=30)
         usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
-            start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")))
-        cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))
+            start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")),
+            timeout=timeout)
+        cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end), timeout=timeout)
     else:
         if not usage_paths:
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
@@ -164,4 +169,4 @@ def reconcile(
                            usage_warnings=usage_result.warnings + costs_src.warnings,
                            usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
                            cost_lines_skipped=costs_src.skipped)
-    emit(report_from_reconciliation(result), fmt, output, compare_to)
+    emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -6,9 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
+from calculator.cli.options import TimeoutOpt
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class Source(str, Enum):
@@ -73,14 +75,16 @@ def usage(
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
                            "--since/--until give the range, default the last 30 days).")] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d, 1h or 1m.")] = "1d",
     api_group_by: Annotated[Optional[list[str]], typer.Option(
         "--api-group-by", metavar="FIELDS",
         help="--from-api group_by[] fields (default: model, service_tier, context_window, "
              "inference_geo, speed, workspace_id, api_key_id).")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
@@ -118,13 +122,13 @@ def usage(
     if from_api:
         if files:
             raise InputError("give either files or --from-api, not both")
-        from calculator.usage_readers import admin_api
+        from calculator import admin_api
 
         end = until_d or dt.datetime.now(dt.timezone.utc).date()
         start = since_d or end - dt.timedelta(days=30)
         params = admin_api.usage_params(start, end, bucket_width,
                                         split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
-        pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
+        pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params, timeout=timeout)
     elif not files:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
     src = open_usage([str(f) for f in files or []], source=source.value if source else None,
@@ -133,4 +137,4 @@ def usage(
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
     consume(analyser, src)
-    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to)
+    emit(report_from_analysis(analyser.finish()), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -32,7 +32,7 @@ from typing import Optional
 from calculator.batches.results import (FLAG_ERROR_RATE, FLAG_NEAR_LIMIT, FLAG_NO_DISCOUNT, FLAG_NOT_HALF,
                                         FLAG_SLOW, RETRYABLE_ERRORS, SLOW_SECONDS, BatchesResult, BatchFigures)
 from calculator.money import usd
-from calculator.report.charges import charge_rows, charges_table
+from calculator.report.charges import charges_table, cost_lines, long_table
 from calculator.report.model import (Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series,
                                      Table)
 
@@ -205,20 +205,27 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
                               "worst_case_usd": r.worst_usd, "expected_usd": r.expected_usd}],
                             cards=True))
 
-    charges = []
+    lines = []
     for b in res.batches:
         start = b.obj.created_at.date() if b.obj else b.on
-        end = (b.obj.ended_at.date() if b.obj and b.obj.ended_at else start) + dt.timedelta(days=1)
+        ended = b.obj.ended_at.date() if b.obj and b.obj.ended_at else start
         for geo, billed, standard in b.charges:
             std = {line.token_type: line.cost for line in standard.lines}
-            charges += [{**row, "inference_geo": geo, "standard_cost_usd": std.get(row["token_type"])}
-                        for row in charge_rows(billed, batch_id=b.id, period_start=start, period_end=end)]
-    if charges:
-        tables.append(charges_table(
+            lines += [{**row, "inference_geo": geo, "standard_cost_usd": std.get(row["token_type"]), "ended": ended}
+                      for row in cost_lines(billed, batch_id=b.id, period_start=start,
+                                            period_end=ended + dt.timedelta(days=1))]
+    if lines:
+        tables.append(long_table(
             "Charges per batch, model and token type",
             [Column("batch_id", "Batch"), Column("period_start", "From", "date"), Column("period_end", "To", "date")],
-            charges, [Column("standard_cost_usd", "At standard rates", "money")],
+            lines, [Column("standard_cost_usd", "At standard rates", "money")],
             caption="Each batch priced at the rates of the day it was created; To is exclusive."))
+        # FOCUS: each batch's usage on the day it ended (when its results, and its charges, exist);
+        # billed_cost stays empty: results are usage, not a bill.
+        tables.append(charges_table(
+            ({**line, "period_start": line["ended"], "period_end": None, "x_BatchId": line["batch_id"],
+              "x_StandardCost": line["standard_cost_usd"]} for line in lines),
+            [Column("x_BatchId", "Batch"), Column("x_StandardCost", "At standard rates", "money")]))
 
     ended = [b for b in res.batches if b.turnaround_seconds is not None]
     charts = []

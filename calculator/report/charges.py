@@ -1,20 +1,79 @@
-"""Charge rows: a priced usage (``costing.Cost``) as one row per token type, the long form that
-CSV and FOCUS exports take (the ``LONG_TABLE``; ``reports/focus_format.py`` names the keys)."""
+"""The ``charges`` table: priced usage as one row per period x model x tier x token type (at the
+report's grain: workspace and API key when the data has them), the rows FOCUS writes.
+
+Every builder of billing-like data (usage, reconcile, batches, check) turns its long-form lines
+into this one table here, so the FOCUS columns mean the same thing in every export
+(``reports/focus_format.py`` documents each key). A line's own cost is the usage at catalogue
+rates (ListCost and EffectiveCost); ``billed_cost`` is set only from billed data.
+
+The long form of a priced usage (``cost_lines``, the ``long`` table CSV writes) is built here too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Iterable, Optional
+
 from calculator.costing import Cost
-from calculator.report.model import LONG_TABLE, Column, Table
+from calculator.report.model import CHARGES_TABLE, LONG_TABLE, Column, Table
 from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
-COLUMNS = [Column("model", "Model"), Column("service_tier", "Tier"), Column("context_window", "Context"),
-           Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
-           Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
-           Column("cost_usd", "Cost", "money")]
+COLUMNS = [
+    Column("period_start", "From", "date"), Column("period_end", "To", "date"),
+    Column("model", "Model"), Column("service_tier", "Tier"), Column("context_window", "Context"),
+    Column("inference_geo", "Geo"), Column("token_type", "Token type"),
+    Column("quantity", "Quantity", "tokens"),
+    Column("unit_price", "Contract unit price", "rate"), Column("list_unit_price", "List unit price", "rate"),
+    Column("list_cost", "List cost", "money"), Column("effective_cost", "Effective cost", "money"),
+    Column("billed_cost", "Billed cost", "money"),
+    Column("workspace", "Workspace"), Column("api_key", "API key"),
+]
 
 
-def charge_rows(cost: Cost, **base) -> list[dict]:
-    """One row per token type of ``cost`` with a quantity, after the ``base`` keys."""
+def charge_row(line: dict, *, billed_cost=None, extra: Optional[dict] = None) -> Optional[dict]:
+    """One charges row from a long-form line (keys ``period_start``, ``period_end``, ``model``,
+    ``service_tier``, ``context_window``, ``inference_geo``, ``token_type``, ``quantity``,
+    ``unit_price_usd``, ``cost_usd``, optional ``workspace``/``api_key``). An unpriced line has
+    no cost to export: None (the report's warnings list it)."""
+    if line.get("cost_usd") is None:
+        return None
+    start = line["period_start"]
+    end = line.get("period_end") or (start + dt.timedelta(days=1))
+    row = {"period_start": start, "period_end": end, "model": line["model"],
+           "service_tier": line.get("service_tier") or "standard",
+           "context_window": line.get("context_window"), "inference_geo": line.get("inference_geo"),
+           "token_type": line["token_type"], "quantity": line["quantity"],
+           "unit_price": line.get("unit_price_usd"), "list_unit_price": line.get("unit_price_usd"),
+           "list_cost": line.get("list_cost", line["cost_usd"]), "effective_cost": line["cost_usd"], "billed_cost": billed_cost,
+           "workspace": line.get("workspace"), "api_key": line.get("api_key")}
+    row.update(extra or {})
+    return row
+
+
+def charges_table(lines: Iterable[dict], extra_columns: Iterable[Column] = ()) -> Table:
+    """The ``charges`` table of long-form ``lines`` (see ``charge_row``); lines may carry the
+    ``billed_cost`` and ``x_`` keys of ``extra_columns`` already."""
+    rows = []
+    for line in lines:
+        row = charge_row(line, billed_cost=line.get("billed_cost"),
+                         extra={c.key: line.get(c.key) for c in extra_columns})
+        if row is not None:
+            rows.append(row)
+    return Table(CHARGES_TABLE, "Charges (FOCUS)", [*COLUMNS, *extra_columns], rows)
+
+
+# -- the long form of estimates and batch results -----------------------------------------------
+
+LONG_COLUMNS = [Column("model", "Model"), Column("service_tier", "Tier"), Column("context_window", "Context"),
+                Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
+                Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
+                Column("cost_usd", "Cost", "money")]
+
+
+def cost_lines(cost: Cost, **base) -> list[dict]:
+    """Long-form lines of a priced usage (``costing.Cost``): one per token type with a quantity,
+    after the ``base`` keys. With ``period_start`` among them they are what ``charges_table``
+    takes."""
     common = {"model": cost.model, "service_tier": cost.service_tier,
               "context_window": CONTEXT_WINDOW_NAMES["long" if cost.long_context else "base"]}
     return [{**base, **common, "token_type": line.token_type, "quantity": line.quantity,
@@ -22,6 +81,7 @@ def charge_rows(cost: Cost, **base) -> list[dict]:
             for line in cost.lines if line.quantity]
 
 
-def charges_table(title: str, lead: list[Column], rows: list[dict], extra: list[Column] = (),
-                  caption: str | None = None) -> Table:
-    return Table(LONG_TABLE, title, [*lead, *COLUMNS, *extra], rows, caption=caption)
+def long_table(title: str, lead: list[Column], rows: list[dict], extra: Iterable[Column] = (),
+               caption: Optional[str] = None) -> Table:
+    """The ``long`` table (what CSV writes) of ``cost_lines`` rows."""
+    return Table(LONG_TABLE, title, [*lead, *LONG_COLUMNS, *extra], rows, caption=caption)

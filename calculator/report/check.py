@@ -24,7 +24,7 @@ from typing import Optional
 
 from calculator.batches.check import CheckResult
 from calculator.money import usd
-from calculator.report.charges import charge_rows, charges_table
+from calculator.report.charges import charges_table, cost_lines, long_table
 from calculator.report.model import CHARGE_CONTEXT, Brief, Column, Figure, Headline, Report, Table
 
 
@@ -125,14 +125,17 @@ def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
                     flag="problem")]
     if res.models:
         tables.append(_costs_table(res))
-    charges = [row for m in res.models for scenario, costs in (("worst case", m.worst_costs),
-                                                                ("expected", m.expected_costs))
-               for c in costs for row in charge_rows(c, scenario=scenario, period_start=opts.on)]
-    if charges:
-        tables.append(charges_table(
+    lines = [row for m in res.models for scenario, costs in (("worst case", m.worst_costs),
+                                                              ("expected", m.expected_costs))
+             for c in costs for row in cost_lines(c, scenario=scenario, period_start=opts.on)]
+    if lines:
+        tables.append(long_table(
             "Charges of the worst and the expected case", [Column("scenario", "Case"),
                                                            Column("period_start", "Priced on", "date")],
-            charges, caption="An estimate (nothing is billed yet): filter on the case before summing."))
+            lines, caption="An estimate (nothing is billed yet): filter on the case before summing."))
+        # FOCUS: the expected case alone (the two cases summed would count the file twice).
+        tables.append(charges_table(({**line, "x_Case": "expected"} for line in lines
+                                     if line["scenario"] == "expected"), [Column("x_Case", "Case")]))
     if res.short_prefixes:
         more = res.short_prefix_count - len(res.short_prefixes)
         tables.append(Table(

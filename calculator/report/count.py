@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Callable, Optional
 
-from calculator.counting import (BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end,
-                                 _sum_scenarios, count_workload)
+from calculator.counting import BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end, count_workload
 from calculator.money import usd
-from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_columns, pct_text, price_source,
-                                        price_source_of)
+from calculator.scenarios import scaling_text
+from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_caption, hit_rate_columns,
+                                        pct_text, price_source, price_source_of, scenario_dicts)
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
 from pricing import Catalogue
@@ -23,14 +23,10 @@ class _CountView:
         self.result = result
 
     def _scenarios(self, which: str) -> list[dict]:
-        res = self.result
-        per_model = [getattr(m, which) for m in res.models]
-        out = _sum_scenarios(per_model)
-        for item in out:
-            if "range" in item:
-                item["range"] = {"hit_rate_low": res.hit_rate_range[0], "hit_rate_expected": res.hit_rate,
-                                 "hit_rate_high": res.hit_rate_range[1], **item["range"]}
-        return out
+        return scenario_dicts(getattr(self.result, which))
+
+    def scaled_how(self) -> str:
+        return scaling_text(self.result.requests, self.result.options.scale_to, self.result.options.per)
 
     def payload(self) -> dict:
         res = self.result
@@ -47,7 +43,7 @@ class _CountView:
                 "output_tokens": m.output_tokens, "worst_case_output_tokens": m.worst_output_tokens,
                 "cacheable_prefix_tokens": m.cacheable_prefix_tokens, "prefix_mode": m.prefix_mode,
                 "shared_prefix_tokens_per_request": m.shared_prefix_tokens, "min_cacheable_tokens": m.min_cacheable,
-                "scenarios": [{"name": s.name, "total_usd": s.total} for s in m.scenarios]})
+                "scenarios": [{"name": s.name, "total_usd": s.total_of(m.model_id)} for s in res.scenarios]})
         first = res.models[0]
         out = {
             "model": first.model_id if len(res.models) == 1 else None,
@@ -67,7 +63,8 @@ class _CountView:
                 "worst_case_output_tokens": sum(m.worst_output_tokens for m in res.models),
                 "output_basis": res.output_basis,
                 "cacheable_prefix_tokens": res.cacheable_prefix_tokens,
-                "cache_hit_rate": res.hit_rate, "cache_ttl_detected_prefix": o.cache_ttl,
+                "cache_hit_rate": res.cache.batch.hit_rate, "cache_ttl_detected_prefix": res.cache.batch.ttl,
+                "cache": res.cache.as_dict(),
                 "inference_geo": o.inference_geo or "global",
                 "input_distribution": res.distribution,
             },
@@ -87,21 +84,21 @@ class _CountView:
                             for f in res.calibration],
             "calibration_file": res.calibration_path,
             # As in `estimate`: where each rate came from (sync and batch, per model and tier).
-            "prices": [price_source(c) for m in res.models for s in (m.scenarios[0], m.scenarios[2])
-                       for c in s.costs],
+            "prices": [price_source(c) for s in (res.scenarios[0], res.scenarios[2]) for c in s.costs],
         }
         if o.scale_to:
-            out["scaled"] = {"requests": o.scale_to, "per": o.per, "scenarios": self._scenarios("scaled")}
+            out["scaled"] = {"requests": o.scale_to, "per": o.per, "sample_requests": res.requests,
+                             "how": self.scaled_how(), "scenarios": self._scenarios("scaled")}
         return out
 
     def tables(self) -> list[Table]:
         res = self.result
         o = res.options
-        tables = [self._scenario_table("scenarios", self._scenarios("scenarios"),
-                                       f"Sample: {res.requests:,} requests", worst=self._scenarios("worst_case"))]
+        models = ", ".join(m.model_id for m in res.models)
+        tables = [self._scenario_table("scenarios", res.scenarios, f"Sample: {res.requests:,} requests to {models}",
+                                       worst=res.worst_case)]
         if o.scale_to:
-            tables.append(self._scenario_table("scaled", self._scenarios("scaled"),
-                                               f"Scaled to {o.scale_to:,} requests per {o.per}"))
+            tables.append(self._scenario_table("scaled", res.scaled, f"Scaled: {self.scaled_how()}"))
         d = res.distribution
         tok_rows = [
             {"what": "input tokens, total", "value": res.input_tokens},
@@ -168,6 +165,9 @@ class _CountView:
             return f"per {res.options.per} ({res.options.scale_to:,} requests)", self._scenarios("scaled")
         return f"for the sample ({res.requests:,} requests)", self._scenarios("scenarios")
 
+    def _models_text(self) -> str:
+        return ", ".join(f"{m.display_name} ({m.model_id})" for m in self.result.models)
+
     def headline(self) -> Headline:
         res = self.result
         label, scen = self._headline_set()
@@ -175,13 +175,14 @@ class _CountView:
         sync, batch, bc = by["sync"], by["batch"], by["batch+cache"]
         best = min(scen, key=lambda s: s["total_usd"])
         cached = res.cacheable_prefix_tokens > 0
+        bcache = res.cache.batch
         figures = [
             Figure("Cost now (sync API)", sync["total_usd"], detail=label),
             Figure("With batch", batch["total_usd"], detail=f"{pct_text(batch['savings_vs_sync_usd'], sync['total_usd'])} less",
                    tone="good" if batch["savings_vs_sync_usd"] > 0 else "neutral"),
             Figure("With batch + cache", bc["total_usd"],
                    detail=(f"{usd(bc['range']['high_hit_rate_usd'])} to {usd(bc['range']['low_hit_rate_usd'])} across "
-                           f"the {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%} hit-rate range")
+                           f"the {bcache.low:.0%}–{bcache.high:.0%} hit-rate range")
                    if cached else "no cacheable prefix: same as batch", tone="good" if cached else "muted"),
             Figure("You save", best["savings_vs_sync_usd"],
                    detail=f"{pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} with "
@@ -189,15 +190,16 @@ class _CountView:
                    tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral"),
         ]
         d = res.distribution
-        scope = (f"{res.requests:,} sample requests counted ({res.estimator['method']}): {res.input_tokens:,} input "
+        scope = (f"{res.requests:,} sample requests to {self._models_text()} counted ({res.estimator['method']}): "
+                 f"{res.input_tokens:,} input "
                  f"tokens (mean {d['mean']:,}, p95 {d['p95']:,}), output: {res.output_basis}; prices in effect "
                  f"on {res.options.on.isoformat()}.")
         rec = (f"{SCENARIO_LABELS[best['name']]} costs {usd(best['total_usd'])} {label} instead of "
                f"{usd(sync['total_usd'])} on the sync API. The workload needs "
                f"{(res.batches.get('scaled') or res.batches)['batches']:,} batch(es); {TURNAROUND}.")
         o = res.options
-        what = (f"{res.requests:,} sample requests scaled to {o.scale_to:,} a {o.per}" if o.scale_to
-                else f"{res.requests:,} sample requests")
+        what = (f"{res.requests:,} sample requests to {self._models_text()} scaled to {o.scale_to:,} a {o.per}"
+                if o.scale_to else f"{res.requests:,} sample requests to {self._models_text()}")
         brief = Brief("Sample workload", f"{what}: {usd(sync['total_usd'])} on the "
                                          f"sync API, {usd(best['total_usd'])} with "
                                          f"{SCENARIO_LABELS[best['name']].lower()} "
@@ -213,20 +215,19 @@ class _CountView:
         highs = [s["range"]["low_hit_rate_usd"] if "range" in s else None for s in scen]
         return [Chart("cost_by_scenario", f"Cost by scenario, {label}", "bar", cats,
                       [Series("Total cost", [s["total_usd"] for s in scen], low=lows, high=highs)],
-                      caption=(f"Bars at a {res.hit_rate:.0%} cache hit rate; whiskers span "
-                               f"{res.hit_rate_range[1]:.0%} to {res.hit_rate_range[0]:.0%}."),
+                      caption=hit_rate_caption(res.scenarios),
                       category_roles=[SCENARIO_ROLES[s["name"]] for s in scen])]
 
     def price_sources(self) -> list[PriceSource]:
         out, seen = [], set()
-        for m in self.result.models:
-            for s in (m.scenarios[0], m.scenarios[2]):
-                for c in s.costs:
-                    key = (c.model, c.service_tier, c.long_context)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    out.append(price_source_of(c, m.display_name))
+        names = {m.model_id: m.display_name for m in self.result.models}
+        for s in (self.result.scenarios[0], self.result.scenarios[2]):
+            for c in s.costs:
+                key = (c.model, c.service_tier, c.long_context)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(price_source_of(c, names[c.model]))
         return out
 
     def charge_context(self) -> dict:
@@ -235,9 +236,10 @@ class _CountView:
                 "inference_geo": o.inference_geo or "global",
                 "estimate_source": "estimate from a counted sample (batchcalc count)"}
 
-    def _scenario_table(self, name: str, scen: list[dict], title: str, worst: Optional[list[dict]] = None) -> Table:
+    @staticmethod
+    def _scenario_table(name: str, scenarios, title: str, worst=None) -> Table:
         rows = []
-        for i, s in enumerate(scen):
+        for i, s in enumerate(scenario_dicts(scenarios)):
             rng = s.get("range") or {}
             ranged = rng and rng["low_hit_rate_usd"] != rng["high_hit_rate_usd"]
             row = {"scenario": s["name"], "service_tier": s["service_tier"], "total_usd": s["total_usd"],
@@ -247,14 +249,14 @@ class _CountView:
                    "high_hit_rate_usd": rng["high_hit_rate_usd"] if ranged else None,
                    "low_hit_rate_usd": rng["low_hit_rate_usd"] if ranged else None}
             if worst is not None:
-                row["worst_usd"] = worst[i]["total_usd"]
+                row["worst_usd"] = worst[i].total
             rows.append(row)
         cols = [Column("scenario", "Scenario"), Column("service_tier", "Tier"), Column("total_usd", "Total", "money")]
         if worst is not None:
             cols.append(Column("worst_usd", "Worst case (max_tokens)", "money"))
         cols += [Column("savings_vs_sync_usd", "Savings vs sync", "money"),
                  Column("savings_percent", "Savings %", "percent"),
-                 *hit_rate_columns(self.result.hit_rate_range)]
+                 *hit_rate_columns(scenarios)]
         return Table(name, title, cols, rows)
 
     def long_table(self) -> Table:
@@ -268,23 +270,21 @@ class _CountView:
         if res.options.scale_to:
             sets.append((f"per {res.options.per}", res.options.scale_to, "scaled"))
             periods["scaled"] = {"period_start": on, "period_end": _period_end(on, res.options.per),
-                                 "estimate_source": f"{source}, scaled to {res.options.scale_to:,} requests "
-                                                    f"per {res.options.per}"}
+                                 "estimate_source": f"{source}, {self.scaled_how()}"}
         for label, n, which in sets:
-            for m in res.models:
-                for s in getattr(m, which):
-                    for c in s.costs:
-                        for line in c.lines:
-                            if line.quantity == 0:
-                                continue
-                            rows.append({"workload": label, "requests": n, "scenario": s.name,
-                                         "service_tier": s.service_tier, "model": c.model,
-                                         "long_context": c.long_context, "token_type": line.token_type,
-                                         "quantity": line.quantity, "unit_price_usd": line.unit_price,
-                                         "cost_usd": line.cost,
-                                         # For FOCUS: the charge's context tier and period.
-                                         "context_window": "200k-1M" if c.long_context else "0-200k",
-                                         **periods[which]})
+            for s in getattr(res, which):
+                for c in s.costs:
+                    for line in c.lines:
+                        if line.quantity == 0:
+                            continue
+                        rows.append({"workload": label, "requests": n, "scenario": s.name,
+                                     "service_tier": s.service_tier, "model": c.model,
+                                     "long_context": c.long_context, "token_type": line.token_type,
+                                     "quantity": line.quantity, "unit_price_usd": line.unit_price,
+                                     "cost_usd": line.cost,
+                                     # For FOCUS: the charge's context tier and period.
+                                     "context_window": "200k-1M" if c.long_context else "0-200k",
+                                     **periods[which]})
         return Table(LONG_TABLE, "Breakdown by token type", [
             Column("workload", "Workload"), Column("requests", "Requests", "int"), Column("scenario", "Scenario"),
             Column("service_tier", "Tier"), Column("model", "Model"), Column("long_context", "Long context"),
@@ -299,7 +299,7 @@ def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
     res = count_workload(inputs, opts, cat, progress_factory)
     assumptions = []
     for m in res.models:
-        sync_cost = m.scenarios[0].costs[0]
+        sync_cost = next(c for c in res.scenarios[0].costs if c.model == m.model_id)
         assumptions.append(f"Prices of {m.model_id} on {opts.on.isoformat()} (rate card checked "
                            f"{sync_cost.checked.isoformat()}, {sync_cost.status}; {sync_cost.source}).")
     if opts.exact:
@@ -318,22 +318,20 @@ def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
         if m.prefix_mode == "cache_control":
             assumptions.append(
                 f"{m.model_id}: cacheable prefix from the requests' cache_control breakpoints (tools, system, "
-                f"messages up to the last breakpoint; TTL from the breakpoint); the part shared with other "
+                f"messages up to the last breakpoint; TTL from the breakpoint unless a TTL option is given); the "
+                f"part shared with other "
                 f"requests is read at the hit rate, the rest is written by every request.")
         elif m.prefix_mode == "detected":
             assumptions.append(
                 f"{m.model_id}: no cache_control breakpoints; the {m.shared_prefix_tokens:,}-token block prefix "
-                f"shared by all {m.requests:,} requests is what a breakpoint would cache (TTL {opts.cache_ttl}, "
-                f"--cache-ttl); the cache scenarios show what that would save.")
-    assumptions.append(
-        f"Cache hit rate {res.hit_rate:.0%} ({'given' if opts.cache_hit_rate is not None else 'default: middle of the 30%–98% Anthropic quotes for batches'}), "
-        f"range {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%}. Of N requests sharing a prefix "
-        f"floor(h*(N-1)) read it; the rest write it.")
-    if opts.scale_to:
-        assumptions.append(f"Scaled to {opts.scale_to:,} requests per {opts.per}: the sample's requests, "
-                           f"prefix groups and token distribution repeated in proportion.")
-    assumptions.append(f"Batches: at most {BATCH_MAX_REQUESTS:,} requests and 256 MB each; {TURNAROUND}.")
+                f"shared by all {m.requests:,} requests is what a breakpoint would cache; the cache scenarios "
+                f"show what that would save.")
+    assumptions += res.cache.describe()
     view = _CountView(res)
+    if opts.scale_to:
+        assumptions.append(f"Scaled: {view.scaled_how()}: every cost of the sample times that ratio, exactly "
+                           f"(the sample's prefix groups, hit rates and token distribution in proportion).")
+    assumptions.append(f"Batches: at most {BATCH_MAX_REQUESTS:,} requests and 256 MB each; {TURNAROUND}.")
     return Report(kind="count", title="Sample workload: tokens and cost on sync vs batch vs batch + cache",
                   catalogue_version=cat.version, figures=view.payload(), headline=view.headline(),
                   tables=[*view.tables(), view.long_table()], charts=view.charts(),
@@ -343,8 +341,7 @@ def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
 
 # Options of `batchcalc count` that `batchcalc report` passes through ``ReportOptions.extra``
 # (same names as CountOptions' fields).
-REPORT_OPTION_NAMES = ("model", "output_tokens", "output_ratio", "output_results", "cache_hit_rate", "cache_ttl",
-                       "inference_geo", "scale_to", "per", "exact", "concurrency", "calibration_file",
+REPORT_OPTION_NAMES = ("model", "output_tokens", "output_ratio", "output_results", "cache", "inference_geo", "scale_to", "per", "exact", "concurrency", "calibration_file",
                        "skip_invalid", "default_max_tokens")
 
 

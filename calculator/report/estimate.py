@@ -9,7 +9,8 @@ from calculator.costing import TOKEN_COLUMNS, Cost
 from calculator.money import money_str, percent, usd
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
-from calculator.scenarios import Estimate, Workload, estimate
+from calculator.scenarios import Estimate, Scenario, Workload, estimate
+from calculator.workloads.cache import TTL_WORDS
 from pricing import Catalogue
 
 TOKEN_LABELS = {
@@ -22,7 +23,6 @@ TOKEN_LABELS = {
 }
 SCENARIO_LABELS = {"sync": "Sync API", "sync+cache": "Sync + cache", "batch": "Batch",
                    "batch+cache": "Batch + cache"}
-TTL_WORDS = {"5m": "5-minute", "1h": "1-hour"}
 SCENARIO_ROLES = {"sync": "now", "sync+cache": "alt", "batch": "batch", "batch+cache": "best"}
 
 
@@ -37,11 +37,41 @@ def pct_text(part: Decimal, whole: Decimal) -> str:
     return "0%" if p is None else f"{p:.0f}%"
 
 
-def breakdown(cost: Cost) -> dict:
-    return {line.token_type: {"tokens" if line.token_type != "web_search" else "searches": line.quantity,
-                              "usd_per_mtok" if line.token_type != "web_search" else "usd_each": line.unit_price,
-                              "cost_usd": line.cost}
-            for line in cost.lines}
+def breakdown(costs: tuple[Cost, ...]) -> dict:
+    """Per token type over the costs: quantity, unit price (None when the costs' rates differ:
+    several models or context tiers) and cost."""
+    out: dict = {}
+    for cost in costs:
+        for line in cost.lines:
+            web = line.token_type == "web_search"
+            qty, rate = ("searches", "usd_each") if web else ("tokens", "usd_per_mtok")
+            e = out.get(line.token_type)
+            if e is None:
+                out[line.token_type] = {qty: line.quantity, rate: line.unit_price, "cost_usd": line.cost}
+                continue
+            e[qty] += line.quantity
+            e["cost_usd"] += line.cost
+            if e[rate] != line.unit_price:
+                e[rate] = None
+    return out
+
+
+def scenario_dicts(scenarios: tuple[Scenario, ...]) -> list[dict]:
+    """The scenarios in the JSON contract's shape (estimate, count, the scaled count)."""
+    sync_total = scenarios[0].total
+    out = []
+    for s in scenarios:
+        item = {"name": s.name, "service_tier": s.service_tier, "total_usd": s.total,
+                "savings_vs_sync_usd": s.savings_vs_sync,
+                "savings_vs_sync_percent": percent(s.savings_vs_sync, sync_total),
+                "usage": s.usage.as_dict(), "breakdown": breakdown(s.costs)}
+        if s.cached:
+            a = s.cache
+            item["range"] = {"hit_rate_low": a.low, "hit_rate_expected": a.hit_rate, "hit_rate_high": a.high,
+                             "low_hit_rate_usd": s.low_total, "high_hit_rate_usd": s.high_total,
+                             "ttl": a.ttl}
+        out.append(item)
+    return out
 
 
 def price_source(cost: Cost) -> dict:
@@ -77,18 +107,7 @@ def line_rows(cost: Cost, **lead) -> list[dict]:
 
 def _figures(e: Estimate) -> dict:
     w = e.workload
-    low_h, high_h = w.hit_rate_range
-    scenarios = []
-    for s in e.scenarios:
-        item = {"name": s.name, "service_tier": s.service_tier, "total_usd": s.total,
-                "savings_vs_sync_usd": s.savings_vs_sync,
-                "savings_vs_sync_percent": percent(s.savings_vs_sync, e.scenarios[0].total),
-                "usage": s.usage.as_dict(), "breakdown": breakdown(s.cost)}
-        if s.low is not None:
-            item["range"] = {"hit_rate_low": low_h, "hit_rate_expected": w.hit_rate,
-                             "hit_rate_high": high_h, "low_hit_rate_usd": s.low.total,
-                             "high_hit_rate_usd": s.high.total}
-        scenarios.append(item)
+    cache = e.scenario("batch+cache").cache
     return {
         "model": e.model_id,
         "model_display_name": e.display_name,
@@ -96,10 +115,11 @@ def _figures(e: Estimate) -> dict:
         "workload": {"requests": w.requests, "input_tokens": w.input_tokens,
                      "output_tokens": w.output_tokens,
                      "cached_prefix_tokens": w.cached_prefix_tokens,
-                     "cache_hit_rate": w.hit_rate, "cache_ttl": w.cache_ttl,
+                     "cache_hit_rate": cache.hit_rate, "cache_ttl": cache.ttl,
+                     "cache": w.cache.with_minimum(e.min_cacheable).as_dict(),
                      "inference_geo": w.inference_geo or "global", "speed": w.speed or "standard",
                      "min_cacheable_tokens": e.min_cacheable, "prefix_cacheable": e.cacheable},
-        "scenarios": scenarios,
+        "scenarios": scenario_dicts(e.scenarios),
         "prices": [price_source(e.scenarios[0].cost), price_source(e.scenarios[2].cost)],
     }
 
@@ -109,18 +129,18 @@ def _tables(e: Estimate) -> list[Table]:
     ranged = e.cacheable and e.workload.cached_prefix_tokens
     rows = []
     for s in e.scenarios:
-        in_range = s.low is not None and ranged
+        in_range = s.cached and ranged
         rows.append({"scenario": s.name, "service_tier": s.service_tier, "total_usd": s.total,
                      "savings_vs_sync_usd": s.savings_vs_sync,
                      "savings_percent": fraction(s.savings_vs_sync, sync_total),
-                     "high_hit_rate_usd": s.high.total if in_range else None,
-                     "low_hit_rate_usd": s.low.total if in_range else None})
+                     "high_hit_rate_usd": s.high_total if in_range else None,
+                     "low_hit_rate_usd": s.low_total if in_range else None})
     scen = Table("scenarios", f"{e.display_name} ({e.model_id}): {e.workload.requests:,} requests",
                  [Column("scenario", "Scenario"), Column("service_tier", "Tier"),
                   Column("total_usd", "Total", "money"),
                   Column("savings_vs_sync_usd", "Savings vs sync", "money"),
                   Column("savings_percent", "Savings %", "percent"),
-                  *hit_rate_columns(e.workload.hit_rate_range)],
+                  *hit_rate_columns(e.scenarios)],
                  rows)
     lines = [r for s in e.scenarios for r in line_rows(s.cost, scenario=s.name, service_tier=s.service_tier)]
     lead = [Column("scenario", "Scenario"), Column("service_tier", "Tier")]
@@ -129,11 +149,18 @@ def _tables(e: Estimate) -> list[Table]:
     return [scen, shown, cost_lines_table(lines, "Breakdown by token type", lead)]
 
 
-def hit_rate_columns(hit_rate_range: tuple[Decimal, Decimal]) -> list[Column]:
-    """The cost of a cache scenario at the high and the low end of the hit-rate range."""
-    low_h, high_h = hit_rate_range
-    return [Column("high_hit_rate_usd", f"At a {high_h:.0%} hit rate", "money"),
-            Column("low_hit_rate_usd", f"At a {low_h:.0%} hit rate", "money")]
+def hit_rate_columns(scenarios: tuple[Scenario, ...]) -> list[Column]:
+    """The cost of the cache scenarios at the high and the low end of their hit-rate ranges,
+    labelled with the ranges actually used (sync and batch may differ)."""
+    cached = [s for s in scenarios if s.cached]
+
+    def label(end: str) -> str:
+        rates = {getattr(s.cache, end) for s in cached}
+        if len(rates) == 1:
+            return f"At a {rates.pop():.0%} hit rate"
+        return "At " + " / ".join(f"{s.cache.traffic} {getattr(s.cache, end):.0%}" for s in cached)
+
+    return [Column("high_hit_rate_usd", label("high"), "money"), Column("low_hit_rate_usd", label("low"), "money")]
 
 
 def break_even_hit_rate(e: Estimate) -> Decimal | None:
@@ -144,7 +171,7 @@ def break_even_hit_rate(e: Estimate) -> Decimal | None:
     if not (e.cacheable and e.workload.cached_prefix_tokens):
         return None
     cost = e.scenario("batch+cache").cost
-    write_col = "cache_write_5m" if e.workload.cache_ttl == "5m" else "cache_write_1h"
+    write_col = "cache_write_5m" if e.scenario("batch+cache").cache.ttl == "5m" else "cache_write_1h"
     i, wr, r = (cost.line(t).unit_price for t in ("uncached_input", write_col, "cache_read"))
     if wr <= i:
         return Decimal(0)
@@ -153,25 +180,20 @@ def break_even_hit_rate(e: Estimate) -> Decimal | None:
     return (wr - i) / (wr - r)
 
 
-def _hit_range_text(w: Workload) -> str:
-    low_h, high_h = w.hit_rate_range
-    return f"{low_h:.0%}–{high_h:.0%}"
-
-
 def _recommendation(e: Estimate) -> str:
     w = e.workload
     sync, batch, bc = e.scenario("sync"), e.scenario("batch"), e.scenario("batch+cache")
-    low_h, _ = w.hit_rate_range
+    low_h = bc.cache.low
     if w.cached_prefix_tokens and e.cacheable and bc.total < batch.total:
-        if bc.low.total > batch.total:
+        if bc.low_total > batch.total:
             even = break_even_hit_rate(e)
             above = f" (it beats batch alone above a hit rate of about {even:.0%})" if even else ""
             risk = (f"Caching pays only if enough requests hit the cache{above}: at a {low_h:.0%} hit "
-                    f"rate it would cost {usd(bc.low.total)}, more than batch alone "
+                    f"rate it would cost {usd(bc.low_total)}, more than batch alone "
                     f"({usd(batch.total)}), so measure the hit rate on a first batch. ")
         else:
-            risk = f"Even at a {low_h:.0%} cache hit rate it costs {usd(bc.low.total)}. "
-        return (f"Run this workload on the Message Batches API with a {TTL_WORDS[w.cache_ttl]} prompt cache: "
+            risk = f"Even at a {low_h:.0%} cache hit rate it costs {usd(bc.low_total)}. "
+        return (f"Run this workload on the Message Batches API with a {TTL_WORDS[bc.cache.ttl]} prompt cache: "
                 f"{usd(bc.total)} instead of {usd(sync.total)}, a saving of "
                 f"{usd(bc.savings_vs_sync)} ({pct_text(bc.savings_vs_sync, sync.total)}). "
                 f"{risk}Batch results arrive within 24 hours (most within one hour), so this "
@@ -183,7 +205,7 @@ def _recommendation(e: Estimate) -> str:
                      f"{e.min_cacheable:,}-token minimum {e.model_id} caches, so caching adds nothing.")
         elif w.cached_prefix_tokens and bc.total >= batch.total:
             even = break_even_hit_rate(e)
-            extra = (f" Prompt caching would not pay at a {w.hit_rate:.0%} hit rate"
+            extra = (f" Prompt caching would not pay at a {bc.cache.hit_rate:.0%} hit rate"
                      + (f"; it beats batch alone above about {even:.0%}." if even else "."))
         elif not w.cached_prefix_tokens:
             extra = (" If the prompts share a prefix (system prompt, instructions, documents) of at "
@@ -207,8 +229,8 @@ def _headline(e: Estimate) -> Headline:
     ]
     if cache_priced:
         figures.append(Figure("With batch + cache", bc.total,
-                              detail=f"{usd(bc.high.total)} to {usd(bc.low.total)} across the "
-                                     f"{_hit_range_text(w)} hit-rate range",
+                              detail=f"{usd(bc.high_total)} to {usd(bc.low_total)} across the "
+                                     f"{bc.cache.low:.0%}–{bc.cache.high:.0%} hit-rate range",
                               tone="good"))
     else:
         figures.append(Figure("With batch + cache", bc.total, tone="muted",
@@ -230,15 +252,13 @@ def _charts(e: Estimate) -> list[Chart]:
     w = e.workload
     cats = [SCENARIO_LABELS[s.name] for s in e.scenarios]
     ranged = e.cacheable and w.cached_prefix_tokens > 0
-    low_h, high_h = w.hit_rate_range
     # The error bar spans the cost at the high hit rate (cheapest) to the low one (dearest).
-    lows = [s.high.total if (ranged and s.high) else None for s in e.scenarios]
-    highs = [s.low.total if (ranged and s.low) else None for s in e.scenarios]
+    lows = [s.high_total if (ranged and s.cached) else None for s in e.scenarios]
+    highs = [s.low_total if (ranged and s.cached) else None for s in e.scenarios]
     by_scenario = Chart(
         "cost_by_scenario", "Cost by scenario", "bar", cats,
         [Series("Total cost", [s.total for s in e.scenarios], low=lows, high=highs)],
-        caption=(f"Bars at a {w.hit_rate:.0%} cache hit rate; the whiskers on the cache scenarios "
-                 f"span hit rates of {high_h:.0%} (low end) to {low_h:.0%} (high end).") if ranged
+        caption=hit_rate_caption(e.scenarios) if ranged
         else "No cacheable shared prefix: the cache scenarios equal the uncached ones.",
         category_roles=[SCENARIO_ROLES[s.name] for s in e.scenarios])
     kinds = [t for t in (*TOKEN_COLUMNS, "web_search")
@@ -257,20 +277,23 @@ def report_title(display_name: str) -> str:
     return f"Cost estimate for {display_name}: sync vs batch vs batch + cache"
 
 
+def hit_rate_caption(scenarios: tuple[Scenario, ...]) -> str:
+    parts = [f"{s.name} at {s.cache.hit_rate:.0%} (whiskers {s.cache.range_text()})" for s in scenarios if s.cached]
+    return ("Cache scenarios priced at their expected hit rate, the whiskers spanning its range: "
+            + "; ".join(parts) + ".")
+
+
 def _assumptions(e: Estimate) -> list[str]:
     w = e.workload
     sync = e.scenario("sync")
-    low_h, high_h = w.hit_rate_range
     out = [
         f"Prices of {e.model_id} on {w.on.isoformat()} (rate card checked "
         f"{sync.cost.checked.isoformat()}, {sync.cost.status}; {sync.cost.source}).",
         f"{w.requests:,} requests of {w.input_tokens:,} input and {w.output_tokens:,} output tokens each.",
     ]
     if w.cached_prefix_tokens:
-        out.append(
-            f"Shared prefix of {w.cached_prefix_tokens:,} tokens, TTL {w.cache_ttl}; cache hit rate "
-            f"{w.hit_rate:.0%} ({'given' if w.cache_hit_rate is not None else 'default: middle of the 30%–98% Anthropic quotes for batches'}), "
-            f"range {low_h:.0%}–{high_h:.0%}. Of N requests floor(h*(N-1)) read the prefix; the rest write it.")
+        out.append(f"Shared prefix of {w.cached_prefix_tokens:,} tokens per request.")
+        out += w.cache.with_minimum(e.min_cacheable).describe()
     else:
         out.append("No shared prefix given (--cached-prefix-tokens): the cache scenarios equal the uncached ones.")
     if sync.cost.long_context:

@@ -43,6 +43,10 @@ INT_KINDS = ("int", "tokens")
 NUMERIC_KINDS = DECIMAL_KINDS + INT_KINDS
 # The table holding the long form (CSV, FOCUS): not shown on a page or a terminal.
 LONG_TABLE = "long"
+# The table FOCUS writes (one row per day x charge; reports/focus_format.py lists its columns).
+CHARGES_TABLE = "charges"
+# Machine tables: written by CSV, FOCUS and XLSX's data sheet, never shown on a page or a terminal.
+DATA_TABLES = (LONG_TABLE, CHARGES_TABLE)
 # ``meta`` key of the charge defaults for FOCUS rows (period_start/period_end as ISO dates,
 # inference_geo, context_window, estimate_source), for the rows of the long form that lack them.
 CHARGE_CONTEXT = "charge_context"
@@ -338,12 +342,13 @@ class Report:
                 columns += [c for c in t.columns if all(c.key != have.key for have in columns)]
                 rows += [{"report": part.title, **r} for r in t.rows]
             return Table(LONG_TABLE, "All reports, long form", columns, rows)
-        return next((t for t in self.tables if t.name == LONG_TABLE), self.tables[0] if self.tables else
+        shown = self.shown_tables()
+        return next((t for t in self.tables if t.name == LONG_TABLE), shown[0] if shown else
                     Table(LONG_TABLE, self.title, [], []))
 
     def shown_tables(self) -> list[Table]:
-        """The tables a page or a terminal shows: all but the long form (which is for CSV/FOCUS)."""
-        return [t for t in self.tables if t.name != LONG_TABLE]
+        """The tables a page or a terminal shows: all but the machine tables (CSV/FOCUS/XLSX data)."""
+        return [t for t in self.tables if t.name not in DATA_TABLES]
 
     def all_parts(self) -> list["Report"]:
         """The reports a page is made of: the parts of a page of several, else the report itself."""
@@ -383,6 +388,6 @@ class Report:
 
 
 __all__ = [
-    "SCHEMA_VERSION", "LONG_TABLE", "CHARGE_CONTEXT", "Brief", "Chart", "Column", "ColumnKind", "Figure", "Headline", "PriceSource",
+    "SCHEMA_VERSION", "LONG_TABLE", "CHARGES_TABLE", "DATA_TABLES", "CHARGE_CONTEXT", "Brief", "Chart", "Column", "ColumnKind", "Figure", "Headline", "PriceSource",
     "Report", "Series", "Table", "to_json", "cell_from_json", "NUMERIC_KINDS", "DECIMAL_KINDS",
     "INT_KINDS"]

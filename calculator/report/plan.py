@@ -15,6 +15,7 @@ from calculator.report.estimate import fraction, pct_text, price_source_of
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
 from calculator.workload_file import DAYS_PER_MONTH
+from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
 
@@ -44,6 +45,7 @@ class _PlanView:
             "month": {"days": Decimal(DAYS_PER_MONTH.numerator) / DAYS_PER_MONTH.denominator,
                       "rule": "per month = per day x 30.4375 = per week x 30.4375 / 7, rounded up to whole requests"},
             "try_models": list(plan.try_models),
+            "models": sorted({p.estimate.model_id for p in plan.workloads}),
             "workloads": [self._workload_dict(p) for p in plan.workloads],
             "totals": {
                 "current_usd": t.current_usd, "recommended_usd": t.recommended_usd,
@@ -52,6 +54,10 @@ class _PlanView:
                 "stays_sync_usd": t.stays_sync_usd, "stays_sync_percent": t.stays_sync_percent,
                 "at_risk_savings_usd": t.at_risk_savings_usd,
                 "by_classification": {c: self._class_totals(c) for c in CLASSIFICATIONS},
+                "try_models": [{"model": m, "recommended_usd": plan.total_under(m),
+                                "difference_usd": plan.total_under(m) - t.recommended_usd,
+                                "workloads": {p.name: p.under(m) for p in plan.workloads}}
+                               for m in plan.try_models],
             },
         }
         return out
@@ -65,15 +71,19 @@ class _PlanView:
     def _workload_dict(p: WorkloadPlan) -> dict:
         s, w, e = p.source.spec, p.workload, p.estimate
         low, exp, high = p.recommended.range
-        low_h, high_h = w.hit_rate_range
+        a = w.cache.of(p.recommended.mode)
         return {
             "name": p.name, "model": e.model_id, "model_display_name": e.display_name,
             "requests_per_month": w.requests,
             "requests_given": {"per": p.source.per_month_from,
                                "count": getattr(s, f"requests_per_{p.source.per_month_from}")},
             "input_tokens": w.input_tokens, "output_tokens": w.output_tokens,
-            "shared_prefix_tokens": w.cached_prefix_tokens, "counted_from_sample": p.source.counted_from_sample,
-            "cache_ttl": w.cache_ttl, "min_cacheable_tokens": e.min_cacheable, "prefix_cacheable": e.cacheable,
+            "shared_prefix_tokens": w.cached_prefix_tokens, "counted_from_sample": p.measured is not None,
+            "basis": "measured" if p.measured else "described",
+            "sample": None if p.measured is None else {
+                "path": p.measured.sample, "requests": p.measured.sample_requests, "how": p.measured.how},
+            "cache_ttl": a.ttl, "cache": w.cache.with_minimum(e.min_cacheable).as_dict(),
+            "min_cacheable_tokens": e.min_cacheable, "prefix_cacheable": e.cacheable,
             "person_waiting": s.person_waiting, "deadline_hours": s.deadline_hours,
             "classification": p.classification, "reason": p.reason,
             "current_mode": p.current_mode, "recommended_mode": p.recommended.mode,
@@ -81,7 +91,7 @@ class _PlanView:
             "current_usd": p.current_usd, "recommended_usd": p.recommended_usd, "savings_usd": p.savings_usd,
             "savings_percent": percent(p.savings_usd, p.current_usd),
             "range": {"low_usd": low, "expected_usd": exp, "high_usd": high,
-                      "hit_rate_low": low_h, "hit_rate_expected": w.hit_rate, "hit_rate_high": high_h},
+                      "hit_rate_low": a.low, "hit_rate_expected": a.hit_rate, "hit_rate_high": a.high},
             "alternatives": [{
                 "model": a.priced.estimate.model_id, "asked_as": a.model, "from": a.origin,
                 "tokenizer_ratio": Decimal(a.ratio.numerator) / Decimal(a.ratio.denominator),
@@ -132,6 +142,8 @@ class _PlanView:
                      "mode": a.priced.mode, "usd": a.priced.usd,
                      "vs": -a.savings_vs_recommended, "base": p.recommended_usd}
                     for p in plan.workloads for a in p.alternatives]
+        if plan.try_models:
+            tables.append(self._try_model_table())
         if alt_rows:
             tables.append(Table("alternatives", "Model what-ifs (same workload, tokens scaled by tokenizer family)", [
                 Column("name", "Workload"), Column("model", "Alternative model"), Column("ratio", "Tokens x", "number"),
@@ -140,19 +152,34 @@ class _PlanView:
                 Column("vs", "Difference", "money")], alt_rows))
         return tables
 
+    def _try_model_table(self) -> Table:
+        """--try-model: the whole plan on each model, per workload and summed, beside today's plan."""
+        plan = self.plan
+        cols = [Column("name", "Workload"), Column("model", "Model now"),
+                Column("recommended", "Recommended now", "money")]
+        cols += [Column(f"m{i}", f"On {m}", "money") for i, m in enumerate(plan.try_models)]
+        rows = [{"name": p.name, "model": p.estimate.model_id, "recommended": p.recommended_usd,
+                 **{f"m{i}": p.under(m) for i, m in enumerate(plan.try_models)}} for p in plan.workloads]
+        rows.append({"name": "Total", "model": "", "recommended": plan.totals.recommended_usd,
+                     **{f"m{i}": plan.total_under(m) for i, m in enumerate(plan.try_models)}})
+        return Table("try_models", "The whole plan on another model (--try-model), per month", cols, rows,
+                     caption="Each workload in its recommended mode on that model (tokens scaled by tokenizer "
+                             "family; a measured workload counted again); a workload already on it as it is.")
+
     def long_table(self) -> Table:
         rows = []
         for p in self.plan.workloads:
             priced = [("current", p.current), ("recommended", p.recommended.scenario)]
             priced += [("alternative", a.priced.scenario) for a in p.alternatives]
             for role, s in priced:
-                for line in s.cost.lines:
-                    if line.quantity == 0:
-                        continue
-                    rows.append({"workload": p.name, "classification": p.classification, "role": role,
-                                 "model": s.cost.model, "mode": s.name, "service_tier": s.service_tier,
-                                 "token_type": line.token_type, "quantity": line.quantity,
-                                 "unit_price_usd": line.unit_price, "cost_usd": line.cost})
+                for c in s.costs:
+                    for line in c.lines:
+                        if line.quantity == 0:
+                            continue
+                        rows.append({"workload": p.name, "classification": p.classification, "role": role,
+                                     "model": c.model, "mode": s.name, "service_tier": s.service_tier,
+                                     "token_type": line.token_type, "quantity": line.quantity,
+                                     "unit_price_usd": line.unit_price, "cost_usd": line.cost})
         return Table(LONG_TABLE, "Monthly breakdown by workload, role and token type", [
             Column("workload", "Workload"), Column("classification", "Classification"), Column("role", "Role"),
             Column("model", "Model"), Column("mode", "Mode"), Column("service_tier", "Tier"),
@@ -183,8 +210,10 @@ class _PlanView:
                    detail=f"{pct_text(t.savings_usd, t.current_usd)} of today's spend",
                    tone="good" if t.savings_usd > 0 else "neutral"),
         ]
+        models = ", ".join(sorted({p.estimate.model_id for p in plan.workloads}))
         brief = Brief("Migration plan", f"{usd(t.current_usd)} a month now, {usd(t.recommended_usd)} with the plan "
-                                        f"({pct_text(t.savings_usd, t.current_usd)} less, {usd(t.savings_usd)} a month).",
+                                        f"({pct_text(t.savings_usd, t.current_usd)} less, {usd(t.savings_usd)} a month) "
+                                        f"on {models}.",
                       tone="good" if t.savings_usd > 0 else "neutral")
         return Headline(figures, recommendation=self._recommendation(), brief=brief,
                         scope=f"Per month, for the {n} workload{'s' if n != 1 else ''} of {Path(plan.path).name}, "
@@ -256,11 +285,11 @@ class _PlanView:
         seen, out = set(), []
         for p in self.plan.workloads:
             for s in (p.current, p.recommended.scenario):
-                c = s.cost
-                key = (c.model, c.service_tier, c.source, c.checked, c.status)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(price_source_of(c, p.estimate.display_name))
+                for c in s.costs:
+                    key = (c.model, c.service_tier, c.long_context, c.source, c.checked, c.status)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(price_source_of(c, p.estimate.display_name))
         return out
 
     def charge_context(self) -> dict:
@@ -272,15 +301,25 @@ class _PlanView:
 
 
 def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_models=(),
-                      text: str | None = None) -> Report:
-    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), text=text)
+                      text: str | None = None, cache: CacheAssumptions | None = None) -> Report:
+    plan = build_plan(catalogue, path, on, try_models=tuple(try_models or ()), text=text, cache=cache)
+    measured = [p for p in plan.workloads if p.measured]
+    described = [p.name for p in plan.workloads if not p.measured]
     assumptions = [
         f"Prices on {plan.on.isoformat()}, catalogue {catalogue.version}.",
         "Volumes per month: a month is 365.25/12 = 30.4375 days and a week 7 days (per month = per day x "
         "30.4375 = per week x 4.348...), rounded up to whole requests.",
-        "Input tokens are the whole prompt; the shared prefix is part of it. Of N requests floor(h x (N-1)) "
-        "read the prefix from cache, the rest write it; the default hit rate is 64%, the middle of the "
-        "30%-98% Anthropic quotes for batches, and the range shown runs over that span.",
+        "Input tokens are the whole prompt; the shared prefix is part of it.",
+        *plan.cache.describe(),
+        *[f"{p.name}: {p.workload.cache.given_text()}." for p in plan.workloads
+          if p.workload.cache != plan.cache],
+        "Models priced: " + ", ".join(sorted({p.estimate.model_id for p in plan.workloads}))
+        + (f"; what-ifs on {', '.join(plan.try_models)}" if plan.try_models else "") + ".",
+        ("Measured (counted from a sample with batchcalc count, its exact cost scaled to the month): "
+         + "; ".join(f"{p.name} ({p.measured.how})" for p in measured) + "." if measured
+         else "No workload is measured from a sample."),
+        ("Described by the token counts in the file: " + ", ".join(described) + "." if described
+         else "No workload is described by token counts alone."),
         "Classification: a person waiting keeps a workload synchronous; a deadline under 24 h (the Batches "
         "API's limit; most batches finish within 1 h) is at risk; otherwise it is a batch candidate.",
         "Recommended: the cheapest of the current mode, batch (sync when a person waits) and its +cache "
@@ -288,15 +327,18 @@ def build_plan_report(catalogue: Catalogue, path: str | Path, on: dt.date, *, tr
     ]
     if any(p.alternatives for p in plan.workloads):
         assumptions.append("Model what-ifs scale every token count by the ratio of the tokenizer families' "
-                           "calibration factors (rounded up); they do not enter the totals.")
+                           "calibration factors (rounded up; a measured workload is counted again). The plan's "
+                           "totals are today's models; --try-model totals are shown beside them.")
     warnings = []
     for p in plan.workloads:
         warnings += [f"{p.name}: {w}" for w in p.estimate.warnings]
-        if p.current.cost.status == "unconfirmed":
+        if any(c.status == "unconfirmed" for c in p.current.costs):
             warnings.append(f"{p.name}: the prices of {p.estimate.model_id} on {plan.on.isoformat()} are unconfirmed")
-        if p.recommended.mode == "sync+cache" and p.source.spec.cache_hit_rate is None:
-            warnings.append(f"{p.name}: sync+cache is priced at the default 64% hit rate, quoted for batches; "
-                            f"a synchronous hit rate depends on traffic within the TTL: give cache_hit_rate")
+        sync_cache = p.workload.cache.sync
+        if p.recommended.mode == "sync+cache" and sync_cache.hit_rate_from == "default":
+            warnings.append(f"{p.name}: sync+cache is priced at the default {sync_cache.hit_rate:.0%} sync hit rate, "
+                            f"an assumption: a synchronous hit rate depends on traffic within the TTL; give "
+                            f"sync_cache_hit_rate (or --sync-hit-rate)")
         if p.classification == "at_risk" and p.source.spec.deadline_hours < MOST_BATCHES_HOURS:
             warnings.append(f"{p.name}: the {p.source.spec.deadline_hours} h deadline is under the hour in which "
                             f"most batches finish; keep a synchronous fallback")

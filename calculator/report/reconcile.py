@@ -27,7 +27,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import usd
+from calculator.report.charges import charges_table
 from calculator.reconciling import Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
                                      Series, Table, cell_from_json, to_json)
@@ -118,6 +120,39 @@ def _long_table(f: dict) -> Table:
     return Table(LONG_TABLE, "Reconciliation, every line", columns, rows)
 
 
+# The canonical token types of the charges table, from the Admin API names the lines carry.
+CANONICAL_TOKEN_TYPES = {admin: canonical for canonical, admin in ADMIN_TOKEN_TYPES.items()}
+FOCUS_EXTRA = [Column("x_ExpectedCost", "Expected", "money"), Column("x_Residual", "Residual", "money"),
+               Column("x_WithinTolerance", "Within tolerance"), Column("x_Diagnosis", "Diagnosis")]
+
+
+def _charges(f: dict) -> Table:
+    """The billed lines as FOCUS charges: BilledCost is the bill; EffectiveCost the usage at the
+    published (or contract) rates, i.e. the expected cost; ListCost the bill's list price when it
+    has one (a Console cost CSV's list_price_usd), else the expected cost. A bill line with no
+    usage behind it has no expected cost: its EffectiveCost is what was billed. The expected cost,
+    residual and diagnosis ride in ``x_`` columns."""
+    charges = []
+    for match, line in _lines(f):
+        if line.get("billed_usd") is None or match == "not_reconciled":
+            continue
+        expected = _d(line.get("expected_usd"))
+        charges.append({
+            "period_start": cell_from_json(line["date"], "date"),
+            "model": line.get("model") or ("web search" if line["token_type"] == "web_search" else "all models"),
+            "service_tier": line.get("service_tier"), "context_window": line.get("context_window"),
+            "token_type": CANONICAL_TOKEN_TYPES.get(line["token_type"], line["token_type"]),
+            "quantity": line.get("tokens") or 0,
+            "cost_usd": expected if expected is not None else _d(line["billed_usd"]),
+            "billed_cost": _d(line["billed_usd"]), "workspace": line.get("workspace"),
+            "api_key": line.get("api_key"), "x_ExpectedCost": expected,
+            "x_Residual": _d(line.get("residual_usd")), "x_WithinTolerance": line.get("within_tolerance"),
+            "x_Diagnosis": line.get("diagnosis")})
+        if line.get("list_price_usd") is not None:
+            charges[-1]["list_cost"] = _d(line["list_price_usd"])
+    return charges_table(charges, FOCUS_EXTRA)
+
+
 def _outside(f: dict) -> list[dict]:
     return [l for m, l in _lines(f) if m != "not_reconciled" and not l["within_tolerance"]]
 
@@ -180,7 +215,7 @@ def build_reconcile_report(figures: dict) -> Report:
     f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
     return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
                   catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
-                  tables=[*_tables(f), _long_table(f)], charts=_charts(f),
+                  tables=[*_tables(f), _long_table(f), _charges(f)], charts=_charts(f),
                   assumptions=list(figures.get("assumptions", [])), warnings=list(figures.get("warnings", [])),
                   exit_code=3 if f["lines_outside_tolerance"] else 0)
 

@@ -6,7 +6,6 @@ saved report is one error line naming it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from calculator.errors import InputError
@@ -28,17 +27,9 @@ def from_dict(d: dict, where: str | None = None) -> Report:
 
 def load(path: str | Path) -> Report:
     """A saved report from its file: one error line naming the file when it is not one."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", path=str(path), line=exc.lineno) from None
-    except UnicodeDecodeError:
-        raise InputError("not a saved report: not UTF-8 text", path=str(path)) from None
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", path=str(path)) from None
+    from calculator.io import DOCUMENT_LIMIT, parse_json, read_text
+
+    data = parse_json(read_text(path, limit=DOCUMENT_LIMIT, what="saved report"), path=str(path))
     if not isinstance(data, dict) or "kind" not in data:
         raise InputError("expected a JSON object with a \"kind\" (a report saved with --format json)",
                          path=str(path))

@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from calculator.costing import TOKEN_COLUMNS
 from calculator.money import percent, usd
+from calculator.report.charges import charges_table
 from calculator.report.estimate import price_source_of
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table, cell_from_json, to_json)
@@ -176,9 +177,10 @@ def build_usage_report(figures: dict, *, lines: Iterable[dict] = (),
     ``lines`` and the ``price_sources`` they were priced with."""
     f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
     given = list(figures.get("assumptions", []))
+    lines = list(lines)
     return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
                   catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
-                  tables=[*_tables(f), _lines_table(lines)], charts=_charts(f),
+                  tables=[*_tables(f), _lines_table(lines), charges_table(lines)], charts=_charts(f),
                   price_sources=list(price_sources),
                   assumptions=[*given, *(m for m in METHOD if m not in given)],
                   warnings=list(figures.get("warnings", [])))

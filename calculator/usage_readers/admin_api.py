@@ -27,36 +27,12 @@ RETRY_STATUS = (429, 500, 502, 503, 504, 529)
 MAX_PAGES = 10_000
 
 
-def key_from_env(env: str, what: str) -> str:
-    """An API key from the environment only (never the command line), or a one-line error."""
-    key = os.environ.get(env, "").strip()
-    if not key:
-        raise InputError(f"--from-api needs {what} in the environment variable {env} "
-                         f"(it is never taken from the command line)")
-    return key
-
-
 def admin_key() -> str:
-    return key_from_env(KEY_ENV, "an Admin API key (sk-ant-admin...)")
-
-
-def error_detail(response) -> str:
-    """": <type> <message>" from an API error body, or "" when it has none."""
-    try:
-        err = response.json().get("error", {})
-        return f": {err.get('type', '')} {err.get('message', '')}".rstrip()
-    except Exception:  # not JSON, or not the error shape: the status alone says enough
-        return ""
-
-
-def retry_delay(response, attempt: int) -> float:
-    """Seconds to wait before retrying a transient answer: its retry-after (at most 30 s), else
-    exponential backoff."""
-    wait = response.headers.get("retry-after")
-    try:
-        return min(float(wait), 30.0) if wait else float(2 ** attempt)
-    except ValueError:
-        return float(2 ** attempt)
+    key = os.environ.get(KEY_ENV, "").strip()
+    if not key:
+        raise InputError(f"--from-api needs an Admin API key in the environment variable {KEY_ENV} "
+                         f"(an sk-ant-admin... key; it is never taken from the command line)")
+    return key
 
 
 def _scrub(text: str, key: str) -> str:
@@ -89,11 +65,21 @@ def fetch_pages(path: str, params: dict, *, key: Optional[str] = None, base_url:
                     sleep(min(2 ** attempt, 8))
                     continue
                 if response.status_code in RETRY_STATUS and attempt < 3:
-                    sleep(retry_delay(response, attempt))
+                    wait = response.headers.get("retry-after")
+                    try:
+                        delay = min(float(wait), 30.0) if wait else float(2 ** attempt)
+                    except ValueError:
+                        delay = float(2 ** attempt)
+                    sleep(delay)
                     continue
                 break
             if response.status_code != 200:
-                detail = error_detail(response)
+                detail = ""
+                try:
+                    err = response.json().get("error", {})
+                    detail = f": {err.get('type', '')} {err.get('message', '')}".rstrip()
+                except Exception:
+                    pass
                 hint = " (check ANTHROPIC_ADMIN_KEY: an Admin API key is needed)" \
                     if response.status_code in (401, 403) else ""
                 raise NetworkError(_scrub(f"Admin API {path} answered HTTP {response.status_code}"

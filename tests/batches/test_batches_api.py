@@ -111,9 +111,9 @@ def test_concurrent_downloads_are_bounded(cli, fake_api):
 def test_overall_deadline_stops_a_hanging_api(cli, fake_api):
     fake_api["delay"] = 10
     start = time.monotonic()
-    r = cli("batches", "--from-api", "--deadline", "1")
+    r = cli("batches", "--from-api", "--timeout", "1")
     assert time.monotonic() - start < 6
-    assert r.code == 1 and "deadline" in r.err and r.err.count("\n") == 1
+    assert r.code == 1 and "--timeout 1 seconds" in r.err and r.err.count("\n") == 1
 
 
 def test_bad_key_is_one_line_without_the_key(cli, fake_api, monkeypatch):

@@ -250,3 +250,25 @@ def test_objects_and_results_through_pipes(cli, files, tmp_path):
     r = cli("batches", pipes["objects"], "--results", f"msgbatch_01A={pipes['results']}", rb, "-f", "json")
     assert r.code == 0, r.err
     assert D(by_id(r.json())["msgbatch_01A"]["cost_usd"]) == D("0.01305")
+
+
+def test_focus_has_one_charge_per_batch_model_tier_and_token_type_on_the_day_it_ended(cli, files):
+    import csv
+    import io
+
+    objects, ra, rb = files
+    r = cli("batches", objects, ra, rb, "-f", "focus")
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    # A: 4 token types at the batch tier; B: input and output at the standard tier (b1) and at
+    # the batch tier (b2). C has not ended: no charges.
+    assert len(rows) == 8
+    assert sum(D(row["EffectiveCost"]) for row in rows) == D("0.03555")  # the module docstring's total
+    assert {row["BilledCost"] for row in rows} == {""}  # results are usage, not a bill
+    days = {(row["x_BatchId"], row["ChargePeriodStart"], row["ChargePeriodEnd"]) for row in rows}
+    assert days == {("msgbatch_01A", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"),
+                    ("msgbatch_01B", "2026-11-03T00:00:00Z", "2026-11-04T00:00:00Z")}
+    b_input = {row["x_ServiceTier"]: (D(row["EffectiveCost"]), D(row["x_StandardCost"])) for row in rows
+               if row["x_BatchId"] == "msgbatch_01B" and row["ConsumedQuantity"] == "10000"}
+    # b1: 10,000 x $1/MTok = $0.01 at standard; b2: 10,000 x $0.50 = $0.005, $0.01 at standard rates
+    assert b_input == {"standard": (D("0.01"), D("0.01")), "batch": (D("0.005"), D("0.01"))}

@@ -174,13 +174,25 @@ def test_every_format(cli, tmp_path, fmt):
     assert "custom_id" in r.out or "duplicate" in r.out.lower()
 
 
-@pytest.mark.parametrize("fmt", ["csv", "focus"])
-def test_long_form_formats_hold_the_charges(cli, tmp_path, fmt):
+def test_csv_holds_both_cases_focus_the_expected_one(cli, tmp_path):
+    import csv
+    import io
+
     f = write_jsonl(tmp_path / "ok.jsonl", [req("a")])
-    r = cli("check", f, "--on", DAY, "-f", fmt)
+    r = cli("check", f, "--on", DAY, "-f", "csv")
     assert r.code == 0, r.err
     # worst case: 1,200 input tokens at 1.50 = 0.0018, 1,000 output at 7.50 = 0.0075
-    assert "0.0018" in r.out and "0.0075" in r.out and "worst case" in r.out
+    assert "0.0018" in r.out and "0.0075" in r.out and "worst case" in r.out and "expected" in r.out
+    r = cli("check", f, "--on", DAY, "-f", "focus")
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    # No output assumption: the expected case uses max_tokens too, so the same two charges, once.
+    assert {row["SkuMeter"]: row["EffectiveCost"] for row in rows} == {
+        "uncached_input_tokens": "0.0018", "output_tokens": "0.0075"}
+    assert len(rows) == 2
+    assert {row["x_Case"] for row in rows} == {"expected"}
+    assert {row["BilledCost"] for row in rows} == {""}  # an estimate: nothing is billed
+    assert {row["ChargePeriodStart"] for row in rows} == {f"{DAY}T00:00:00Z"}
 
 
 def test_xlsx_and_unreadable_file(cli, tmp_path):
