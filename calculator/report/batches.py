@@ -79,10 +79,15 @@ def _batch_figures(b: BatchFigures) -> dict:
     return out
 
 
+def _per_1k(b: BatchFigures) -> Optional[Decimal]:
+    per = b.per_request(b.cost)
+    return None if per is None else per * 1000
+
+
 def _row(b: BatchFigures) -> dict:
     o = b.obj
     return {"flagged": bool(b.flags), "flags_raw": list(b.flags), "id": b.id,
-            "created": o.created_at.date() if o else None, "per_request": b.per_request(b.cost),
+            "created": o.created_at.date() if o else None, "per_1k": _per_1k(b),
             "status": o.processing_status if o else "results only",
             **b.requests, "error_rate": b.error_rate, "turnaround": duration(b.turnaround_seconds),
             "cost": b.cost, "standard": b.standard, "savings": b.savings, "ratio": b.ratio,
@@ -169,14 +174,14 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
         Table("costs", "What the batches cost",
               [Column("id", "Batch"), Column("cost", "Cost", "money"),
                Column("standard", "At standard rates", "money"), Column("savings", "Saving", "money"),
-               Column("per_request", "Per request", "money"), Column("ratio", "Of standard", "percent"),
+               Column("per_1k", "Per 1,000 requests", "money"), Column("ratio", "Of standard", "percent"),
                Column("cache_read", "Cache reads", "tokens"), Column("cache_write", "Cache writes", "tokens")],
-              [{"flagged": FLAG_NOT_HALF in row["flags_raw"], **{k: row[k] for k in (
-                  "id", "cost", "standard", "savings", "per_request", "ratio", "cache_read", "cache_write")}}
+              [{k: row[k] for k in ("id", "cost", "standard", "savings", "per_1k", "ratio", "cache_read",
+                                    "cache_write")}
                for row in rows if row["cost"] is not None or row["id"] == "Total"],
-              flag="flagged",
-              caption="Of standard: the cost per succeeded request against the same usage at standard "
-                      "rates; 50% is the batch discount.")]
+              caption="Per 1,000 requests: per 1,000 succeeded requests (a request costs fractions of a "
+                      "cent). Of standard: that cost against the same usage at standard rates; 50% is the "
+                      "batch discount.")]
     err_rows = [{"batch": b.id, "error_type": et, "requests": n,
                  "retryable": "yes" if et in RETRYABLE_ERRORS else "no"}
                 for b in res.batches for et, n in b.error_types.items()]
@@ -230,7 +235,7 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
     ended = [b for b in res.batches if b.turnaround_seconds is not None]
     charts = []
     if ended:
-        charts.append(Chart("turnaround", "Turnaround per batch in seconds (created to ended)", "bar",
+        charts.append(Chart("turnaround", "Turnaround per batch (created to ended)", "bar",
                             [short_id(b.id) for b in ended], [Series("Turnaround", [b.turnaround_seconds for b in ended],
                                                            role="batch")],
                             unit="seconds", caption="Most batches finish within 1 hour; all within 24 hours.",
