@@ -251,14 +251,21 @@ class Api:
         import httpx
 
         try:
-            buf = b""
+            pending: list[bytes] = []  # the start of a line not ended yet
+            size = 0
             for chunk in response.iter_bytes():
                 self.guard.check(what)
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                yield from lines
-            if buf:
-                yield buf
+                *ended, rest = chunk.split(b"\n")
+                if ended:
+                    yield b"".join(pending) + ended[0]
+                    yield from ended[1:]
+                    pending, size = [], 0
+                pending.append(rest)
+                size += len(rest)
+                if size > MAX_BODY_BYTES:  # one line that never ends: not JSONL
+                    raise NetworkError(f"{what}: a line longer than {MAX_BODY_BYTES:,} bytes: not an API answer")
+            if size:
+                yield b"".join(pending)
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise NetworkError(f"{what}: the answer broke off ({_reason(exc)})") from None
         finally:
