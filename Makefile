@@ -30,6 +30,13 @@ demo: $(VENV)/.installed
 	$(BIN)/batchcalc count examples/requests.jsonl --output-tokens 60 --scale-to 300000 --per month
 	$(BIN)/batchcalc usage examples/usage_report.json
 	$(BIN)/batchcalc usage examples/batch_results.jsonl --on 2026-11-02
+	# Before submitting: would the batch be accepted, and is its worst case within budget?
+	# (check exits 4 when a file would be rejected or is over --max-cost; this one passes.)
+	$(BIN)/batchcalc check examples/requests.jsonl --output-tokens 60 --max-cost 2
+	# After: what each batch cost against standard rates and how it ran; the transient failures
+	# and expired requests go to retry.jsonl (ids mapped back in retry.map.jsonl).
+	$(BIN)/batchcalc batches examples/batches.json examples/msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d.jsonl \
+	    examples/msgbatch_01JqXb4M8pRZt2wNcE7uYd3F.jsonl --requests examples/requests.jsonl --retry-to retry.jsonl
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3

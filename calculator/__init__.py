@@ -20,6 +20,10 @@ _EXPORTS = {
     "estimate": "calculator.scenarios",
     "CacheAssumptions": "calculator.workloads.cache",
     "build_plan": "calculator.planning",
+    "CheckOptions": "calculator.batches.check",
+    "check_requests": "calculator.batches.check",
+    "BatchesOptions": "calculator.batches.results",
+    "analyse_batches": "calculator.batches.results",
     "load_catalogue": "pricing.catalogue",
 }
 

@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
-from calculator.errors import InputError, ModelError
+from calculator.errors import InputError, ModelError, NoRequestsError
 from calculator.money import CONTEXT
 from calculator.net import DEFAULT_TIMEOUT
 from calculator.scenarios import RequestGroup, Scenario, price_scenarios, scale_scenarios
@@ -124,6 +124,9 @@ class ModelResult:
     min_cacheable: int
     prefix_note: Optional[str]
     estimator: dict
+    # Every cache_control breakpoint whose prefix is below min_cacheable (the API silently
+    # caches nothing there): (where, custom_id, breakpoint number from 1, estimated tokens).
+    short_prefixes: list[tuple[str, str, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +147,7 @@ class CountResult:
     cache: CacheAssumptions
     scenarios: tuple[Scenario, ...]  # the sample, every model
     worst_case: tuple[Scenario, ...]  # ... with every request using its max_tokens
+    worst_groups: dict[str, list[RequestGroup]]  # what worst_case prices, by model id
     scaled: Optional[tuple[Scenario, ...]]  # ... times scale_to / requests, exactly
     calibration: list[Fit]
     calibration_path: Optional[str]
@@ -324,9 +328,13 @@ class _Counter:
 
 
 def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
-                   progress_factory: Optional[Callable] = None) -> CountResult:
+                   progress_factory: Optional[Callable] = None,
+                   tap: Optional[Callable] = None, stats=None) -> CountResult:
     """Read, count and price a sample workload. ``progress_factory(total, label)`` returns a
-    context manager with ``update(done)``, or is None for no progress display."""
+    context manager with ``update(done)``, or is None for no progress display. ``tap(request)``
+    sees every request the reader yields, before it is counted (``batchcalc check`` validates
+    and splits the file in the same single pass); ``stats`` (a ReadStats) receives what the reader
+    saw and skipped."""
     from calculator.calibration import (calibration_path, fit_factor, load_calibration, read_results,
                                         save_calibration)
     from calculator.requests_reader import ReadStats, input_size, read_requests
@@ -334,7 +342,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     warnings: list[str] = []
     cal_path = calibration_path(opts.calibration_file)
     calibrations = load_calibration(cal_path)
-    stats = ReadStats()
+    stats = stats if stats is not None else ReadStats()
     total = input_size(inputs)
     # A tokenizer worker process pays off on large inputs only (and stdin, of unknown size).
     big = total is None or total > WORKER_MIN_BYTES
@@ -344,22 +352,26 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
 
         counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 
+    def requests(progress=None):
+        for r in read_requests(inputs, model=opts.model, column=opts.column,
+                               max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
+                               stats=stats, progress=progress):
+            if tap is not None:
+                tap(r)
+            yield r
+
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
-            counter.run(read_requests(inputs, model=opts.model, column=opts.column,
-                                      max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
-                                      stats=stats, progress=bar.update))
+            counter.run(requests(bar.update))
     else:
-        counter.run(read_requests(inputs, model=opts.model, column=opts.column,
-                                  max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
-                                  stats=stats))
+        counter.run(requests())
     reqs = counter.requests
     if not reqs:
         why = ""
         if stats.skipped_total:
             why = f" ({stats.skipped_total:,} skipped: " + "; ".join(
                 f"{n:,} {r}" for r, n in stats.skipped.most_common()) + ")"
-        raise InputError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
+        raise NoRequestsError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
 
     exact_counts: dict[str, int] = {}
     exact_info = None
@@ -491,6 +503,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             return t
 
         groups: dict[tuple, list] = {}
+        short_prefixes: list[tuple[str, str, int, int]] = []
         prefix_note = None
         shared_max = 0
         if st.any_breakpoint:
@@ -498,6 +511,10 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             seen = Counter(h for r in rs for (h, *_rest) in r.bps)
             below = 0
             for r in rs:
+                for i, (_h, _nb, raw_at, fx_at, _ttl) in enumerate(r.bps, 1):
+                    t = tokens_at(raw_at, fx_at)
+                    if t < minimum:
+                        short_prefixes.append((r.where, r.custom_id, i, t))
                 key = (None, "5m")
                 shared = wo = 0
                 if r.bps:
@@ -559,7 +576,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             sum(r.output for r in rs), sum(r.max_tokens for r in rs), cacheable_total, shared_max, mode, minimum,
             prefix_note,
             {"model": mid, "tokenizer": st.tokenizer, "factor": st.factor, "low": st.low, "high": st.high,
-             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead}))
+             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead}, short_prefixes))
         if prefix_note:
             warnings.append(prefix_note)
         if model.retired and opts.on >= model.retired:
@@ -623,4 +640,4 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     return CountResult(opts, model_results, n_total, total_in, sum(r.output for r in reqs),
                        sum(m.cacheable_prefix_tokens for m in model_results), distribution, largest, batches,
                        dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, opts.cache,
-                       scenarios, worst_case, scaled, fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)
+                       scenarios, worst_case, worst_groups, scaled, fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)

@@ -3,6 +3,7 @@
     BatchcalcError                 anything the CLI turns into one line on stderr and exit code 1
     ├── InputError                 a file, line or row that is not what was expected
     │   ├── SourceMismatchError    a file that is not what --source said it was
+    │   ├── NoRequestsError        a request file in which no request could be counted
     │   └── ValueGivenError        an option or file key whose value is not one (a hit rate of 2)
     ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
     ├── ModelError                 a model that cannot be priced
@@ -64,6 +65,10 @@ class InputError(BatchcalcError):
 
 
 class SourceMismatchError(InputError):
+    pass
+
+
+class NoRequestsError(InputError):
     pass
 
 

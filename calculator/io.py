@@ -309,48 +309,88 @@ def write_output(path: str | os.PathLike, data: str | bytes, *, scrub: bool = Tr
         from calculator.scrub import scrub_output
 
         data = scrub_output(data)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    target = Path(os.path.realpath(path))  # a symlink's target (chains resolved)
+    out = OutputFile(path)
     try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(21, "Is a directory", str(path))
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        # A device, FIFO or socket: write into it; replacing it would destroy it.
-        with open(target, "wb", buffering=0) as fh:
-            view = memoryview(payload)
-            while view:
-                view = view[fh.write(view):]
-        return
-    _replace_atomically(target, payload, st)
+        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
 
 
-def _replace_atomically(target: Path, payload: bytes, st: Optional[os.stat_result]) -> None:
-    directory = target.parent
-    # A short temporary name: a valid 255-byte target name must still leave room for it.
-    fd, tmp = tempfile.mkstemp(prefix=".batchcalc-", suffix=".tmp", dir=directory)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (the existing file's, or 0666 less the umask) so a shared report stays readable.
-        os.fchmod(fd, (st.st_mode & 0o7777) if st is not None else 0o666 & ~_umask())
-        if st is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+class OutputFile:
+    """An output written in pieces (a file split into batches, a retry file) as
+    :func:`write_output` writes a whole one: into a temporary file beside a regular target (or
+    a new one) that :meth:`commit` renames into place, so an interrupted run leaves no
+    half-written file (:meth:`discard` removes it); through a symlink to its target; directly
+    into a device or FIFO. Raises OSError as the OS reports it."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.target = Path(os.path.realpath(path))  # a symlink's target (chains resolved)
+        self.tmp: Optional[str] = None
+        try:
+            st = os.stat(self.target)
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            # A device, FIFO or socket: write into it; replacing it would destroy it.
+            self.fh = open(self.target, "wb", buffering=0)
+            return
+        # A short temporary name: a valid 255-byte target name must still leave room for it.
+        fd, self.tmp = tempfile.mkstemp(prefix=".batchcalc-", suffix=".tmp", dir=self.target.parent)
+        try:
+            # mkstemp makes the file private (0600); give it the mode a plain open() would have
+            # (the existing file's, or 0666 less the umask) so a shared report stays readable.
+            os.fchmod(fd, (st.st_mode & 0o7777) if st is not None else 0o666 & ~_umask())
+            if st is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+                try:
+                    os.fchown(fd, st.st_uid, st.st_gid)
+                except OSError:
+                    pass
+            self.fh = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            self.discard()
+            raise
+
+    def write(self, payload: bytes) -> None:
+        view = memoryview(payload)
+        while view:
+            view = view[self.fh.write(view):]
+
+    def commit(self) -> None:
+        try:
+            if self.tmp is None:
+                self.fh.close()
+                return
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.tmp = None
+        _fsync_directory(self.target.parent)
+
+    def discard(self) -> None:
+        fh = getattr(self, "fh", None)
+        if fh is not None:
             try:
-                os.fchown(fd, st.st_uid, st.st_gid)
+                fh.close()
             except OSError:
                 pass
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
+
+
+def _fsync_directory(directory: Path) -> None:
     try:
         dfd = os.open(directory, os.O_RDONLY)
     except OSError:

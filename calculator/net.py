@@ -190,8 +190,10 @@ class Api:
     # -- one call ---------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, what: str, params: Optional[dict] = None,
-                body: Optional[dict] = None) -> tuple[int, Any, bytes]:
-        """(status, headers, body bytes) of one call, retried as the module docstring says."""
+                body: Optional[dict] = None, stream: bool = False) -> tuple[int, Any, Any]:
+        """(status, headers, body bytes) of one call, retried as the module docstring says. With
+        ``stream`` a 200's body is instead an iterator of its lines (JSONL results: never held
+        whole, read under the same deadline and stop flag)."""
         import httpx
 
         attempt = 0
@@ -202,7 +204,7 @@ class Api:
             with self._lock:
                 self.calls += 1
             try:
-                status, headers, data = self._send(method, path, params, body, what)
+                status, headers, data = self._send(method, path, params, body, what, stream)
             except (httpx.TransportError, httpx.StreamError) as exc:
                 with self._lock:
                     self._failures += 1
@@ -228,8 +230,11 @@ class Api:
         backoff = self.backoff * (2 ** attempt) * (0.75 + random.random() / 2)
         self._sleep(retry_after(header, backoff), what)
 
-    def _send(self, method, path, params, body, what) -> tuple[int, Any, bytes]:
-        with self.client.stream(method, path, params=params, json=body) as response:
+    def _send(self, method, path, params, body, what, stream=False) -> tuple[int, Any, Any]:
+        response = self.client.send(self.client.build_request(method, path, params=params, json=body), stream=True)
+        if stream and response.status_code == 200:
+            return response.status_code, response.headers, self._lines(response, what)
+        try:
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
@@ -239,6 +244,32 @@ class Api:
                 chunks.append(chunk)
                 self.guard.check(what)
             return response.status_code, response.headers, b"".join(chunks)
+        finally:
+            response.close()
+
+    def _lines(self, response, what: str) -> Iterator[bytes]:
+        import httpx
+
+        try:
+            pending: list[bytes] = []  # the start of a line not ended yet
+            size = 0
+            for chunk in response.iter_bytes():
+                self.guard.check(what)
+                *ended, rest = chunk.split(b"\n")
+                if ended:
+                    yield b"".join(pending) + ended[0]
+                    yield from ended[1:]
+                    pending, size = [], 0
+                pending.append(rest)
+                size += len(rest)
+                if size > MAX_BODY_BYTES:  # one line that never ends: not JSONL
+                    raise NetworkError(f"{what}: a line longer than {MAX_BODY_BYTES:,} bytes: not an API answer")
+            if size:
+                yield b"".join(pending)
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise NetworkError(f"{what}: the answer broke off ({_reason(exc)})") from None
+        finally:
+            response.close()
 
     def json(self, method: str, path: str, *, what: str, params: Optional[dict] = None,
              body: Optional[dict] = None) -> tuple[int, Any]:

@@ -58,6 +58,10 @@ class ReadStats:
     bytes_read: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> count
     first_skip: dict[str, str] = field(default_factory=dict)  # reason -> "file:line: message"
+    # reason -> the first EXAMPLES_PER_REASON "file:line: message" (`batchcalc check` lists them)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    EXAMPLES_PER_REASON = 20
 
     @property
     def skipped_total(self) -> int:
@@ -66,6 +70,9 @@ class ReadStats:
     def skip(self, reason: str, error: InputError) -> None:
         self.skipped[reason] += 1
         self.first_skip.setdefault(reason, str(error))
+        kept = self.examples.setdefault(reason, [])
+        if len(kept) < self.EXAMPLES_PER_REASON:
+            kept.append(str(error))
 
 
 class _Skip(Exception):

@@ -9,6 +9,7 @@ scenario has the same colour in every chart and every report.
 from __future__ import annotations
 
 import io
+import math
 import re
 from decimal import Decimal
 
@@ -83,13 +84,34 @@ def _fmt(value: float, unit: str, compact: bool = False) -> str:
             return f"${k:,.0f}k" if k == int(k) else f"${k:,.1f}k"
         whole = compact and value == int(value)
         return usd(Decimal(str(value)), 0 if (abs(value) >= 1000 or whole) else 2)
-    if unit == "percent":  # fractions, as in every table
-        return f"{value * 100:,.0f}%"
+    if unit == "percent":  # fractions, as in every table; 1.6% and 0.25% keep their decimals
+        pct = value * 100
+        text = f"{pct:,.0f}" if abs(pct) >= 10 else f"{pct:,.2f}".rstrip("0").rstrip(".")
+        return f"{text}%"
     if unit == "seconds":
-        return f"{value:,.0f} s"
+        return _duration(value)
     if compact and abs(value) >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M"
     return f"{value:,.0f}"
+
+
+def _duration(seconds: float) -> str:
+    """A turnaround as people say it: 45 s, 36 min, 2 h, 1 h 22 min."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s" if s else "0"
+    h, m = divmod(s // 60, 60)
+    if not h:
+        return f"{m} min"
+    return f"{h:,} h {m} min" if m else f"{h:,} h"
+
+
+# Tick steps of a time axis, in seconds: whole minutes and hours.
+_TIME_STEPS = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+def _time_step(top: float) -> int:
+    return next((step for step in _TIME_STEPS if top / step <= 6), _TIME_STEPS[-1] * math.ceil(top / 86400 / 6))
 
 
 def render_svg(chart: Chart) -> str:
@@ -97,7 +119,7 @@ def render_svg(chart: Chart) -> str:
     from matplotlib import rc_context
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     rc = {
         "svg.hashsalt": f"batchcalc-{chart.name}",
@@ -129,6 +151,9 @@ def render_svg(chart: Chart) -> str:
             _line(ax, chart, fmt)
         else:
             _bars(ax, chart, fmt)
+        if chart.unit == "seconds":  # ticks on whole minutes or hours, not every 1,000 s
+            axis, (_lo, top) = (ax.xaxis, ax.get_xlim()) if chart.kind == "hbar" else (ax.yaxis, ax.get_ylim())
+            axis.set_major_locator(MultipleLocator(_time_step(top)))
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": chart.title},
                     transparent=True)

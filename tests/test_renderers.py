@@ -285,6 +285,21 @@ def test_day_charts_thin_their_labels():
     assert 1 < len(labels) <= 12
 
 
+def test_percent_and_seconds_charts_label_their_units():
+    from calculator.report.model import Chart, Series
+    from reports.charts import _fmt, render_svg
+
+    # Error rates are fractions: 1.6% and a 0.25% tick keep their decimals (once read "0%").
+    assert (_fmt(0.016, "percent"), _fmt(0.0025, "percent", compact=True), _fmt(0.5, "percent")) == ("1.6%", "0.25%", "50%")
+    # Turnarounds in seconds read as durations: 36 min, 1 h 22 min (4,920 s), 2 h.
+    assert [_fmt(v, "seconds") for v in (0, 45, 2160, 4920, 7200)] == ["0", "45 s", "36 min", "1 h 22 min", "2 h"]
+    svg = render_svg(Chart("turnaround", "Turnaround", "bar", ["a", "b"], [Series("T", [2160, 4920])], unit="seconds"))
+    # A 0-5,400 s axis ticks every 30 minutes, not every 1,000 s.
+    assert ">30 min<" in svg and ">1 h<" in svg and ">1,000 s<" not in svg
+    svg = render_svg(Chart("error_rate", "Errors", "bar", ["a", "b"], [Series("E", [0.02, 0])], unit="percent"))
+    assert ">0.4%<" in svg and ">2%<" in svg
+
+
 # -- goldens: every kind in every format -------------------------------------------------------
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)

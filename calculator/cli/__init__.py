@@ -1,7 +1,7 @@
 """The command line: thin typer commands over the library, and the error mapping.
 
 Exit codes: 0 success, 1 a user-facing error (one line on stderr), 2 a usage error (typer's),
-3 a reconciliation residual beyond tolerance.
+3 a reconciliation residual beyond tolerance, 4 a budget or limit gate failed (`check`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from calculator.cli import estimate_cmd, prices_cmd, report_cmd  # noqa: F401  (
 from calculator.cli import plan_cmd  # noqa: F401
 from calculator.cli import count_cmd  # noqa: F401
 from calculator.cli import reconcile_cmd, usage_cmd  # noqa: F401
+from calculator.cli import batches_cmd, check_cmd  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

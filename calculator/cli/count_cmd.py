@@ -10,7 +10,7 @@ import typer
 
 from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import Geo, Per, TimeoutOpt, cache_options
+from calculator.cli.options import Geo, OutputRatioOpt, OutputTokensOpt, Per, TimeoutOpt, cache_options
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
@@ -66,10 +66,8 @@ def count(
         "--column", help="CSV column holding the prompt (default: prompt, text, message, content or input).")] = None,
     max_tokens: Annotated[int, typer.Option(
         "--max-tokens", min=1, help="max_tokens for prompt files and CSV rows, which carry none.")] = 1024,
-    output_tokens: Annotated[Optional[int], typer.Option(
-        "--output-tokens", "-O", min=0, help="Assume this many output tokens per request (capped at max_tokens).")] = None,
-    output_ratio: Annotated[Optional[str], typer.Option(
-        "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
+    output_tokens: OutputTokensOpt = None,
+    output_ratio: OutputRatioOpt = None,
     output_from: Annotated[Optional[str], typer.Option(
         "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
     cache: CacheAssumptions = None,

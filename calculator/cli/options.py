@@ -1,4 +1,4 @@
-"""Option values shared by several commands (estimate, count, plan, report), parsed one way."""
+"""Option values shared by several commands (estimate, count, check, plan, report), parsed one way."""
 
 import functools
 import inspect
@@ -14,6 +14,12 @@ TimeoutOpt = Annotated[float, typer.Option(
     "--timeout", min=0.001, metavar="SECONDS",
     help=f"With the network (--exact, --from-api): give up after this many seconds in all "
          f"(default {DEFAULT_TIMEOUT:g}).")]
+
+# The output assumption of a request file (count, check).
+OutputTokensOpt = Annotated[Optional[int], typer.Option(
+    "--output-tokens", "-O", min=0, help="Assume this many output tokens per request (capped at max_tokens).")]
+OutputRatioOpt = Annotated[Optional[str], typer.Option(
+    "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")]
 
 
 class TTL(str, Enum):

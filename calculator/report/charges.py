@@ -1,10 +1,12 @@
 """The ``charges`` table: priced usage as one row per period x model x tier x token type (at the
 report's grain: workspace and API key when the data has them), the rows FOCUS writes.
 
-Every builder of billing-like data (usage, reconcile, batches) turns its long-form lines into
-this one table here, so the FOCUS columns mean the same thing in every export
+Every builder of billing-like data (usage, reconcile, batches, check) turns its long-form lines
+into this one table here, so the FOCUS columns mean the same thing in every export
 (``reports/focus_format.py`` documents each key). A line's own cost is the usage at catalogue
 rates (ListCost and EffectiveCost); ``billed_cost`` is set only from billed data.
+
+The long form of a priced usage (``cost_lines``, the ``long`` table CSV writes) is built here too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Optional
 
-from calculator.report.model import CHARGES_TABLE, Column, Table
+from calculator.costing import Cost
+from calculator.report.model import CHARGES_TABLE, LONG_TABLE, Column, Table
+from calculator.usage_frame import CONTEXT_WINDOW_NAMES
 
 COLUMNS = [
     Column("period_start", "From", "date"), Column("period_end", "To", "date"),
@@ -56,3 +60,28 @@ def charges_table(lines: Iterable[dict], extra_columns: Iterable[Column] = ()) -
         if row is not None:
             rows.append(row)
     return Table(CHARGES_TABLE, "Charges (FOCUS)", [*COLUMNS, *extra_columns], rows)
+
+
+# -- the long form of estimates and batch results -----------------------------------------------
+
+LONG_COLUMNS = [Column("model", "Model"), Column("service_tier", "Tier"), Column("context_window", "Context"),
+                Column("token_type", "Token type"), Column("quantity", "Quantity", "tokens"),
+                Column("unit_price_usd", "Unit price (USD/MTok; web search USD each)", "rate"),
+                Column("cost_usd", "Cost", "money")]
+
+
+def cost_lines(cost: Cost, **base) -> list[dict]:
+    """Long-form lines of a priced usage (``costing.Cost``): one per token type with a quantity,
+    after the ``base`` keys. With ``period_start`` among them they are what ``charges_table``
+    takes."""
+    common = {"model": cost.model, "service_tier": cost.service_tier,
+              "context_window": CONTEXT_WINDOW_NAMES["long" if cost.long_context else "base"]}
+    return [{**base, **common, "token_type": line.token_type, "quantity": line.quantity,
+             "unit_price_usd": line.unit_price, "cost_usd": line.cost}
+            for line in cost.lines if line.quantity]
+
+
+def long_table(title: str, lead: list[Column], rows: list[dict], extra: Iterable[Column] = (),
+               caption: Optional[str] = None) -> Table:
+    """The ``long`` table (what CSV writes) of ``cost_lines`` rows."""
+    return Table(LONG_TABLE, title, [*lead, *LONG_COLUMNS, *extra], rows, caption=caption)

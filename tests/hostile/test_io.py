@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 from calculator.errors import InputError
-from calculator.io import CONFIG_LIMIT, expand_glob, open_input, read_text, write_output
+from calculator.io import CONFIG_LIMIT, OutputFile, expand_glob, open_input, read_text, write_output
 
 from hostile_helpers import EX, fifo, one_line_error  # noqa: F401  (fifo is a fixture)
 
@@ -224,6 +224,23 @@ def test_the_mode_of_the_replaced_file_is_kept(tmp_path):
     write_output(out, "new")
     assert out.read_text() == "new"
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_a_streamed_output_appears_whole_on_commit_and_never_on_discard(tmp_path):
+    """--split-to and --retry-to write in pieces: the old file stays until commit, and an
+    interrupted write (discard) leaves it and no temporary file."""
+    out = tmp_path / "retry.jsonl"
+    out.write_text("old\n")
+    f = OutputFile(out)
+    f.write(b"one\n")
+    f.write(b"two\n")
+    assert out.read_text() == "old\n"
+    f.commit()
+    assert out.read_text() == "one\ntwo\n"
+    g = OutputFile(out)
+    g.write(b"half")
+    g.discard()
+    assert out.read_text() == "one\ntwo\n" and sorted(p.name for p in tmp_path.iterdir()) == ["retry.jsonl"]
 
 
 def test_a_directory_as_output_is_one_line(cli, tmp_path):
