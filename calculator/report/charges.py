@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from calculator.costing import Cost
 from calculator.report.model import CHARGES_TABLE, LONG_TABLE, Column, Table
-from calculator.usage_frame import CONTEXT_WINDOW_NAMES
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
 
 COLUMNS = [
     Column("period_start", "From", "date"), Column("period_end", "To", "date"),
