@@ -63,12 +63,13 @@ def scrub(text: str, key: str) -> str:
 @dataclass(frozen=True)
 class Query:
     """What to ask for: the days [since, until] (inclusive), the time bucket (None: one row for
-    the whole range), the group_by[] dimensions and the filters."""
+    the whole range), the group_by[] dimensions (None: every dimension a price depends on; ():
+    none, one row per bucket) and the filters."""
 
     since: dt.date
     until: dt.date
     time_bucket_width: Optional[str] = "1d"
-    group_by: tuple[str, ...] = ()
+    group_by: Optional[tuple[str, ...]] = None
     models: tuple[str, ...] = ()
     service_tiers: tuple[str, ...] = ()
     workspace_ids: tuple[str, ...] = ()
@@ -93,8 +94,11 @@ class Query:
         }
         if self.time_bucket_width:
             params[FIELDS["query.time_bucket_width"].name] = self.time_bucket_width
-        group_by = self.group_by or (USAGE_GROUP_BY if endpoint == "usage" else COST_GROUP_BY)
-        params[FIELDS["query.group_by"].name] = list(group_by)
+        group_by = self.group_by
+        if group_by is None:
+            group_by = USAGE_GROUP_BY if endpoint == "usage" else COST_GROUP_BY
+        if group_by:
+            params[FIELDS["query.group_by"].name] = list(group_by)
         for name in ("models", "service_tiers", "workspace_ids", "api_key_ids"):
             if getattr(self, name):
                 params[FIELDS[f"query.{name}"].name] = list(getattr(self, name))
@@ -109,7 +113,7 @@ def bounded_pages(get: Callable[[dict], "object"], params: dict, *, what: str, d
 
     The minimal bounded loop of this reader: calculator/net.py (the reliability issue's one
     network policy: deadline, page limit, circuit breaker, retry-after) replaces it when it
-    lands; ``get(params)`` performs one request and returns an httpx.Response."""
+    lands; ``get(params, timeout)`` performs one request and returns an httpx.Response."""
     import httpx
 
     end = clock() + deadline
@@ -188,6 +192,9 @@ def fetch_pages(endpoint: Endpoint, query: Query, *, key: Optional[str] = None,
     """Every page of one endpoint for ``query``; with ``save_dir`` each raw page is written there."""
     import httpx
 
+    # The one atomic writer (calculator/io.py when it lands): an interrupted run leaves no half page.
+    from calculator.cli.app import write_atomically
+
     params = query.params(endpoint)
     key = key or analytics_key()
     base = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -203,7 +210,7 @@ def fetch_pages(endpoint: Endpoint, query: Query, *, key: Optional[str] = None,
                                   clock=clock, sleep=sleep)
             for number, (raw, page) in enumerate(pages, 1):
                 if save_dir is not None:
-                    (save_dir / f"analytics_{endpoint}_p{number:04d}.json").write_bytes(raw)
+                    write_atomically(save_dir / f"analytics_{endpoint}_p{number:04d}.json", raw)
                 yield page
     except NetworkError as exc:
         raise NetworkError(scrub(str(exc), key)) from None

@@ -138,9 +138,8 @@ class FakeAnalytics:
         return sum(1 for p, _, _ in self.requests if p.endswith("/" + kind))
 
 
-@pytest.fixture
-def analytics_api(monkeypatch):
-    fake = FakeAnalytics()
+def serve(fake: FakeAnalytics) -> ThreadingHTTPServer:
+    """Serve ``fake`` on 127.0.0.1 (a free port) from a daemon thread; sets ``fake.url``."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -158,8 +157,16 @@ def analytics_api(monkeypatch):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    return server
+
+
+@pytest.fixture
+def analytics_api(monkeypatch):
+    """The fake serving on 127.0.0.1, the key in the environment (import this fixture by name)."""
+    fake = FakeAnalytics()
+    server = serve(fake)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", KEY)
     monkeypatch.delenv("ANTHROPIC_ANALYTICS_KEY", raising=False)
