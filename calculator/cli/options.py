@@ -1,10 +1,15 @@
-"""Option values shared by several commands (estimate, count, report), parsed one way."""
+"""Option values shared by several commands (estimate, count, report, usage, reconcile), parsed
+one way."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Optional
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
 
 from calculator.errors import InputError
 
@@ -41,3 +46,80 @@ def parse_fraction(value: Optional[str], option: str, *, lo: Decimal = Decimal(0
     if not d.is_finite() or d < lo or (hi is not None and d > hi):
         raise InputError(f"{option} {value!r}: expected a number between {lo} and {hi}")
     return d
+
+
+class Api(str, Enum):
+    analytics = "analytics"
+    legacy = "legacy"
+
+
+ApiOpt = Annotated[Api, typer.Option(
+    "--api", case_sensitive=False,
+    help="--from-api source: analytics (the Usage and Cost Analytics API: request counts, list price "
+         "beside the amount billed; key in ANTHROPIC_ADMIN_KEY or a read:analytics key in "
+         "ANTHROPIC_ANALYTICS_KEY) or legacy (the Admin API usage and cost reports, ANTHROPIC_ADMIN_KEY).")]
+SaveResponsesOpt = Annotated[Optional[Path], typer.Option(
+    "--save-responses", metavar="DIR", file_okay=False,
+    help="With --from-api --api analytics: write every raw response page to DIR, so the run can be "
+         "audited and replayed offline (pass DIR as the input instead of --from-api).")]
+
+
+def api_range(since: Optional[dt.date], until: Optional[dt.date]) -> tuple[dt.date, dt.date]:
+    """The days --from-api asks for: --since/--until, by default the last 30 days."""
+    end = until or dt.datetime.now(dt.timezone.utc).date()
+    return since or end - dt.timedelta(days=30), end
+
+
+def analytics_sources(since: Optional[dt.date], until: Optional[dt.date], *, bucket_width: str = "1d",
+                      group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None, usage: bool = True,
+                      cost: bool = False, catalogue=None, policy=None):
+    """--from-api --api analytics: the usage source and/or the cost source for the range, fetched
+    (every page) from the Analytics API."""
+    from calculator.readers import analytics_api
+    from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
+
+    start, end = api_range(since, until)
+    query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
+    usage_src = cost_src = None
+    if usage:
+        usage_src = AnalyticsUsageSource(analytics_api.fetch_usage(query, save_dir=save_dir),
+                                         "Analytics API usage", policy=policy)
+    if cost:
+        cost_src = AnalyticsCostSource(analytics_api.fetch_cost(query, save_dir=save_dir),
+                                       "Analytics API cost", catalogue=catalogue, policy=policy)
+    return usage_src, cost_src
+
+
+def check_save_responses(api: Api, from_api: bool, save_dir: Optional[Path]) -> None:
+    if save_dir is not None and not (from_api and api == Api.analytics):
+        raise typer.BadParameter("it saves the pages of --from-api with --api analytics (the default)",
+                                 param_hint="--save-responses")
+
+
+def saved_analytics(paths, *, cost: bool = False, catalogue=None, policy=None):
+    """Saved Analytics API pages (``--save-responses`` directories, or files) among ``paths`` as
+    (usage source, cost source), or None when there are none."""
+    from calculator.readers.analytics import looks_like_analytics, read_cost, read_usage
+    from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
+    from calculator.usage_readers._io import expand, head
+
+    files = expand([str(p) for p in paths])
+    kinds = {p: looks_like_analytics(head(p)) if p != "-" else None for p in files}
+    if not any(kinds.values()):
+        return None
+    others = [p for p in files if not kinds[p]]
+    if others:
+        raise InputError("Analytics API pages and other exports cannot be read in one run: give them "
+                         "in separate runs", path=others[0])
+    usage = [p for p in files if kinds[p] == "analytics_usage"]
+    costs = [p for p in files if kinds[p] == "analytics_cost"]
+    if not usage:
+        raise InputError("no Analytics API usage pages: these are cost pages (`batchcalc reconcile` reads "
+                         "them beside the usage pages)", path=files[0])
+    usage_src = AnalyticsUsageSource(read_usage(usage), ", ".join(usage), policy=policy)
+    if not cost:
+        return usage_src, None
+    if not costs:
+        raise InputError("no Analytics API cost pages among the saved pages (fetch them with "
+                         "`batchcalc reconcile --from-api --save-responses DIR`)", path=files[0])
+    return usage_src, AnalyticsCostSource(read_cost(costs), ", ".join(costs), catalogue=catalogue, policy=policy)

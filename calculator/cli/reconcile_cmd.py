@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt
 from calculator.cli.usage_cmd import Source, consume
 from calculator.errors import InputError
 
@@ -71,8 +72,10 @@ def reconcile(
     strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
     from_api: Annotated[bool, typer.Option(
-        "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
-                           "for --since/--until (default the last 30 days).")] = False,
+        "--from-api", help="Fetch the usage and the costs from the API (see --api) for --since/--until "
+                           "(default the last 30 days).")] = False,
+    api: ApiOpt = Api.analytics,
+    save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -98,8 +101,7 @@ def reconcile(
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc reconcile --from-api --since 2026-10-01 --until 2026-10-31
     """
-    import datetime as dt
-
+    from calculator.cli.options import analytics_sources, api_range, check_save_responses, saved_analytics
     from calculator.contract import load_contract
     from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
@@ -119,7 +121,9 @@ def reconcile(
     policy = InvalidRows(skip_invalid)
     usage_paths = [str(p) for p in usage_files or []]
     cost_paths = [str(p) for p in cost_files or []]
-    for path in expand([str(f) for f in files]) if files else []:
+    saved = saved_analytics([*(files or []), *usage_paths, *cost_paths], cost=True, catalogue=cat, policy=policy) \
+        if (files or usage_paths or cost_paths) and not from_api else None
+    for path in expand([str(f) for f in files]) if files and not saved else []:
         kind = detect(path) if path != "-" else "unknown"
         if kind in ("admin-cost", "console-cost-csv"):
             cost_paths.append(path)
@@ -130,32 +134,39 @@ def reconcile(
         else:
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
+    check_save_responses(api, from_api, save_responses)
     usage_pages = cost_pages = None
+    src, costs_src = saved or (None, None)
     if from_api:
         if usage_paths or cost_paths:
             raise InputError("give either files or --from-api, not both")
-        from calculator.usage_readers import admin_api
+        if api == Api.analytics:
+            src, costs_src = analytics_sources(since_d, until_d, save_dir=save_responses, cost=True,
+                                               catalogue=cat, policy=policy)
+        else:
+            from calculator.usage_readers import admin_api
 
-        end = until_d or dt.datetime.now(dt.timezone.utc).date()
-        start = since_d or end - dt.timedelta(days=30)
-        usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
-            start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")))
-        cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))
-    else:
+            start, end = api_range(since_d, until_d)
+            usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
+                start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed",
+                                   "workspace_id")))
+            cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))
+    elif not saved:
         if not usage_paths:
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
         if not cost_paths:
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
-    src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
-                      on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
+    src = src or UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
+                             on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
     # The join needs neither API keys nor sources: the frame is grouped without them as it is read.
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict,
                              frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
                                          "speed", "workspace"))
     consume(analyser, src)
     usage_result = analyser.finish()
-    costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
-                           mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy, pages=cost_pages)
+    costs_src = costs_src or CostSource(cost_paths, source=cost_source.value if cost_source else None,
+                                        mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy,
+                                        pages=cost_pages)
     costs = [c for c in costs_src.lines()
              if (since_d is None or c.date >= since_d) and (until_d is None or c.date <= until_d)]
     result = run_reconcile(analyser.frame(), costs, cat, tolerance=tol,

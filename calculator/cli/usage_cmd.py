@@ -8,6 +8,7 @@ import typer
 
 from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt
 from calculator.errors import InputError
 
 
@@ -71,13 +72,16 @@ def usage(
         "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
                                "models or tiers, duplicates) instead of stopping at the first.")] = False,
     from_api: Annotated[bool, typer.Option(
-        "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
-                           "--since/--until give the range, default the last 30 days).")] = False,
-    bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d, 1h or 1m.")] = "1d",
+        "--from-api", help="Fetch the usage from the API (see --api; --since/--until give the range, "
+                           "default the last 30 days).")] = False,
+    api: ApiOpt = Api.analytics,
+    bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d (or 1h; 1m "
+                                                                     "with --api legacy).")] = "1d",
     api_group_by: Annotated[Optional[list[str]], typer.Option(
         "--api-group-by", metavar="FIELDS",
         help="--from-api group_by[] fields (default: model, service_tier, context_window, "
-             "inference_geo, speed, workspace_id, api_key_id).")] = None,
+             "inference_geo, workspace_id, api_key_id; with --api legacy also speed).")] = None,
+    save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -99,12 +103,12 @@ def usage(
 
         batchcalc usage invoice.csv --map period=Date --map model=Model --map uncached_input="Input Tokens" --map output="Output Tokens"
 
-        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31
+        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31 --save-responses responses/2026-10
     """
-    import datetime as dt
-
+    from calculator.cli.options import analytics_sources, api_range, check_save_responses, saved_analytics
     from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import open_usage
+    from calculator.usage_readers._policy import InvalidRows
     from calculator.usage_readers.generic_csv import parse_mapping
     from calculator.usage_report import build_usage_report
 
@@ -113,22 +117,29 @@ def usage(
     until_d = parse_date(until, "--until") if until else None
     if since_d and until_d and until_d < since_d:
         raise InputError(f"--until {until} is before --since {since}")
-    pages = None
+    check_save_responses(api, from_api, save_responses)
+    pages = src = None
     if from_api:
         if files:
             raise InputError("give either files or --from-api, not both")
-        from calculator.usage_readers import admin_api
+        if api == Api.analytics:
+            src, _ = analytics_sources(since_d, until_d, bucket_width=bucket_width,
+                                       group_by=split_list(api_group_by), save_dir=save_responses,
+                                       policy=InvalidRows(skip_invalid))
+        else:
+            from calculator.usage_readers import admin_api
 
-        end = until_d or dt.datetime.now(dt.timezone.utc).date()
-        start = since_d or end - dt.timedelta(days=30)
-        params = admin_api.usage_params(start, end, bucket_width,
-                                        split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
-        pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
+            start, end = api_range(since_d, until_d)
+            params = admin_api.usage_params(start, end, bucket_width,
+                                            split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
+            pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
     elif not files:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
-    src = open_usage([str(f) for f in files or []], source=source.value if source else None,
-                     mapping=parse_mapping(mapping), on=parse_date(on), catalogue=cat,
-                     skip_invalid=skip_invalid, pages=pages)
+    else:
+        src = (saved_analytics(files, policy=InvalidRows(skip_invalid)) or (None,))[0]
+    src = src or open_usage([str(f) for f in files or []], source=source.value if source else None,
+                            mapping=parse_mapping(mapping), on=parse_date(on), catalogue=cat,
+                            skip_invalid=skip_invalid, pages=pages)
     analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
                              group_by=split_list(group_by), strict=strict)
     consume(analyser, src)
