@@ -33,6 +33,9 @@ demo: $(VENV)/.installed
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
+	# The same month as saved Usage and Cost Analytics API pages: the same totals, the same exit 3.
+	$(BIN)/batchcalc usage examples/analytics
+	$(BIN)/batchcalc reconcile examples/analytics || test $$? -eq 3
 	# The page finance gets: the plan, the sample requests, the usage and the invoice check on one
 	# page. The planted discrepancy makes report exit 3 too (as reconcile), after writing the page.
 	$(BIN)/batchcalc --quiet report examples/workloads.yaml examples/requests.jsonl \

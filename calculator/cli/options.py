@@ -70,24 +70,45 @@ def api_range(since: Optional[dt.date], until: Optional[dt.date]) -> tuple[dt.da
     return since or end - dt.timedelta(days=30), end
 
 
-def analytics_sources(since: Optional[dt.date], until: Optional[dt.date], *, bucket_width: str = "1d",
-                      group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None, usage: bool = True,
-                      cost: bool = False, catalogue=None, policy=None):
-    """--from-api --api analytics: the usage source and/or the cost source for the range, fetched
-    (every page) from the Analytics API."""
-    from calculator.readers import analytics_api
-    from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
+def api_sources(api: Api, since: Optional[dt.date], until: Optional[dt.date], *, cost: bool = False,
+                bucket_width: str = "1d", group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None,
+                catalogue=None, policy=None):
+    """--from-api: (usage source, cost source or None) for the range, every page fetched from the
+    Analytics API or (``Api.legacy``) the Admin API reports. Both sources can be read twice."""
+    if api == Api.analytics:
+        from calculator.readers import analytics_api
+        from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
 
-    start, end = api_range(since, until)
-    query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
-    usage_src = cost_src = None
-    if usage:
+        start, end = api_range(since, until)
+        query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
         usage_src = AnalyticsUsageSource(analytics_api.fetch_usage(query, save_dir=save_dir),
                                          "Analytics API usage", policy=policy)
-    if cost:
-        cost_src = AnalyticsCostSource(analytics_api.fetch_cost(query, save_dir=save_dir),
-                                       "Analytics API cost", catalogue=catalogue, policy=policy)
+        cost_src = AnalyticsCostSource(analytics_api.fetch_cost(query, save_dir=save_dir), "Analytics API cost",
+                                       catalogue=catalogue, policy=policy) if cost else None
+        return usage_src, cost_src
+    from calculator.cost_readers import CostSource
+    from calculator.usage_readers import UsageSource, admin_api
+
+    start, end = api_range(since, until)
+    params = admin_api.usage_params(start, end, bucket_width, group_by or admin_api.USAGE_GROUP_BY)
+    usage_src = UsageSource(pages=list(admin_api.fetch_pages(admin_api.USAGE_PATH, params)),
+                            catalogue=catalogue, policy=policy)
+    cost_src = CostSource(pages=list(admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))),
+                          catalogue=catalogue, policy=policy) if cost else None
     return usage_src, cost_src
+
+
+def read_again(src, policy):
+    """Another reading of a --from-api usage source (the pages are in memory), with its own
+    policy and notes, so that two reports of one fetch do not count a skipped row twice."""
+    import copy
+    import dataclasses
+
+    again = copy.copy(src)
+    again.policy = policy
+    again.info = dataclasses.replace(src.info, warnings=list(src.info.warnings), stats=dict(src.info.stats),
+                                     assumptions=list(src.info.assumptions))
+    return again
 
 
 def check_save_responses(api: Api, from_api: bool, save_dir: Optional[Path]) -> None:

@@ -101,13 +101,10 @@ def reconcile(
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc reconcile --from-api --since 2026-10-01 --until 2026-10-31
     """
-    from calculator.cli.options import analytics_sources, api_range, check_save_responses, saved_analytics
+    from calculator.cli.options import api_sources, check_save_responses, saved_analytics
     from calculator.contract import load_contract
     from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
-    from calculator.reconcile_report import build_reconcile_report
-    from calculator.reconciling import reconcile as run_reconcile
-    from calculator.usage_analysis import UsageAnalyser
     from calculator.usage_readers import UsageSource
     from calculator.usage_readers._io import expand
     from calculator.usage_readers._policy import InvalidRows
@@ -135,43 +132,45 @@ def reconcile(
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
     check_save_responses(api, from_api, save_responses)
-    usage_pages = cost_pages = None
     src, costs_src = saved or (None, None)
     if from_api:
         if usage_paths or cost_paths:
             raise InputError("give either files or --from-api, not both")
-        if api == Api.analytics:
-            src, costs_src = analytics_sources(since_d, until_d, save_dir=save_responses, cost=True,
-                                               catalogue=cat, policy=policy)
-        else:
-            from calculator.usage_readers import admin_api
-
-            start, end = api_range(since_d, until_d)
-            usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
-                start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed",
-                                   "workspace_id")))
-            cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))
+        src, costs_src = api_sources(api, since_d, until_d, cost=True, save_dir=save_responses, catalogue=cat,
+                                     policy=policy)
     elif not saved:
         if not usage_paths:
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
         if not cost_paths:
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
-    src = src or UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
-                             on=parse_date(on), catalogue=cat, policy=policy, pages=usage_pages)
+        src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
+                          on=parse_date(on), catalogue=cat, policy=policy)
+        costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
+                               mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy)
+    emit(reconcile_report_of(src, costs_src, cat, since=since_d, until=until_d, tolerance=tol,
+                             contract=load_contract(contract, cat) if contract else None, strict=strict),
+         fmt, output)
+
+
+def reconcile_report_of(src, costs_src, cat, *, since=None, until=None, tolerance=None, contract=None,
+                        strict: bool = False):
+    """The reconciliation of one usage source against one cost source (files or --from-api), as
+    `batchcalc reconcile` shows it."""
+    from calculator.reconcile_report import build_reconcile_report
+    from calculator.reconciling import Tolerance, reconcile
+    from calculator.usage_analysis import UsageAnalyser
+
     # The join needs neither API keys nor sources: the frame is grouped without them as it is read.
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=policy, keep_frame=True, strict=strict,
+    analyser = UsageAnalyser(cat, since=since, until=until, policy=src.policy, keep_frame=True, strict=strict,
                              frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
                                          "speed", "workspace"))
     consume(analyser, src)
     usage_result = analyser.finish()
-    costs_src = costs_src or CostSource(cost_paths, source=cost_source.value if cost_source else None,
-                                        mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy,
-                                        pages=cost_pages)
     costs = [c for c in costs_src.lines()
-             if (since_d is None or c.date >= since_d) and (until_d is None or c.date <= until_d)]
-    result = run_reconcile(analyser.frame(), costs, cat, tolerance=tol,
-                           contract=load_contract(contract, cat) if contract else None,
-                           usage_warnings=usage_result.warnings + costs_src.warnings,
-                           usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
-                           cost_lines_skipped=costs_src.skipped)
-    emit(build_reconcile_report(result), fmt, output)
+             if (since is None or c.date >= since) and (until is None or c.date <= until)]
+    result = reconcile(analyser.frame(), costs, cat, tolerance=tolerance or Tolerance(), contract=contract,
+                       usage_warnings=usage_result.warnings + costs_src.warnings,
+                       usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
+                       cost_lines_skipped=costs_src.skipped)
+    return build_reconcile_report(result)
+

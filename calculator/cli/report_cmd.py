@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import TTL, Api, ApiOpt, Geo, Per, SaveResponsesOpt, parse_fraction
 
 SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
                   ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
@@ -94,6 +94,12 @@ def report(
         rich_help_panel="Usage and reconciliation")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
+    from_api: Annotated[bool, typer.Option(
+        "--from-api", help="Add the usage and the reconciliation of --since/--until (default the last 30 days) "
+                           "fetched from the API (see --api), as `batchcalc reconcile --from-api`.",
+        rich_help_panel="Usage and reconciliation")] = False,
+    api: ApiOpt = Api.analytics,
+    save_responses: SaveResponsesOpt = None,
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
                                              "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
@@ -124,6 +130,7 @@ def report(
     tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _progress_factory
+    from calculator.cli.options import check_save_responses
     from calculator.composite import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
@@ -178,6 +185,9 @@ def report(
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
                                 strict=strict, quiet=STATE["quiet"], extra=extra)
         reports = build_sections(found, options) + reports
+    check_save_responses(api, from_api, save_responses)
+    if from_api:
+        reports += api_reports(api, since, until, save_responses, cat, tolerance, contract, skip_invalid, strict)
     page = compose(reports, title)
     if fmt is None:
         if output is None or str(output) == "-":
@@ -193,3 +203,22 @@ def report(
         else:
             fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
     emit(page, fmt, output)
+
+
+def api_reports(api, since, until, save_dir, cat, tolerance, contract, skip_invalid: bool, strict: bool) -> list:
+    """--from-api: the usage report and the reconciliation of one fetch, as `batchcalc usage` and
+    `batchcalc reconcile` show them."""
+    from calculator.cli.options import api_sources, read_again
+    from calculator.cli.reconcile_cmd import parse_tolerance, reconcile_report_of
+    from calculator.cli.usage_cmd import usage_report_of
+    from calculator.contract import load_contract
+    from calculator.usage_readers._policy import InvalidRows
+
+    since_d = parse_date(since, "--since") if since else None
+    until_d = parse_date(until, "--until") if until else None
+    usage_src, cost_src = api_sources(api, since_d, until_d, cost=True, save_dir=save_dir, catalogue=cat,
+                                      policy=InvalidRows(skip_invalid))
+    return [usage_report_of(usage_src, cat, since=since_d, until=until_d, strict=strict),
+            reconcile_report_of(read_again(usage_src, InvalidRows(skip_invalid)), cost_src, cat, since=since_d,
+                                until=until_d, tolerance=parse_tolerance(tolerance) if tolerance else None,
+                                contract=load_contract(contract, cat) if contract else None, strict=strict)]

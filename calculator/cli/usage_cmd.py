@@ -105,12 +105,10 @@ def usage(
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31 --save-responses responses/2026-10
     """
-    from calculator.cli.options import analytics_sources, api_range, check_save_responses, saved_analytics
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.cli.options import api_sources, check_save_responses, saved_analytics
+    from calculator.usage_readers import UsageSource
     from calculator.usage_readers._policy import InvalidRows
     from calculator.usage_readers.generic_csv import parse_mapping
-    from calculator.usage_report import build_usage_report
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None
@@ -118,29 +116,27 @@ def usage(
     if since_d and until_d and until_d < since_d:
         raise InputError(f"--until {until} is before --since {since}")
     check_save_responses(api, from_api, save_responses)
-    pages = src = None
+    policy = InvalidRows(skip_invalid)
     if from_api:
         if files:
             raise InputError("give either files or --from-api, not both")
-        if api == Api.analytics:
-            src, _ = analytics_sources(since_d, until_d, bucket_width=bucket_width,
-                                       group_by=split_list(api_group_by), save_dir=save_responses,
-                                       policy=InvalidRows(skip_invalid))
-        else:
-            from calculator.usage_readers import admin_api
-
-            start, end = api_range(since_d, until_d)
-            params = admin_api.usage_params(start, end, bucket_width,
-                                            split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
-            pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params)
+        src, _ = api_sources(api, since_d, until_d, bucket_width=bucket_width, group_by=split_list(api_group_by),
+                             save_dir=save_responses, catalogue=cat, policy=policy)
     elif not files:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
     else:
-        src = (saved_analytics(files, policy=InvalidRows(skip_invalid)) or (None,))[0]
-    src = src or open_usage([str(f) for f in files or []], source=source.value if source else None,
-                            mapping=parse_mapping(mapping), on=parse_date(on), catalogue=cat,
-                            skip_invalid=skip_invalid, pages=pages)
-    analyser = UsageAnalyser(cat, since=since_d, until=until_d, policy=src.policy,
-                             group_by=split_list(group_by), strict=strict)
+        src = (saved_analytics(files, policy=policy) or (None,))[0] or UsageSource(
+            [str(f) for f in files], source=source.value if source else None, mapping=parse_mapping(mapping),
+            on=parse_date(on), catalogue=cat, policy=policy)
+    emit(usage_report_of(src, cat, since=since_d, until=until_d, group_by=split_list(group_by), strict=strict),
+         fmt, output)
+
+
+def usage_report_of(src, cat, *, since=None, until=None, group_by: tuple[str, ...] = (), strict: bool = False):
+    """The usage report of one source (files or --from-api), as `batchcalc usage` shows it."""
+    from calculator.usage_analysis import UsageAnalyser
+    from calculator.usage_report import build_usage_report
+
+    analyser = UsageAnalyser(cat, since=since, until=until, policy=src.policy, group_by=group_by, strict=strict)
     consume(analyser, src)
-    emit(build_usage_report(analyser.finish()), fmt, output)
+    return build_usage_report(analyser.finish())

@@ -401,76 +401,71 @@ def _table(records: list[dict], schema):
     return pa.Table.from_pylist(records, schema=schema)
 
 
-def usage_table(pages: Iterable[dict], source: str):
-    """The canonical usage relation (pyarrow.Table, ``usage_schema()``) of Analytics API usage
-    pages; ``source`` names them in the ``source`` column and in errors."""
+def _records(pages: Iterable[dict], source: str, body: str, sums: tuple[str, ...], fields) -> list[dict]:
+    """One record per row: the period, the canonical dimensions, where it came from, and
+    ``fields(rows, body_object, group)`` of the row's ``body`` object ("usage" or "cost")."""
+    other = "cost" if body == "usage" else "usage"
     rows = _Rows(pages, source)
     records, fold = [], False
     for line, row in rows:
-        found, _, usage = _first(row, "row.usage")
+        found, name, obj = _first(row, f"row.{body}")
         if not found:
-            if _first(row, "row.cost")[0]:
-                raise SourceMismatchError(f"{rows.where}: this is a cost response (rows have \"cost\"), "
-                                          f"not usage", path=source)
-            rows.missing("row.usage")
-        if not isinstance(usage, dict):
-            rows.fail(f"usage is a {type(usage).__name__}, expected an object")
+            if _first(row, f"row.{other}")[0]:
+                raise SourceMismatchError(f"{rows.where}: this is a {other} response (rows have \"{other}\"), "
+                                          f"not {body}", path=source)
+            rows.missing(f"row.{body}")
+        if not isinstance(obj, dict):
+            rows.fail(f"{name} is a {type(obj).__name__}, expected an object")
         group = _group(rows, row)
         fold = fold or _extra_dimensions(group)
-        rec = {"period": _period(rows, row), "source": source, "line": line,
-               **{c: _dimension(group, GROUP_DIMENSIONS[c]) for c in DIMENSION_COLUMNS}}
-        for column in USAGE_COUNTS:
-            key = f"usage.{column}"
-            found, name, value = _first(usage, key)
-            if not found and column == "web_search_requests" and usage.get("server_tool_use") is None:
-                value = 0  # no server tool used: the object is absent or null, not the count
-            elif not found:
-                rows.missing(key, "usage.")
-            rec[column] = _count(rows, value, f"usage.{name}")
-        found, name, value = _first(usage, "usage.requests")
-        rec["requests"] = None if value is None else _count(rows, value, f"usage.{name}")
-        records.append(rec)
-    if fold:
-        records = _fold(records, (*USAGE_COUNTS, "requests"))
-    return _table(records, usage_schema())
+        records.append({"period": _period(rows, row), "source": source, "line": line,
+                        **{c: _dimension(group, GROUP_DIMENSIONS[c]) for c in DIMENSION_COLUMNS},
+                        **fields(rows, obj, group)})
+    return _fold(records, sums) if fold else records
+
+
+def _usage_fields(rows: _Rows, usage: dict, group: dict) -> dict:
+    rec = {}
+    for column in USAGE_COUNTS:
+        key = f"usage.{column}"
+        found, name, value = _first(usage, key)
+        if not found and column == "web_search_requests" and usage.get("server_tool_use") is None:
+            value = 0  # no server tool used: the object is absent or null, not the count
+        elif not found:
+            rows.missing(key, "usage.")
+        rec[column] = _count(rows, value, f"usage.{name}")
+    found, name, value = _first(usage, "usage.requests")
+    rec["requests"] = None if value is None else _count(rows, value, f"usage.{name}")
+    return rec
+
+
+def _cost_fields(rows: _Rows, cost: dict, group: dict) -> dict:
+    found, name, amount = _first(cost, "cost.amount")
+    if not found or amount is None:
+        rows.missing("cost.amount", "cost.")
+    found_c, _, currency = _first(cost, "cost.currency")
+    if found_c and currency is not None and str(currency).upper() != "USD":
+        rows.fail(f"cost.currency = {currency!r}: only USD amounts can be read")
+    _, list_name, list_amount = _first(cost, "cost.list_amount")
+    return {"cost_type": _dimension(group, "group.cost_type"),
+            "token_type": _dimension(group, "group.token_type"),
+            "description": _dimension(group, "group.description"),
+            "amount_usd": _cents(rows, amount, f"cost.{name}", nullable=False),
+            "list_amount_usd": _cents(rows, list_amount, f"cost.{list_name}", nullable=True),
+            "rows": 1}
+
+
+def usage_table(pages: Iterable[dict], source: str):
+    """The canonical usage relation (pyarrow.Table, ``usage_schema()``) of Analytics API usage
+    pages; ``source`` names them in the ``source`` column and in errors."""
+    return _table(_records(pages, source, "usage", (*USAGE_COUNTS, "requests"), _usage_fields), usage_schema())
 
 
 def cost_table(pages: Iterable[dict], source: str):
     """The canonical cost relation (pyarrow.Table, ``cost_schema()``) of Analytics API cost
     pages: amounts converted exactly from cents to dollars."""
-    rows = _Rows(pages, source)
-    records, fold = [], False
-    for line, row in rows:
-        found, _, cost = _first(row, "row.cost")
-        if not found:
-            if _first(row, "row.usage")[0]:
-                raise SourceMismatchError(f"{rows.where}: this is a usage response (rows have \"usage\"), "
-                                          f"not costs", path=source)
-            rows.missing("row.cost")
-        if not isinstance(cost, dict):
-            rows.fail(f"cost is a {type(cost).__name__}, expected an object")
-        group = _group(rows, row)
-        fold = fold or _extra_dimensions(group)
-        found, name, amount = _first(cost, "cost.amount")
-        if not found or amount is None:
-            rows.missing("cost.amount", "cost.")
-        found_c, _, currency = _first(cost, "cost.currency")
-        if found_c and currency is not None and str(currency).upper() != "USD":
-            rows.fail(f"cost.currency = {currency!r}: only USD amounts can be read")
-        _, list_name, list_amount = _first(cost, "cost.list_amount")
-        records.append({
-            "period": _period(rows, row), "source": source, "line": line,
-            **{c: _dimension(group, GROUP_DIMENSIONS[c]) for c in DIMENSION_COLUMNS},
-            "cost_type": _dimension(group, "group.cost_type"),
-            "token_type": _dimension(group, "group.token_type"),
-            "description": _dimension(group, "group.description"),
-            "amount_usd": _cents(rows, amount, f"cost.{name}", nullable=False),
-            "list_amount_usd": _cents(rows, list_amount, f"cost.{list_name}", nullable=True),
-            "rows": 1,
-        })
-    if fold:
-        records = _fold(records, ("amount_usd", "list_amount_usd", "rows"))
-    return _table(records, cost_schema())
+    return _table(_records(pages, source, "cost", ("amount_usd", "list_amount_usd", "rows"), _cost_fields),
+                  cost_schema())
 
 
 def read_usage(paths: Iterable[str]):

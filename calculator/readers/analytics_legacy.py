@@ -50,7 +50,8 @@ class AnalyticsUsageSource(UsageSource):
         chunk = buf.flush()
         if chunk is not None:
             yield chunk
-        self.info.warnings += [f"{self.name}: {NOT_GROUPED_NOTES[d]}" for d in sorted(ungrouped)]
+        self.info.warnings += [note for note in (f"{self.name}: {NOT_GROUPED_NOTES[d]}" for d in sorted(ungrouped))
+                               if note not in self.info.warnings]
         self.info.stats["rows"] = self.table.num_rows
 
 

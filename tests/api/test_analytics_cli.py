@@ -92,3 +92,15 @@ def test_a_missing_field_through_the_cli(cli, analytics_api):
     r = cli("usage", "--from-api", *OCTOBER)
     assert r.code == 1
     assert r.err == "batchcalc: error: Analytics API usage: row 1 (page 1, data[0]): no usage.output_tokens\n"
+
+
+def test_report_from_the_analytics_api_has_the_usage_and_the_reconciliation(cli, analytics_api, tmp_path):
+    out = tmp_path / "page.json"
+    r = cli("report", "--from-api", *OCTOBER, "-f", "json", "-o", out)
+    assert r.code == 3, r.err  # the planted discrepancy, as reconcile
+    parts = {p["kind"]: p for p in json.loads(out.read_text())["reports"]}
+    assert totals(parts["usage"], USAGE_TOTALS) == USAGE_TOTALS
+    assert totals(parts["reconcile"], RECONCILE_TOTALS) == RECONCILE_TOTALS
+    # one fetch of each endpoint serves both parts; a row is not counted twice
+    assert analytics_api.pages_served("usage") == analytics_api.pages_served("cost") == 1
+    assert parts["reconcile"]["usage_rows"] == parts["usage"]["rows_used"]

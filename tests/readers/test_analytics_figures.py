@@ -146,3 +146,14 @@ def test_web_search_is_matched_across_models_and_the_default_workspace_only_to_i
         )]}], "c")
     figures = catalogue_check(usage, cost, catalogue)
     assert (figures["checked"], figures["matching"], figures["differences"]) == (3, 3, [])
+
+
+def test_the_figures_go_into_a_report_as_exact_json(month, catalogue):
+    from calculator.report.model import to_json
+
+    doc = json.loads(json.dumps(to_json({"requests": requests_by_model_tier(month[0], catalogue),
+                                         "catalogue_check": catalogue_check(*month, catalogue)})))
+    haiku = next(r for r in doc["requests"]["rows"] if r["model"].startswith("claude-haiku"))
+    assert haiku["cost_per_request_usd"] == "0.001095" and haiku["requests"] == 10_000
+    assert doc["catalogue_check"]["differences"][0]["difference_usd"] == "15"
+    assert doc["catalogue_check"]["differences"][0]["period"] == "2026-10-01"
