@@ -125,7 +125,9 @@ def saved_analytics(paths, *, cost: bool = False, catalogue=None, policy=None):
     from calculator.usage_readers._io import expand, head
 
     files = expand([str(p) for p in paths])
-    kinds = {p: looks_like_analytics(head(p)) if p != "-" else None for p in files}
+    # A pipe or standard input cannot be read twice (once here to detect, once by its reader):
+    # it goes to the other readers, and saved pages come as files or directories.
+    kinds = {p: looks_like_analytics(head(p)) if Path(p).is_file() else None for p in files}
     if not any(kinds.values()):
         return None
     others = [p for p in files if not kinds[p]]

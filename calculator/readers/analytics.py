@@ -26,6 +26,7 @@ the file and the row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ AMOUNT_SCALE = 12
 CENTS = Decimal(100)
 
 
+@functools.lru_cache(maxsize=4096)
 def value_of(key: str, raw) -> Optional[str]:
     """The FIELDS value key ("batch", "cache_write_5m", ...) that a raw group value spells,
     or None. ``key`` is the prefix, e.g. "value.service_tier"."""
@@ -166,6 +168,8 @@ def _field_note(key: str) -> str:
 _GROUP = re.compile(rb'"group"\s*:\s*[{n]')
 _USAGE = re.compile(rb'"usage"\s*:\s*\{')
 _COST = re.compile(rb'"cost"\s*:\s*\{')
+# Keys of batch results and of the Admin API report (a key, not a value such as a workspace name).
+_NOT_ANALYTICS = re.compile(rb'"(?:custom_id|results)"\s*:')
 
 
 def looks_like_analytics(head: bytes) -> Optional[Kind]:
@@ -174,7 +178,7 @@ def looks_like_analytics(head: bytes) -> Optional[Kind]:
     ``cost``) object are what tells them from the Admin API report (buckets of flat
     ``results``) and from batch results (``custom_id``, a ``usage`` inside a message)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] not in (b"{", b"[") or b'"custom_id"' in text or b'"results"' in text:
+    if text[:1] not in (b"{", b"[") or _NOT_ANALYTICS.search(text):
         return None
     if not _GROUP.search(text):
         return None
@@ -188,11 +192,12 @@ def looks_like_analytics(head: bytes) -> Optional[Kind]:
 
 # -- loading pages --------------------------------------------------------------------------------
 
-def load_pages(path: str) -> list[dict]:
-    """The pages in a file: one page, a JSON list of pages, or one page per line."""
+def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
+    """The pages in a file (or in ``text``, the file already read): one page, a JSON list of
+    pages, or one page per line."""
     from calculator.usage_readers._io import read_text
 
-    text = read_text(path)
+    text = read_text(path) if text is None else text
     if not text.strip():
         raise InputError("file is empty (expected an Analytics API response page)", path=path)
     try:
@@ -217,19 +222,20 @@ def load_pages(path: str) -> list[dict]:
     return pages
 
 
-def files_of_kind(paths: Iterable[str], kind: Kind) -> list[str]:
-    """The files of ``kind`` among ``paths``: a directory contributes its files of that kind
-    (a saved run holds usage and cost pages side by side); a file named on its own must be
-    of that kind."""
-    from calculator.usage_readers._io import expand, head
+def files_of_kind(paths: Iterable[str], kind: Kind) -> list[tuple[str, str]]:
+    """(path, text) of the files of ``kind`` among ``paths``, each read once (a pipe cannot be
+    read twice): a directory contributes its files of that kind (a saved run holds usage and
+    cost pages side by side); a file named on its own must be of that kind."""
+    from calculator.usage_readers._io import expand, read_text
 
     out = []
     for given in paths:
         is_dir = given != "-" and Path(given).is_dir()
         for path in expand([given]):
-            found = looks_like_analytics(head(path)) if path != "-" else kind
+            text = read_text(path)
+            found = looks_like_analytics(text[:65536].encode())
             if found == kind:
-                out.append(path)
+                out.append((path, text))
             elif not is_dir:
                 what = {"analytics_usage": "an Analytics API usage response",
                         "analytics_cost": "an Analytics API cost response"}
@@ -483,5 +489,5 @@ def _read(paths, kind: Kind, parse, schema):
     import pyarrow as pa
 
     paths = [str(p) for p in paths]
-    tables = [parse(load_pages(path), path) for path in files_of_kind(paths, kind)]
+    tables = [parse(load_pages(path, text), path) for path, text in files_of_kind(paths, kind)]
     return pa.concat_tables(tables) if tables else schema.empty_table()

@@ -193,3 +193,23 @@ def test_every_unconfirmed_name_of_data_formats_is_marked_unconfirmed():
                 "value.time_bucket_width.hour"):
         assert FIELDS[key].confirmed is False, key
     assert FIELDS["value.time_bucket_width.day"].confirmed and FIELDS["usage.requests"].confirmed
+
+
+def test_a_pipe_is_read_once(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "pages.fifo"
+    os.mkfifo(fifo)
+    data = (SAVED / "analytics_usage_2026-10_p1.json").read_bytes()
+    writer = threading.Thread(target=lambda: fifo.write_bytes(data), daemon=True)
+    writer.start()
+    # the first page: rows 1-4 (Sonnet standard, Sonnet batch, Haiku on day 1; Opus on day 2)
+    assert read_usage([str(fifo)]).column("requests").to_pylist() == [2000, 5000, 10000, 500]
+    writer.join(5)
+
+
+def test_a_value_that_spells_a_key_does_not_change_the_detection():
+    row = usage_row(group={"model": "claude-sonnet-4-6", "workspace_id": "results"})
+    row["group"]["api_key_id"] = "custom_id"
+    assert looks_like_analytics(json.dumps(page([row])).encode()) == "analytics_usage"
