@@ -5,7 +5,9 @@ It holds the finest-grained records of one month (the rows of examples/analytics
 month of examples/usage_report.json and cost_report.json) and answers like the API: it checks the
 key and the beta header, groups the records by the requested ``group_by[]`` (and per day with
 ``time_bucket_width=1d``, one row for the whole range without it), pages the rows by ``limit``
-with an opaque ``page`` cursor, and can be told to expire a cursor (410) or drop a field.
+with an opaque ``page`` cursor, and can be told to expire a cursor (410) or drop a field. It
+also serves the legacy Admin API reports of the same month (examples/usage_report.json and
+cost_report.json), so the two APIs can be compared.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ KEY = "sk-ant-admin01-SECRET-analytics-test-key-0123456789"
 BETA = "analytics-usage-cost-2026-08-24"
 DIMENSIONS = ("model", "service_tier", "context_window", "inference_geo", "workspace_id", "api_key_id")
 COST_DIMENSIONS = (*DIMENSIONS, "cost_type", "token_type")
+# The legacy Admin API endpoints, serving the example month's reports.
+LEGACY = {"/v1/organizations/usage_report/messages": "usage_report.json",
+          "/v1/organizations/cost_report": "cost_report.json"}
 USAGE_NUMBERS = (("uncached_input_tokens",), ("cache_creation", "ephemeral_5m_input_tokens"),
                  ("cache_creation", "ephemeral_1h_input_tokens"), ("cache_read_input_tokens",),
                  ("output_tokens",), ("server_tool_use", "web_search_requests"))
@@ -98,6 +103,8 @@ class FakeAnalytics:
         self.requests.append((path, query, headers))
         if headers.get("x-api-key") != KEY:
             return 401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+        if path in LEGACY:
+            return self.legacy(path, query)
         if headers.get("anthropic-beta") != BETA or not headers.get("anthropic-version"):
             return 400, {"type": "error", "error": {"type": "invalid_request_error",
                                                    "message": "this endpoint needs the analytics beta header"}}
@@ -133,6 +140,14 @@ class FakeAnalytics:
         more = offset + limit < len(rows)
         nxt = "cur-0" if self.loop_cursor else (f"cur-{offset + limit}" if more else None)
         return 200, {"data": chunk, "has_more": more or self.loop_cursor, "next_page": nxt}
+
+    def legacy(self, path: str, query: dict) -> tuple[int, dict]:
+        """The Admin API report of the same month (examples/usage_report.json, cost_report.json),
+        one daily bucket a page."""
+        buckets = json.loads((EXAMPLES / LEGACY[path]).read_text())["data"]
+        n = int(query.get("page", ["0"])[0])
+        more = n + 1 < len(buckets)
+        return 200, {"data": buckets[n:n + 1], "has_more": more, "next_page": str(n + 1) if more else None}
 
     def pages_served(self, kind: str) -> int:
         return sum(1 for p, _, _ in self.requests if p.endswith("/" + kind))

@@ -47,6 +47,19 @@ def test_reconcile_from_the_analytics_api_equals_the_legacy_reports(cli, analyti
                                                          "/v1/organizations/analytics/cost"}
 
 
+def test_the_same_month_through_the_legacy_api_and_the_analytics_api(cli, analytics_api):
+    for command, expected in (("usage", USAGE_TOTALS), ("reconcile", RECONCILE_TOTALS)):
+        new = cli(command, "--from-api", *OCTOBER, "-f", "json")
+        legacy = cli(command, "--from-api", "--api", "legacy", *OCTOBER, "-f", "json")
+        assert new.code == legacy.code and new.code in (0, 3), (new.err, legacy.err)
+        assert totals(new.json(), expected) == totals(legacy.json(), expected) == expected
+    paths = [p for p, _, _ in analytics_api.requests]
+    # the legacy reports came one daily bucket a page: two pages of each
+    assert paths.count("/v1/organizations/usage_report/messages") == 4  # usage, then reconcile
+    assert paths.count("/v1/organizations/cost_report") == 2
+    assert paths.count("/v1/organizations/analytics/usage") == 2 and paths.count("/v1/organizations/analytics/cost") == 1
+
+
 def test_save_responses_then_the_same_run_offline(cli, analytics_api, tmp_path):
     run = tmp_path / "2026-10"
     live = cli("reconcile", "--from-api", *OCTOBER, "--save-responses", run, "-f", "json")
