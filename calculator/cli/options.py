@@ -139,10 +139,11 @@ def saved_analytics(paths, *, cost: bool = False, catalogue=None, policy=None):
     if not usage:
         raise InputError("no Analytics API usage pages: these are cost pages (`batchcalc reconcile` reads "
                          "them beside the usage pages)", path=files[0])
-    usage_src = AnalyticsUsageSource(read_usage(usage), ", ".join(usage), policy=policy)
+    name = ", ".join(str(p) for p in paths)
+    usage_src = AnalyticsUsageSource(read_usage(usage), name, policy=policy)
     if not cost:
         return usage_src, None
     if not costs:
         raise InputError("no Analytics API cost pages among the saved pages (fetch them with "
                          "`batchcalc reconcile --from-api --save-responses DIR`)", path=files[0])
-    return usage_src, AnalyticsCostSource(read_cost(costs), ", ".join(costs), catalogue=catalogue, policy=policy)
+    return usage_src, AnalyticsCostSource(read_cost(costs), name, catalogue=catalogue, policy=policy)

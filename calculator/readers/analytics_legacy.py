@@ -24,6 +24,11 @@ NOT_GROUPED_NOTES = {
 }
 
 
+def where_of(row: dict, name: str) -> str:
+    """Where a row came from, for messages about ``name`` (one file, or the files of a run)."""
+    return f"row {row['line']}" if row["source"] == name else f"row {row['line']} of {row['source']}"
+
+
 class AnalyticsUsageSource(UsageSource):
     """An Analytics usage relation as the chunks ``UsageAnalyser`` consumes."""
 
@@ -46,7 +51,7 @@ class AnalyticsUsageSource(UsageSource):
                    "context_tier": row["context_window"] or "", "inference_geo": row["inference_geo"] or "global",
                    "speed": row["speed"] or "standard", "workspace": row["workspace"] or "",
                    "api_key": row["api_key"] or ""}
-            buf.add(rec, f"row {row['line']}")
+            buf.add(rec, where_of(row, self.name))
         chunk = buf.flush()
         if chunk is not None:
             yield chunk
@@ -66,7 +71,7 @@ class AnalyticsCostSource(CostSource):
     def _read(self):
         maker = LineMaker(self.catalogue, self.policy)
         for row in self.table.to_pylist():
-            where = f"row {row['line']}"
+            where = where_of(row, self.name)
             ok_m, model = maker.model(row["model"], self.name, where)
             ok_t, token_type = maker.token_type(row["token_type"], self.name, where)
             ok_s, tier = maker.tier(row["service_tier"], self.name, where)
@@ -75,7 +80,7 @@ class AnalyticsCostSource(CostSource):
             if not (ok_m and ok_t and ok_s and ok_c and ok_k):
                 continue
             yield BilledLine(date=row["period"].astimezone(dt.timezone.utc).date(), cost_type=cost_type,
-                             amount=row["amount_usd"], currency="USD", where=f"{self.name} {where}",
+                             amount=row["amount_usd"], currency="USD", where=f"{self.name}: {where}",
                              model=model, token_type=token_type, service_tier=tier, context_tier=ctx,
                              workspace=row["workspace"], list_price=row["list_amount_usd"],
                              description=row["description"], api_key=row["api_key"],
