@@ -126,6 +126,8 @@ def report(
 
         batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
 
+        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc report --from-api --since 2026-10-01 --until 2026-10-31 -o october.html
+
     Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
     tolerance, as `batchcalc reconcile`.
     """
