@@ -36,6 +36,11 @@ demo: $(VENV)/.installed
 	# The same month as saved Usage and Cost Analytics API pages: the same totals, the same exit 3.
 	$(BIN)/batchcalc usage examples/analytics
 	$(BIN)/batchcalc reconcile examples/analytics || test $$? -eq 3
+	# The Console exports as downloaded (hourly usage with batch rows; the cost CSV with split
+	# charges, web-search rows and one planted discrepancy: batch input billed at the standard rate).
+	$(BIN)/batchcalc usage examples/claude_api_tokens_2026_02_10_to_2026_02_11.csv
+	$(BIN)/batchcalc reconcile examples/claude_api_tokens_2026_02_10_to_2026_02_11.csv \
+	    examples/claude_api_cost_2026_02_10_to_2026_02_11.csv || test $$? -eq 3
 	# The page finance gets: the plan, the sample requests, the usage and the invoice check on one
 	# page. The planted discrepancy makes report exit 3 too (as reconcile), after writing the page.
 	$(BIN)/batchcalc --quiet report examples/workloads.yaml examples/requests.jsonl \

@@ -37,14 +37,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from calculator.scenarios import Workload
+    from calculator.workloads.cache import CacheAssumptions
     from pricing import load_catalogue
     from reports import render
     from reports.html_format import render as render_html
 
     w = Workload(model="claude-sonnet-4-6", requests=10_000, input_tokens=2_500, output_tokens=200,
-                 cached_prefix_tokens=2_000, cache_ttl="1h", on=dt.date(2026, 11, 21))
+                 cached_prefix_tokens=2_000, cache=CacheAssumptions.given(ttl="1h"), on=dt.date(2026, 11, 21))
     t0 = time.perf_counter()
     report = build_estimate_report(load_catalogue(), w)
     build = time.perf_counter() - t0

@@ -5,6 +5,7 @@ The library is usable without the CLI::
     from calculator import Workload, estimate, load_catalogue
     est = estimate(load_catalogue(), Workload("claude-sonnet-4-6", 10_000, 500, 200))
     est.scenario("batch").total   # Decimal('22.5')
+    cache = CacheAssumptions.given(sync_hit_rate="95%", batch_ttl="1h")   # the cache options, as values
 """
 
 __version__ = "0.1.0"
@@ -17,6 +18,7 @@ _EXPORTS = {
     "BatchcalcError": "calculator.errors",
     "Workload": "calculator.scenarios",
     "estimate": "calculator.scenarios",
+    "CacheAssumptions": "calculator.workloads.cache",
     "build_plan": "calculator.planning",
     "load_catalogue": "pricing.catalogue",
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from calculator.usage_frame import normalise_period
+from calculator.engine.normalise import parse_period as normalise_period
 
 
 def results(pages: Iterable[dict], path: str, policy) -> Iterator[tuple[str, str, object]]:
@@ -34,3 +34,11 @@ def results(pages: Iterable[dict], path: str, policy) -> Iterator[tuple[str, str
                 continue
             for r, item in enumerate(items or []):
                 yield f"{where_b}.results[{r}]", period, item
+
+
+def incomplete(pages: list, path: str) -> str | None:
+    """A warning when a file's last page says more pages follow (an export cut short)."""
+    if pages and isinstance(pages[-1], dict) and pages[-1].get("has_more") is True:
+        return (f"{path}: incomplete export: the last page says has_more: true (more pages follow); "
+                f"the usage after it is missing from these figures")
+    return None

@@ -13,8 +13,8 @@ The calibration file (YAML, one entry per model) lives at, in order of precedenc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import os
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,61 +59,78 @@ class Calibration:
 
 def load_calibration(path: Path) -> dict[str, Calibration]:
     """The calibrations in ``path`` by model id; {} when the file does not exist."""
-    import yaml
+    from calculator.yaml_load import line_of, load_yaml
 
     if not path.exists():
         return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
-        raise InputError(f"not valid YAML ({problem}); fix or delete this calibration file",
-                         path=str(path), line=mark.line + 1 if mark else None) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the calibration file ({exc})", path=str(path)) from None
-    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
-        raise InputError(f"not valid YAML (a date that does not exist: {exc}); fix or delete this "
-                         f"calibration file", path=str(path)) from None
+    node, raw = load_yaml(path, what="calibration file")
     models = raw.get("models") if isinstance(raw, dict) else None
     if not isinstance(models, dict):
-        raise InputError("expected a mapping with a 'models' key", path=str(path))
+        raise InputError("expected a mapping with a 'models' key; fix or delete this calibration file",
+                         path=str(path), line=line_of(node, "models"))
     out = {}
     for model, entry in models.items():
+        line = line_of(node, "models", model)
         try:
-            out[model] = Calibration(
-                model=model, factor=Decimal(str(entry["factor"])), low=Decimal(str(entry["low"])),
-                high=Decimal(str(entry["high"])), requests=int(entry["requests"]),
-                mean_abs_error_percent=Decimal(str(entry["mean_abs_error_percent"])),
-                max_abs_error_percent=Decimal(str(entry["max_abs_error_percent"])),
+            cal = Calibration(
+                model=str(model), factor=_finite(entry["factor"]), low=_finite(entry["low"]),
+                high=_finite(entry["high"]), requests=int(entry["requests"]),
+                mean_abs_error_percent=_finite(entry["mean_abs_error_percent"]),
+                max_abs_error_percent=_finite(entry["max_abs_error_percent"]),
                 fitted=dt.date.fromisoformat(str(entry["fitted"])), results=str(entry.get("results", "")))
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            raise InputError(f"models.{model}: invalid calibration entry ({exc})", path=str(path)) from None
-        if out[model].factor <= 0:
-            raise InputError(f"models.{model}.factor must be positive", path=str(path))
+            raise InputError(f"models.{model}: invalid calibration entry ({exc})", path=str(path), line=line) from None
+        if cal.factor <= 0:
+            raise InputError(f"models.{model}.factor must be positive", path=str(path), line=line)
+        out[str(model)] = cal
     return out
+
+
+def _finite(value) -> Decimal:
+    """An exact number from the file; NaN and infinities are not factors."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    d = Decimal(str(value))
+    if not d.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return d
 
 
 def save_calibration(path: Path, entries: Iterable[Calibration]) -> None:
     """Merge ``entries`` into the file (other models are kept), written atomically."""
     import yaml
 
-    from calculator.cli.app import write_atomically  # plain file helper, no typer work at import
+    from calculator.io import write_output
 
-    existing = load_calibration(path)
-    for c in entries:
-        existing[c.model] = c
-    doc = {"schema_version": 1,
-           "models": {m: existing[m].as_yaml() for m in sorted(existing)}}
     header = ("# batchcalc calibration: per model, the factor that turns a tiktoken cl100k_base\n"
               "# count into Claude tokens, fitted by `batchcalc count REQUESTS --calibrate RESULTS`.\n"
               "# factor: the fit; low/high: the per-request error band; requests: how many were\n"
               "# matched; *_abs_error_percent: per-request error at that factor.\n")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, header + yaml.safe_dump(doc, sort_keys=False))
+        # Read, merge and write under a lock: two runs at once must not lose a model.
+        with _locked(path):
+            existing = load_calibration(path)
+            for c in entries:
+                existing[c.model] = c
+            doc = {"schema_version": 1,
+                   "models": {m: existing[m].as_yaml() for m in sorted(existing)}}
+            write_output(path, header + yaml.safe_dump(doc, sort_keys=False))
     except OSError as exc:
         raise InputError(f"cannot write the calibration file ({exc.strerror})", path=str(path)) from None
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path``'s lock file (beside it) for as long as the block runs."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 # -- batch results ----------------------------------------------------------------------------
@@ -125,12 +142,14 @@ class ResultUsage:
     output_tokens: int
 
 
-def read_results(path: str, *, skip_invalid: bool = False) -> tuple[dict[str, ResultUsage], int]:
+def read_results(path: str, *, skip_invalid: bool = False, stats=None) -> tuple[dict[str, ResultUsage], int]:
     """Succeeded results of a Message Batches results JSONL by custom_id, and how many lines
-    were not succeeded results (errored, canceled, expired)."""
-    from calculator.requests_reader import _decode_line, _iter_lines, _open, _Skip
+    were not succeeded results (errored, canceled, expired). With ``skip_invalid`` a bad line
+    is counted in ``stats`` (a :class:`~calculator.requests_reader.ReadStats`) and skipped."""
+    from calculator.io import DATA_LIMIT, open_input, parse_json
+    from calculator.requests_reader import _decode_line, _iter_lines, _Skip
 
-    src = _open(path)
+    src = open_input(path, limit=DATA_LIMIT, what="batch results file")
     out: dict[str, ResultUsage] = {}
     others = 0
     try:
@@ -138,12 +157,7 @@ def read_results(path: str, *, skip_invalid: bool = False) -> tuple[dict[str, Re
             if not data.strip():
                 continue
             try:
-                text = _decode_line(data, src.name, lineno)
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})",
-                                     path=src.name, line=lineno) from None
+                obj = parse_json(_decode_line(data, src.name, lineno), path=src.name, line=lineno)
                 result = obj.get("result") if isinstance(obj, dict) else None
                 if not isinstance(result, dict) or "custom_id" not in obj:
                     raise InputError("expected a batch result {\"custom_id\": ..., \"result\": {...}}",
@@ -153,22 +167,40 @@ def read_results(path: str, *, skip_invalid: bool = False) -> tuple[dict[str, Re
                     continue
                 msg = result.get("message") or {}
                 usage = msg.get("usage") if isinstance(msg, dict) else None
-                if not isinstance(usage, dict) or not isinstance(usage.get("input_tokens"), int):
+                if not isinstance(usage, dict) or "input_tokens" not in usage:
                     raise InputError("succeeded result without message.usage.input_tokens",
                                      path=src.name, line=lineno)
-                total = usage["input_tokens"] + int(usage.get("cache_creation_input_tokens") or 0) \
-                    + int(usage.get("cache_read_input_tokens") or 0)
-                out[str(obj["custom_id"])] = ResultUsage(msg.get("model"), total,
-                                                         int(usage.get("output_tokens") or 0))
+                tokens = {k: _tokens(usage, k, src.name, lineno) for k in (
+                    "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")}
+                total = tokens["input_tokens"] + tokens["cache_creation_input_tokens"] \
+                    + tokens["cache_read_input_tokens"]
+                model = msg.get("model")
+                out[str(obj["custom_id"])] = ResultUsage(model if isinstance(model, str) else None, total,
+                                                         tokens["output_tokens"])
             except _Skip as skip:
                 if not skip_invalid:
                     raise skip.error from None
-            except InputError:
+                if stats is not None:
+                    stats.skip(f"bad results line ({skip.reason})", skip.error)
+            except InputError as exc:
                 if not skip_invalid:
                     raise
+                if stats is not None:
+                    stats.skip("bad results line", exc)
     finally:
         src.close()
     return out, others
+
+
+def _tokens(usage: dict, key: str, path: str, line: int) -> int:
+    """A token count of a result's usage: absent or null is 0, anything but a whole number
+    >= 0 is an error naming the line."""
+    value = usage.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"usage.{key} is {value!r}: expected a whole number of tokens", path=path, line=line)
+    return value
 
 
 # -- the fit -------------------------------------------------------------------------------

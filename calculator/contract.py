@@ -51,63 +51,62 @@ class Contract:
         return f"{self.path}: " + (", ".join(parts) or "no discount")
 
 
-def _percent(value, path: str, where: str) -> Decimal:
+def _percent(value, path: str, where: str, line: Optional[int] = None) -> Decimal:
     try:
         d = Decimal(str(value).rstrip("%").strip())
     except InvalidOperation:
-        raise InputError(f"{where}: {value!r} is not a percentage (expected e.g. 10 for 10%)", path=path) from None
+        raise InputError(f"{where}: {value!r} is not a percentage (expected e.g. 10 for 10%)",
+                         path=path, line=line) from None
     if isinstance(value, bool) or not d.is_finite() or not (0 <= d < 100):
-        raise InputError(f"{where}: {value!r} must be a percentage from 0 to below 100", path=path)
+        raise InputError(f"{where}: {value!r} must be a percentage from 0 to below 100", path=path, line=line)
     return d
 
 
-def _date(value, path: str, where: str) -> Optional[dt.date]:
-    if value is None or isinstance(value, dt.date):
+def _date(value, path: str, where: str, line: Optional[int] = None) -> Optional[dt.date]:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"{where}: {value!r} is not a date (YYYY-MM-DD)", path=path) from None
+        raise InputError(f"{where}: {value!r} is not a date (YYYY-MM-DD)", path=path, line=line) from None
 
 
 def load_contract(path: str | Path, catalogue) -> Contract:
-    import yaml
+    from calculator.yaml_load import line_of, load_yaml
 
     path = str(path)
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            raw = yaml.safe_load(fh)
-    except OSError as exc:
-        raise InputError(f"cannot read contract ({exc.strerror})", path=path) from None
-    except ValueError as exc:  # UnicodeDecodeError, or a date that does not exist (2026-13-45)
-        if not isinstance(exc, UnicodeDecodeError):
-            raise InputError(f"not valid YAML (a date that does not exist: {exc})", path=path) from None
-        raise InputError(f"not UTF-8 text (byte {exc.start + 1} is 0x{exc.object[exc.start]:02x}); "
-                         f"save the contract as UTF-8", path=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
-        raise InputError(f"not valid YAML ({problem})", path=path,
-                         line=mark.line + 1 if mark else None) from None
+    node, raw = load_yaml(path, what="contract")
     if not isinstance(raw, dict):
-        raise InputError("a contract is a mapping with discount_percent and/or models", path=path)
+        raise InputError("a contract is a mapping with discount_percent and/or models", path=path,
+                         line=line_of(node))
     extra = set(raw) - KEYS
     if extra:
-        raise InputError(f"{sorted(extra)[0]}: unknown key (expected {', '.join(sorted(KEYS - {'schema_version'}))})",
-                         path=path)
+        key = sorted(extra, key=str)[0]
+        raise InputError(f"{key}: unknown key (expected {', '.join(sorted(KEYS - {'schema_version'}))})",
+                         path=path, line=line_of(node, key))
     models = {}
     raw_models = raw.get("models") or {}
     if not isinstance(raw_models, dict):
         raise InputError(f"models: expected a mapping of model id to discount percent "
-                         f"(models: {{claude-sonnet-4-6: 10}}), found {type(raw_models).__name__}", path=path)
+                         f"(models: {{claude-sonnet-4-6: 10}}), found {type(raw_models).__name__}",
+                         path=path, line=line_of(node, "models"))
     for name, pct in raw_models.items():
+        line = line_of(node, "models", name)
         try:
             model_id = catalogue.model(str(name)).id
         except ModelError as exc:
-            raise InputError(f"models.{name}: {exc}", path=path) from None
+            raise InputError(f"models.{name}: {exc}", path=path, line=line) from None
+        if model_id in models:
+            raise InputError(f"models.{name}: {model_id} is already given under another spelling",
+                             path=path, line=line)
         models[model_id] = _percent(
-            pct.get("discount_percent") if isinstance(pct, dict) else pct, path, f"models.{name}")
-    return Contract(path=path, discount_percent=_percent(raw.get("discount_percent", 0), path, "discount_percent"),
-                    models=models, effective_from=_date(raw.get("effective_from"), path, "effective_from"),
-                    effective_to=_date(raw.get("effective_to"), path, "effective_to"),
-                    note=raw.get("note"))
+            pct.get("discount_percent") if isinstance(pct, dict) else pct, path, f"models.{name}", line)
+    start = _date(raw.get("effective_from"), path, "effective_from", line_of(node, "effective_from"))
+    end = _date(raw.get("effective_to"), path, "effective_to", line_of(node, "effective_to"))
+    if start and end and end <= start:
+        raise InputError(f"effective_to {end.isoformat()} is not after effective_from {start.isoformat()}: "
+                         f"the contract would never apply (effective_to is the day after the last)",
+                         path=path, line=line_of(node, "effective_to"))
+    return Contract(path=path, discount_percent=_percent(raw.get("discount_percent", 0), path, "discount_percent",
+                                                         line_of(node, "discount_percent")),
+                    models=models, effective_from=start, effective_to=end, note=raw.get("note"))

@@ -15,8 +15,9 @@ The pipeline, streamed so that memory stays small for a 256 MB file:
    breakpoints, the longest block prefix shared by all the model's requests is what a
    breakpoint could cache. Prefixes below the model's minimum cacheable length cache nothing.
 4. Requests become :class:`~calculator.scenarios.RequestGroup` s per model (by shared prefix and
-   context tier) and are priced by :func:`calculator.scenarios.group_scenarios`, the same cost
-   engine as ``estimate``.
+   context tier) and are priced by :func:`calculator.scenarios.price_scenarios`, the scenario
+   engine of ``estimate`` and ``plan``. A scaled volume is the sample's exact cost times the
+   scale ratio.
 """
 
 from __future__ import annotations
@@ -30,12 +31,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Optional
 
 from calculator.calibration import Calibration, Fit
-from calculator.costing import Cost, TokenCounts
 from calculator.errors import InputError, ModelError
-from calculator.money import CONTEXT, money_str, percent, usd
-from calculator.report_legacy import Brief, Chart, Column, Figure, Headline, PriceSource, Report, Series, Table
-from calculator.scenarios import (HIT_RATE_EXPECTED, HIT_RATE_HIGH, HIT_RATE_LOW, SCENARIOS, GroupScenario,
-                                  RequestGroup, group_scenarios)
+from calculator.money import CONTEXT
+from calculator.net import DEFAULT_TIMEOUT
+from calculator.scenarios import RequestGroup, Scenario, price_scenarios, scale_scenarios
+from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
 BATCH_MAX_REQUESTS = 100_000
@@ -59,14 +59,15 @@ class CountOptions:
     output_tokens: Optional[int] = None
     output_ratio: Optional[Decimal] = None
     output_results: Optional[str] = None  # batch results file: real output tokens
-    cache_hit_rate: Optional[Decimal] = None
-    cache_ttl: str = "1h"  # for detected prefixes (no breakpoints): 1h is recommended for batches
+    # Hit rates and TTLs of sync and batch traffic; a TTL given here also replaces breakpoints' own.
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
     inference_geo: Optional[str] = None
     scale_to: Optional[int] = None
     per: str = "month"
     exact: bool = False
     base_url: Optional[str] = None
     concurrency: int = 8
+    timeout: float = DEFAULT_TIMEOUT  # seconds for all the --exact calls
     calibrate: Optional[str] = None  # batch results file to fit the factor on
     calibration_file: Optional[str] = None
     # 2: tokenize in a worker process in parallel with the parsing; 1: everything in this one.
@@ -123,10 +124,6 @@ class ModelResult:
     min_cacheable: int
     prefix_note: Optional[str]
     estimator: dict
-    scenarios: tuple[GroupScenario, ...]
-    worst_case: tuple[GroupScenario, ...]
-    scaled: Optional[tuple[GroupScenario, ...]] = None
-    scaled_requests: int = 0
 
 
 @dataclass
@@ -144,8 +141,10 @@ class CountResult:
     skipped_examples: dict
     estimator: dict
     output_basis: str
-    hit_rate: Decimal
-    hit_rate_range: tuple[Decimal, Decimal]
+    cache: CacheAssumptions
+    scenarios: tuple[Scenario, ...]  # the sample, every model
+    worst_case: tuple[Scenario, ...]  # ... with every request using its max_tokens
+    scaled: Optional[tuple[Scenario, ...]]  # ... times scale_to / requests, exactly
     calibration: list[Fit]
     calibration_path: Optional[str]
     warnings: list[str]
@@ -324,26 +323,6 @@ class _Counter:
             self.requests.append(req)
 
 
-def _scale_counts(groups: list[RequestGroup], k: Decimal, target: int) -> list[RequestGroup]:
-    """The groups scaled by k, request counts apportioned to sum to ``target`` exactly."""
-    shares = [Decimal(g.requests) * k for g in groups]
-    base = [max(0, int(s)) for s in shares]
-    rest = target - sum(base)
-    order = sorted(range(len(groups)), key=lambda i: shares[i] - base[i], reverse=True)
-    for i in order[:max(0, rest)]:
-        base[i] += 1
-    out = []
-    for g, n in zip(groups, base):
-        if n <= 0:
-            continue
-        f = Decimal(n) / Decimal(g.requests)
-        wo = _round(Decimal(g.write_only_tokens) * f)
-        inp = max(_round(Decimal(g.input_tokens) * f), n * g.shared_prefix_tokens + wo)
-        out.append(RequestGroup(n, inp, _round(Decimal(g.output_tokens) * f), g.shared_prefix_tokens, wo,
-                                g.cache_ttl, g.long_context))
-    return out
-
-
 def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                    progress_factory: Optional[Callable] = None) -> CountResult:
     """Read, count and price a sample workload. ``progress_factory(total, label)`` returns a
@@ -363,7 +342,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     if opts.exact:
         from calculator.exact_count import ExactCounter
 
-        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency)
+        counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 
     if progress_factory is not None:
         with progress_factory(total, "Counting tokens") as bar:
@@ -388,7 +367,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         ex = counter.exact
         if progress_factory is not None:
             with progress_factory(ex.unique, "count_tokens API") as bar:
-                ex.progress = lambda done, _total: bar.update(done)
+                ex.progress = lambda done, failed: bar.update(done, failed)
                 exact_counts = ex.wait()
         else:
             exact_counts = ex.wait()
@@ -398,7 +377,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     fits: list[Fit] = []
     results_usage = None
     if opts.calibrate:
-        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid)
+        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid, stats=stats)
         samples: dict[str, list] = defaultdict(list)
         for r in reqs:
             u = results_usage.get(r.custom_id)
@@ -433,7 +412,8 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if results_usage is not None and output_source == opts.calibrate:
             output_from = {k: v.output_tokens for k, v in results_usage.items()}
         else:
-            output_from = {k: v.output_tokens for k, v in read_results(output_source, skip_invalid=opts.skip_invalid)[0].items()}
+            results = read_results(output_source, skip_invalid=opts.skip_invalid, stats=stats)[0]
+            output_from = {k: v.output_tokens for k, v in results.items()}
     capped = 0
     missing_output = 0
     mean_found = None
@@ -485,15 +465,13 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                         "case. Give --output-tokens N, --output-ratio R or --output-from RESULTS.")
 
     # -- per model: prefixes, groups, scenarios ----------------------------------------------------
-    hit = HIT_RATE_EXPECTED if opts.cache_hit_rate is None else Decimal(opts.cache_hit_rate)
-    hit_range = (min(HIT_RATE_LOW, hit), max(HIT_RATE_HIGH, hit))
     by_model: dict[str, list[_Req]] = defaultdict(list)
     for r in reqs:
         by_model[r.model].append(r)
     n_total = len(reqs)
-    scale_k = None
-    if opts.scale_to:
-        scale_k = Decimal(opts.scale_to) / Decimal(n_total)
+    scale_k = Decimal(opts.scale_to) / Decimal(n_total) if opts.scale_to else None
+    sample_groups: dict[str, list[RequestGroup]] = {}
+    worst_groups: dict[str, list[RequestGroup]] = {}
     model_results: list[ModelResult] = []
     for mid in sorted(by_model, key=lambda m: -len(by_model[m])):
         rs = by_model[mid]
@@ -565,25 +543,14 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                 p = 0
             for r in rs:
                 lc = threshold is not None and r.input > threshold
-                g = groups.setdefault((lc, "detected" if p else None, opts.cache_ttl, p), [0, 0, 0, 0, 0])
+                g = groups.setdefault((lc, "detected" if p else None, None, p), [0, 0, 0, 0, 0])
                 g[0] += 1
                 g[1] += r.input
                 g[2] += r.output
                 g[4] += r.max_tokens
         rgroups = [RequestGroup(v[0], v[1], v[2], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
-        worst = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
-        scen = group_scenarios(cat, mid, opts.on, rgroups, hit_rate=hit, hit_rate_range=hit_range,
-                               inference_geo=opts.inference_geo)
-        worst_scen = group_scenarios(cat, mid, opts.on, worst, hit_rate=hit, hit_rate_range=hit_range,
-                                     inference_geo=opts.inference_geo)
-        scaled = None
-        scaled_n = 0
-        if scale_k is not None:
-            target = _round(Decimal(len(rs)) * scale_k) if len(by_model) > 1 else opts.scale_to
-            scaled_groups = _scale_counts(rgroups, Decimal(target) / Decimal(len(rs)), target)
-            scaled = group_scenarios(cat, mid, opts.on, scaled_groups, hit_rate=hit, hit_rate_range=hit_range,
-                                     inference_geo=opts.inference_geo)
-            scaled_n = target
+        sample_groups[mid] = rgroups
+        worst_groups[mid] = [RequestGroup(v[0], v[1], v[4], k[3], v[3], k[2], k[0]) for k, v in groups.items()]
         cacheable_total = sum(g.requests * g.shared_prefix_tokens + g.write_only_tokens for g in rgroups)
         model_results.append(ModelResult(
             mid, model.display_name, len(rs), sum(r.input for r in rs),
@@ -592,8 +559,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
             sum(r.output for r in rs), sum(r.max_tokens for r in rs), cacheable_total, shared_max, mode, minimum,
             prefix_note,
             {"model": mid, "tokenizer": st.tokenizer, "factor": st.factor, "low": st.low, "high": st.high,
-             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead},
-            scen, worst_scen, scaled, scaled_n))
+             "factor_source": st.factor_source, "tool_use_overhead_tokens": st.overhead}))
         if prefix_note:
             warnings.append(prefix_note)
         if model.retired and opts.on >= model.retired:
@@ -601,6 +567,10 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         card = cat.rate_card(mid, opts.on)
         if card.status == "unconfirmed":
             warnings.append(f"{mid}: prices on {opts.on.isoformat()} are unconfirmed ({card.note or card.source})")
+
+    scenarios = price_scenarios(cat, opts.on, sample_groups, opts.cache, inference_geo=opts.inference_geo)
+    worst_case = price_scenarios(cat, opts.on, worst_groups, opts.cache, inference_geo=opts.inference_geo)
+    scaled = scale_scenarios(scenarios, opts.scale_to, n_total) if opts.scale_to else None
 
     # -- totals, distribution, batches ---------------------------------------------------------
     inputs_sorted = sorted(r.input for r in reqs)
@@ -652,404 +622,5 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         estimator["count_tokens"] = exact_info
     return CountResult(opts, model_results, n_total, total_in, sum(r.output for r in reqs),
                        sum(m.cacheable_prefix_tokens for m in model_results), distribution, largest, batches,
-                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, hit, hit_range,
-                       fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)
-
-
-# -- the report ----------------------------------------------------------------------------------
-
-def _sum_scenarios(per_model: list[tuple[GroupScenario, ...]]) -> list[dict]:
-    """Scenario totals over models, in the shape of `estimate`'s JSON scenarios."""
-    from calculator.estimating import breakdown
-
-    out = []
-    sync_total = sum((ms[0].total for ms in per_model), Decimal(0))
-    for i, name in enumerate(SCENARIOS):
-        items = [ms[i] for ms in per_model]
-        total = sum((s.total for s in items), Decimal(0))
-        usage = TokenCounts()
-        for s in items:
-            usage = usage + s.usage
-        costs: list[Cost] = [c for s in items for c in s.costs]
-        if len(costs) == 1:
-            bd = breakdown(costs[0])
-        else:
-            bd = {}
-            for c in costs:
-                for line in c.lines:
-                    e = bd.setdefault(line.token_type, {"tokens": 0, "usd_per_mtok": None, "cost_usd": Decimal(0)})
-                    e["tokens"] += line.quantity
-                    e["cost_usd"] += line.cost
-        item = {"name": name, "service_tier": items[0].service_tier, "total_usd": total,
-                "savings_vs_sync_usd": sync_total - total,
-                "savings_vs_sync_percent": percent(sync_total - total, sync_total),
-                "usage": usage.as_dict(), "breakdown": bd}
-        if items[0].cached:
-            item["range"] = {"low_hit_rate_usd": sum((s.low_total for s in items), Decimal(0)),
-                             "high_hit_rate_usd": sum((s.high_total for s in items), Decimal(0))}
-        out.append(item)
-    return out
-
-
-@dataclass
-class CountReport(Report):
-    result: Optional[CountResult] = None
-
-    def _scenarios(self, which: str) -> list[dict]:
-        res = self.result
-        per_model = [getattr(m, which) for m in res.models]
-        out = _sum_scenarios(per_model)
-        for item in out:
-            if "range" in item:
-                item["range"] = {"hit_rate_low": res.hit_rate_range[0], "hit_rate_expected": res.hit_rate,
-                                 "hit_rate_high": res.hit_rate_range[1], **item["range"]}
-        return out
-
-    def payload(self) -> dict:
-        from calculator.estimating import price_source
-
-        res = self.result
-        o = res.options
-        scen = self._scenarios("scenarios")
-        worst = self._scenarios("worst_case")
-        for s, w in zip(scen, worst):
-            s["worst_case_usd"] = w["total_usd"]
-        models = []
-        for m in res.models:
-            models.append({
-                "model": m.model_id, "display_name": m.display_name, "requests": m.requests,
-                "input_tokens": m.input_tokens, "input_tokens_low": m.input_low, "input_tokens_high": m.input_high,
-                "output_tokens": m.output_tokens, "worst_case_output_tokens": m.worst_output_tokens,
-                "cacheable_prefix_tokens": m.cacheable_prefix_tokens, "prefix_mode": m.prefix_mode,
-                "shared_prefix_tokens_per_request": m.shared_prefix_tokens, "min_cacheable_tokens": m.min_cacheable,
-                "scenarios": [{"name": s.name, "total_usd": s.total} for s in m.scenarios]})
-        first = res.models[0]
-        out = {
-            "model": first.model_id if len(res.models) == 1 else None,
-            "model_display_name": first.display_name if len(res.models) == 1 else None,
-            "on": o.on,
-            "inputs": res.files,
-            "requests": res.requests,
-            "input_tokens": res.input_tokens,
-            "output_tokens": res.output_tokens,
-            "cacheable_prefix_tokens": res.cacheable_prefix_tokens,
-            "estimator": res.estimator,
-            "workload": {
-                "requests": res.requests, "input_tokens": res.input_tokens,
-                "input_tokens_low": sum(m.input_low for m in res.models),
-                "input_tokens_high": sum(m.input_high for m in res.models),
-                "output_tokens": res.output_tokens,
-                "worst_case_output_tokens": sum(m.worst_output_tokens for m in res.models),
-                "output_basis": res.output_basis,
-                "cacheable_prefix_tokens": res.cacheable_prefix_tokens,
-                "cache_hit_rate": res.hit_rate, "cache_ttl_detected_prefix": o.cache_ttl,
-                "inference_geo": o.inference_geo or "global",
-                "input_distribution": res.distribution,
-            },
-            "scenarios": scen,
-            "scaled": None,
-            "models": models,
-            "largest_requests": res.largest,
-            "batches": res.batches,
-            "skipped": {"total": sum(res.skipped.values()), "by_reason": res.skipped,
-                        "first": res.skipped_examples},
-            "calibration": [{"model": f.model, "requests": f.requests, "factor": f.factor,
-                             "previous_factor": f.previous_factor,
-                             "mean_abs_error_percent": f.mean_abs_error_percent,
-                             "max_abs_error_percent": f.max_abs_error_percent,
-                             "previous_mean_abs_error_percent": f.previous_mean_abs_error_percent,
-                             "previous_total_error_percent": f.total_error_percent_before}
-                            for f in res.calibration],
-            "calibration_file": res.calibration_path,
-            # As in `estimate`: where each rate came from (sync and batch, per model and tier).
-            "prices": [price_source(c) for m in res.models for s in (m.scenarios[0], m.scenarios[2])
-                       for c in s.costs],
-        }
-        if o.scale_to:
-            out["scaled"] = {"requests": o.scale_to, "per": o.per, "scenarios": self._scenarios("scaled")}
-        return out
-
-    def tables(self) -> list[Table]:
-        res = self.result
-        o = res.options
-        tables = [self._scenario_table("scenarios", self._scenarios("scenarios"),
-                                       f"Sample: {res.requests:,} requests", worst=self._scenarios("worst_case"))]
-        if o.scale_to:
-            tables.append(self._scenario_table("scaled", self._scenarios("scaled"),
-                                               f"Scaled to {o.scale_to:,} requests per {o.per}"))
-        d = res.distribution
-        tok_rows = [
-            {"what": "input tokens, total", "value": res.input_tokens},
-            {"what": "input tokens per request: mean", "value": f"{d['mean']:,}"},
-            {"what": "input tokens per request: p50", "value": d["p50"]},
-            {"what": "input tokens per request: p95", "value": d["p95"]},
-            {"what": "input tokens per request: max", "value": d["max"]},
-            {"what": "input tokens, total, estimate band (low – high)",
-             "value": f"{sum(m.input_low for m in res.models):,} – {sum(m.input_high for m in res.models):,}"},
-            {"what": "cacheable prefix tokens, total", "value": res.cacheable_prefix_tokens},
-            {"what": "output tokens, total (assumed)", "value": res.output_tokens},
-            {"what": "output tokens, worst case (max_tokens)", "value": sum(m.worst_output_tokens for m in res.models)},
-        ]
-        tables.append(Table("tokens", "Tokens", [Column("what", "Measure"), Column("value", "Tokens", "int")], tok_rows))
-        model_rows = []
-        for m in res.models:
-            e = m.estimator
-            model_rows.append({"model": m.model_id, "requests": m.requests, "input": m.input_tokens,
-                               "prefix": m.shared_prefix_tokens,
-                               "mode": {"cache_control": "cache_control breakpoints", "detected": "detected (no breakpoints)",
-                                        "none": "none"}[m.prefix_mode],
-                               "min": m.min_cacheable,
-                               "factor": "exact (count_tokens)" if o.exact else
-                               f"{e['factor']} ({e['low']}–{e['high']}), {e['factor_source']}"})
-        tables.append(Table("models", "By model", [
-            Column("model", "Model"), Column("requests", "Requests", "int"), Column("input", "Input tokens", "int"),
-            Column("prefix", "Shared prefix / request", "int"), Column("mode", "Prefix"),
-            Column("min", "Min cacheable", "int"), Column("factor", "Estimator factor (band)")], model_rows))
-        tables.append(Table("largest", "Largest requests by input tokens", [
-            Column("custom_id", "custom_id"), Column("model", "Model"), Column("input_tokens", "Input", "int"),
-            Column("output_tokens", "Output (assumed)", "int"), Column("max_tokens", "max_tokens", "int"),
-            Column("where", "Where")], res.largest))
-        b = res.batches
-        brows = [{"workload": "sample", "requests": b["requests"], "megabytes": f"{b['bytes'] / 1e6:,.1f}",
-                  "batches": b["batches"]}]
-        if "scaled" in b:
-            s = b["scaled"]
-            brows.append({"workload": f"per {s['per']}", "requests": s["requests"],
-                          "megabytes": f"{s['bytes'] / 1e6:,.1f}", "batches": s["batches"]})
-        tables.append(Table("batches", "Batch planning", [
-            Column("workload", "Workload"), Column("requests", "Requests", "int"),
-            Column("megabytes", "Size (MB)", "number"), Column("batches", "Batches", "int")], brows,
-            caption=f"Limits: {BATCH_MAX_REQUESTS:,} requests or 256 MB per batch; {TURNAROUND}."))
-        if res.calibration:
-            tables.append(Table("calibration", f"Calibration (saved to {res.calibration_path})", [
-                Column("model", "Model"), Column("requests", "Matched", "int"),
-                Column("previous", "Previous factor"), Column("factor", "Fitted factor"),
-                Column("before", "Error before (mean %)"), Column("after", "Error after (mean %)"),
-                Column("max", "Max error after %")],
-                [{"model": f.model, "requests": f.requests, "previous": money_str(f.previous_factor),
-                  "factor": f"{f.factor:.4f}", "before": f"{f.previous_mean_abs_error_percent:.2f}",
-                  "after": f"{f.mean_abs_error_percent:.2f}", "max": f"{f.max_abs_error_percent:.2f}"}
-                 for f in res.calibration]))
-        return tables
-
-
-    # -- presentation hooks (HTML page, XLSX, FOCUS) ----------------------------------------------
-    def _headline_set(self) -> tuple[str, list[dict]]:
-        res = self.result
-        if res.options.scale_to:
-            return f"per {res.options.per} ({res.options.scale_to:,} requests)", self._scenarios("scaled")
-        return f"for the sample ({res.requests:,} requests)", self._scenarios("scenarios")
-
-    def headline(self) -> Headline:
-        from calculator.estimating import SCENARIO_LABELS, _pct_text
-
-        res = self.result
-        label, scen = self._headline_set()
-        by = {s["name"]: s for s in scen}
-        sync, batch, bc = by["sync"], by["batch"], by["batch+cache"]
-        best = min(scen, key=lambda s: s["total_usd"])
-        cached = res.cacheable_prefix_tokens > 0
-        figures = [
-            Figure("Cost now (sync API)", sync["total_usd"], detail=label),
-            Figure("With batch", batch["total_usd"], detail=f"{_pct_text(batch['savings_vs_sync_usd'], sync['total_usd'])} less",
-                   tone="good" if batch["savings_vs_sync_usd"] > 0 else "neutral"),
-            Figure("With batch + cache", bc["total_usd"],
-                   detail=(f"{usd(bc['range']['high_hit_rate_usd'])} to {usd(bc['range']['low_hit_rate_usd'])} across "
-                           f"the {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%} hit-rate range")
-                   if cached else "no cacheable prefix: same as batch", tone="good" if cached else "muted"),
-            Figure("You save", best["savings_vs_sync_usd"],
-                   detail=f"{_pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} with "
-                          f"{SCENARIO_LABELS[best['name']].lower()}",
-                   tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral"),
-        ]
-        d = res.distribution
-        scope = (f"{res.requests:,} sample requests counted ({res.estimator['method']}): {res.input_tokens:,} input "
-                 f"tokens (mean {d['mean']:,}, p95 {d['p95']:,}), output: {res.output_basis}; prices in effect "
-                 f"on {res.options.on.isoformat()}.")
-        rec = (f"{SCENARIO_LABELS[best['name']]} costs {usd(best['total_usd'])} {label} instead of "
-               f"{usd(sync['total_usd'])} on the sync API. The workload needs "
-               f"{(res.batches.get('scaled') or res.batches)['batches']:,} batch(es); {TURNAROUND}.")
-        o = res.options
-        what = (f"{res.requests:,} sample requests scaled to {o.scale_to:,} a {o.per}" if o.scale_to
-                else f"{res.requests:,} sample requests")
-        brief = Brief("Sample workload", f"{what}: {usd(sync['total_usd'])} on the "
-                                         f"sync API, {usd(best['total_usd'])} with "
-                                         f"{SCENARIO_LABELS[best['name']].lower()} "
-                                         f"({_pct_text(best['savings_vs_sync_usd'], sync['total_usd'])} less).",
-                      tone="good" if best["savings_vs_sync_usd"] > 0 else "neutral")
-        return Headline(figures, recommendation=rec, scope=scope, brief=brief)
-
-    def charts(self) -> list[Chart]:
-        from calculator.estimating import SCENARIO_LABELS, SCENARIO_ROLES
-
-        res = self.result
-        label, scen = self._headline_set()
-        cats = [SCENARIO_LABELS[s["name"]] for s in scen]
-        lows = [s["range"]["high_hit_rate_usd"] if "range" in s else None for s in scen]
-        highs = [s["range"]["low_hit_rate_usd"] if "range" in s else None for s in scen]
-        return [Chart("cost_by_scenario", f"Cost by scenario, {label}", "bar", cats,
-                      [Series("Total cost", [s["total_usd"] for s in scen], low=lows, high=highs)],
-                      caption=(f"Bars at a {res.hit_rate:.0%} cache hit rate; whiskers span "
-                               f"{res.hit_rate_range[1]:.0%} to {res.hit_rate_range[0]:.0%}."),
-                      category_roles=[SCENARIO_ROLES[s["name"]] for s in scen])]
-
-    def price_sources(self) -> list[PriceSource]:
-        out, seen = [], set()
-        for m in self.result.models:
-            for s in (m.scenarios[0], m.scenarios[2]):
-                for c in s.costs:
-                    key = (c.model, c.service_tier, c.long_context)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    out.append(PriceSource(c.model, m.display_name, c.service_tier, c.source, c.checked,
-                                           c.status, "long-context rates" if c.long_context else ""))
-        return out
-
-    def charge_context(self) -> dict:
-        o = self.result.options
-        return {"period_start": o.on, "period_end": o.on + dt.timedelta(days=1),
-                "inference_geo": o.inference_geo or "global",
-                "estimate_source": "estimate from a counted sample (batchcalc count)"}
-
-    @staticmethod
-    def _scenario_table(name: str, scen: list[dict], title: str, worst: Optional[list[dict]] = None) -> Table:
-        rows = []
-        for i, s in enumerate(scen):
-            rng = ""
-            if "range" in s and s["range"]["low_hit_rate_usd"] != s["range"]["high_hit_rate_usd"]:
-                rng = f"{usd(s['range']['high_hit_rate_usd'])} – {usd(s['range']['low_hit_rate_usd'])}"
-            row = {"scenario": s["name"], "service_tier": s["service_tier"], "total_usd": s["total_usd"],
-                   "savings_vs_sync_usd": s["savings_vs_sync_usd"], "savings_percent": s["savings_vs_sync_percent"],
-                   "hit_rate_range": rng}
-            if worst is not None:
-                row["worst_usd"] = worst[i]["total_usd"]
-            rows.append(row)
-        cols = [Column("scenario", "Scenario"), Column("service_tier", "Tier"), Column("total_usd", "Total", "money")]
-        if worst is not None:
-            cols.append(Column("worst_usd", "Worst case (max_tokens)", "money"))
-        cols += [Column("savings_vs_sync_usd", "Savings vs sync", "money"),
-                 Column("savings_percent", "Savings %", "percent"),
-                 Column("hit_rate_range", "Range at hit rate 98%–30%")]
-        return Table(name, title, cols, rows)
-
-    def long_table(self) -> Table:
-        rows = []
-        res = self.result
-        sets = [("sample", res.requests, "scenarios")]
-        on = res.options.on
-        source = "estimate from a counted sample (batchcalc count)"
-        periods = {"scenarios": {"period_start": on, "period_end": on + dt.timedelta(days=1),
-                                 "estimate_source": f"{source}, the sample ({res.requests:,} requests)"}}
-        if res.options.scale_to:
-            sets.append((f"per {res.options.per}", res.options.scale_to, "scaled"))
-            periods["scaled"] = {"period_start": on, "period_end": _period_end(on, res.options.per),
-                                 "estimate_source": f"{source}, scaled to {res.options.scale_to:,} requests "
-                                                    f"per {res.options.per}"}
-        for label, n, which in sets:
-            for m in res.models:
-                for s in getattr(m, which):
-                    for c in s.costs:
-                        for line in c.lines:
-                            if line.quantity == 0:
-                                continue
-                            rows.append({"workload": label, "requests": n, "scenario": s.name,
-                                         "service_tier": s.service_tier, "model": c.model,
-                                         "long_context": c.long_context, "token_type": line.token_type,
-                                         "quantity": line.quantity, "unit_price_usd": line.unit_price,
-                                         "cost_usd": line.cost,
-                                         # For FOCUS: the charge's context tier and period.
-                                         "context_window": "200k-1M" if c.long_context else "0-200k",
-                                         **periods[which]})
-        return Table("breakdown", "Breakdown by token type", [
-            Column("workload", "Workload"), Column("requests", "Requests", "int"), Column("scenario", "Scenario"),
-            Column("service_tier", "Tier"), Column("model", "Model"), Column("long_context", "Long context"),
-            Column("token_type", "Token type"), Column("quantity", "Tokens", "int"),
-            Column("unit_price_usd", "Unit price (USD/MTok)", "rate"), Column("cost_usd", "Cost", "money")], rows)
-
-
-def _usd(value: Decimal) -> str:
-    """Display money; a small sample's cents need more places to say anything."""
-    return usd(value) if abs(value) >= 1 or value == 0 else usd(value, 4)
-
-
-def build_count_report(cat: Catalogue, inputs: list[str], opts: CountOptions,
-                       progress_factory: Optional[Callable] = None) -> CountReport:
-    res = count_workload(inputs, opts, cat, progress_factory)
-    totals = _sum_scenarios([m.scenarios for m in res.models])
-    by = {s["name"]: s for s in totals}
-    best = min(totals, key=lambda s: s["total_usd"])
-    summary = [("Requests", f"{res.requests:,}" + (f" ({sum(res.skipped.values()):,} skipped)" if res.skipped else "")),
-               ("Input tokens", f"{res.input_tokens:,} (mean {res.distribution['mean']:,} per request)"),
-               ("Output tokens (assumed)", f"{res.output_tokens:,}"),
-               ("Cacheable prefix tokens", f"{res.cacheable_prefix_tokens:,}"),
-               ("Sync", _usd(by["sync"]["total_usd"])),
-               ("Batch", _usd(by["batch"]["total_usd"])),
-               ("Batch + cache", _usd(by["batch+cache"]["total_usd"])),
-               ("Best", f"{best['name']}: saves {_usd(best['savings_vs_sync_usd'])} "
-                        f"({best['savings_vs_sync_percent'] or 0:.1f}%) vs sync")]
-    if opts.scale_to:
-        sc = {s["name"]: s for s in _sum_scenarios([m.scaled for m in res.models])}
-        summary.append((f"Per {opts.per} ({opts.scale_to:,} requests)",
-                        f"sync {usd(sc['sync']['total_usd'])}, batch {usd(sc['batch']['total_usd'])}, "
-                        f"batch + cache {usd(sc['batch+cache']['total_usd'])}"))
-    summary.append(("Batches needed", f"{res.batches['batches']:,}" + (
-        f" (per {opts.per}: {res.batches['scaled']['batches']:,})" if "scaled" in res.batches else "")))
-
-    assumptions = []
-    for m in res.models:
-        sync_cost = m.scenarios[0].costs[0]
-        assumptions.append(f"Prices of {m.model_id} on {opts.on.isoformat()} (rate card checked "
-                           f"{sync_cost.checked.isoformat()}, {sync_cost.status}; {sync_cost.source}).")
-    if opts.exact:
-        assumptions.append("Input tokens counted exactly with the count_tokens API; cacheable prefixes are "
-                           "estimated offline and scaled by each model's exact/estimate ratio.")
-    else:
-        for m in res.models:
-            e = m.estimator
-            assumptions.append(
-                f"Input tokens of {m.model_id}: tiktoken cl100k_base count x {e['factor']} "
-                f"(band {e['low']}–{e['high']}, {e['factor_source']}), plus images (width x height / 750) "
-                f"and the {e['tool_use_overhead_tokens']:,}-token tool-use system prompt when tools are given. "
-                f"Identical blocks were tokenized once.")
-    assumptions.append(f"Output: {res.output_basis}. The worst case (every request uses max_tokens) is shown beside it.")
-    for m in res.models:
-        if m.prefix_mode == "cache_control":
-            assumptions.append(
-                f"{m.model_id}: cacheable prefix from the requests' cache_control breakpoints (tools, system, "
-                f"messages up to the last breakpoint; TTL from the breakpoint); the part shared with other "
-                f"requests is read at the hit rate, the rest is written by every request.")
-        elif m.prefix_mode == "detected":
-            assumptions.append(
-                f"{m.model_id}: no cache_control breakpoints; the {m.shared_prefix_tokens:,}-token block prefix "
-                f"shared by all {m.requests:,} requests is what a breakpoint would cache (TTL {opts.cache_ttl}, "
-                f"--cache-ttl); the cache scenarios show what that would save.")
-    assumptions.append(
-        f"Cache hit rate {res.hit_rate:.0%} ({'given' if opts.cache_hit_rate is not None else 'default: middle of the 30%–98% Anthropic quotes for batches'}), "
-        f"range {res.hit_rate_range[0]:.0%}–{res.hit_rate_range[1]:.0%}. Of N requests sharing a prefix "
-        f"floor(h*(N-1)) read it; the rest write it.")
-    if opts.scale_to:
-        assumptions.append(f"Scaled to {opts.scale_to:,} requests per {opts.per}: the sample's requests, "
-                           f"prefix groups and token distribution repeated in proportion.")
-    assumptions.append(f"Batches: at most {BATCH_MAX_REQUESTS:,} requests and 256 MB each; {TURNAROUND}.")
-    return CountReport(kind="count", title="Sample workload: tokens and cost on sync vs batch vs batch + cache",
-                       catalogue_version=cat.version, summary=summary, assumptions=assumptions,
-                       warnings=res.warnings, result=res)
-
-
-# Options of `batchcalc count` that `batchcalc report` passes through ``ReportOptions.extra``
-# (same names as CountOptions' fields).
-REPORT_OPTION_NAMES = ("model", "output_tokens", "output_ratio", "output_results", "cache_hit_rate", "cache_ttl",
-                       "inference_geo", "scale_to", "per", "exact", "concurrency", "calibration_file",
-                       "skip_invalid", "default_max_tokens")
-
-
-def report_section(inputs: dict, options) -> CountReport:
-    """`batchcalc report` section builder: every sample-workload file given, counted as one sample
-    (as `batchcalc count FILE...` with the count options found in ``options.extra``)."""
-    paths = [str(p) for p in inputs.get("batch_requests", [])]
-    given = {k: options.extra[k] for k in REPORT_OPTION_NAMES if options.extra.get(k) is not None}
-    if options.on is not None:
-        given["on"] = options.on
-    opts = CountOptions(**given)
-    return build_count_report(options.catalogue, paths, opts, options.extra.get("progress_factory"))
+                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, opts.cache,
+                       scenarios, worst_case, scaled, fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)

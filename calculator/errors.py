@@ -2,7 +2,8 @@
 
     BatchcalcError                 anything the CLI turns into one line on stderr and exit code 1
     ├── InputError                 a file, line or row that is not what was expected
-    │   └── SourceMismatchError    a file that is not what --source said it was
+    │   ├── SourceMismatchError    a file that is not what --source said it was
+    │   └── ValueGivenError        an option or file key whose value is not one (a hit rate of 2)
     ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
     ├── ModelError                 a model that cannot be priced
     │   ├── UnknownModelError      no catalogue entry for that spelling (with close matches)
@@ -10,6 +11,7 @@
     │   └── NoRateError            a known model, but no rate card covers that date or tier
     ├── InvalidUsageError          an impossible combination (fast mode with batch, ...)
     └── NetworkError               an API call asked for by a flag failed
+        └── Stopped                the command was interrupted (Ctrl-C) during a call
 
 Messages are complete sentences naming the file, line or row and what was expected, because
 the CLI prints them as they are.
@@ -17,13 +19,30 @@ the CLI prints them as they are.
 
 from __future__ import annotations
 
+import re
+
+
+MAX_MESSAGE = 1000  # characters of an error line; a 10 MB model name must not make a 10 MB line
+
+
+def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` cut in the middle to about ``limit`` characters: its start (the file and
+    line) and its end (what was expected) are what a reader needs."""
+    if len(message) <= limit:
+        return message
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{message[:head]} [... {len(message) - head - tail:,} characters ...] {message[-tail:]}"
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
+
 
 def one_line(message: str) -> str:
-    """The message on one line: line breaks and other control characters that came from the
-    input (a YAML key "\\n", a CSV cell) are shown escaped, as repr() would."""
-    if not any(ord(c) < 32 or c in "\x7f\u2028\u2029\x85" for c in message):
-        return message
-    return "".join(repr(c)[1:-1] if ord(c) < 32 or c in "\x7f\u2028\u2029\x85" else c for c in message)
+    """The message on one line and of a readable length: line breaks and other control
+    characters that came from the input (a YAML key "\\n", a CSV cell) are shown escaped, as
+    repr() would, and so are lone surrogates (bytes that were not UTF-8, as \\udcXX)."""
+    message = shorten(message)
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
 
 
 class BatchcalcError(Exception):
@@ -46,6 +65,15 @@ class InputError(BatchcalcError):
 
 class SourceMismatchError(InputError):
     pass
+
+
+class ValueGivenError(InputError):
+    """A value given (an option, a file key) that is not what it should be: a hit rate, a TTL, a
+    ratio. ``key`` names it as the user wrote it; ``field`` is its CacheAssumptions.given key."""
+
+    def __init__(self, key: str, message: str, field: str = ""):
+        super().__init__(f"{key}: {message}")
+        self.key, self.reason, self.field = key, message, field
 
 
 class CatalogueError(BatchcalcError):
@@ -78,4 +106,8 @@ class InvalidUsageError(BatchcalcError):
 
 
 class NetworkError(BatchcalcError):
+    pass
+
+
+class Stopped(NetworkError):
     pass

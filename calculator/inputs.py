@@ -57,12 +57,12 @@ class Section:
 # Order = order on the page. When a branch lands, point its line at its builder.
 SECTIONS: list[Section] = [
     Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
-    Section("count", "calculator.counting:report_section", ("batch_requests",), "batchcalc count"),
-    Section("usage", "calculator.usage_report:report_section",
+    Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
+    Section("usage", "calculator.report.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
-    Section("reconcile", "calculator.reconcile_report:report_section",
+    Section("reconcile", "calculator.report.reconcile:report_section",
             ("admin_cost", "console_cost"), "batchcalc reconcile"),
-    Section("saved", "calculator.saved_reports:report_section", ("report_json",), "--format json"),
+    Section("saved", "calculator.report.saved:report_section", ("report_json",), "--format json"),
 ]
 
 
@@ -89,20 +89,23 @@ READER_KINDS = {"batch-results": "batch_results", "admin-usage": "admin_usage", 
                 "console-csv": "console_usage", "console-cost-csv": "console_cost"}
 
 
-def _head(path: Path) -> bytes:
-    """The first bytes of the file, gunzipped and without a byte-order mark (the readers' own
-    ``head``), with the file errors `batchcalc report` names."""
-    from calculator.usage_readers._io import head
+# What each kind of input may weigh (decompressed): see calculator.io.
+def _kind_limit(kind: str) -> int:
+    from calculator.io import CONFIG_LIMIT, DATA_LIMIT, DOCUMENT_LIMIT
 
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    if path.is_dir():
-        raise InputError("is a directory, expected a file", path=str(path))
-    return head(str(path), _HEAD_BYTES)
+    return {"workloads": CONFIG_LIMIT, "report_json": DOCUMENT_LIMIT}.get(kind, DATA_LIMIT)
 
 
 def sniff(path: Path | str) -> str:
-    """The kind of input ``path`` holds (a key of KIND_DESCRIPTIONS), or InputError.
+    """The kind of input ``path`` holds (a key of KIND_DESCRIPTIONS), or InputError."""
+    from calculator.io import open_input
+
+    with open_input(path, limit=None) as src:
+        return sniff_head(src.head(_HEAD_BYTES), Path(path))
+
+
+def sniff_head(data: bytes, path: Path) -> str:
+    """The kind of input whose first bytes (decompressed, BOM-less) are ``data``.
 
     batchcalc's own files (a saved report, a workloads YAML) are recognised here; everything else
     by the readers' detection, so `report` and the commands agree on what a file is: sample
@@ -112,8 +115,6 @@ def sniff(path: Path | str) -> str:
     from calculator.requests_reader import looks_like_requests
     from calculator.usage_readers.detect import detect_bytes
 
-    path = Path(path)
-    data = _head(path)
     stripped = data.lstrip()
     if not stripped:
         raise InputError("is empty", path=str(path))
@@ -138,10 +139,22 @@ def sniff(path: Path | str) -> str:
 
 
 def detect(paths: list[Path]) -> dict[str, list[Path]]:
-    """Every input's kind: {kind: [paths in the order given]}."""
+    """Every input's kind: {kind: [paths in the order given]}.
+
+    The section builders read their files by path, maybe twice: standard input, a FIFO or a
+    process substitution is read once here, its kind told from its head, and the rest copied to
+    a temporary file within the bound for that kind (/dev/zero is told apart at once)."""
+    from calculator.io import is_regular, open_input, spool
+
     found: dict[str, list[Path]] = {}
     for p in paths:
-        found.setdefault(sniff(p), []).append(Path(p))
+        if is_regular(p):
+            found.setdefault(sniff(p), []).append(Path(p))
+            continue
+        with open_input(p, limit=None) as src:
+            kind = sniff_head(src.head(_HEAD_BYTES), Path(p))
+            src.bound(_kind_limit(kind), KIND_DESCRIPTIONS[kind])
+            found.setdefault(kind, []).append(spool(src))
     return found
 
 
@@ -181,10 +194,12 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
 # -- adapters from a command's library function to the builder signature ------------------------
 
 def plan_section(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
-    """`batchcalc plan` for each workloads file (options.extra may carry ``try_models``)."""
-    from calculator.planning import build_plan_report
+    """`batchcalc plan` for each workloads file (options.extra may carry ``try_models`` and the
+    ``cache`` assumptions of the page)."""
+    from calculator.report.plan import build_plan_report
 
     on = options.on or dt.datetime.now(dt.timezone.utc).date()
     return [build_plan_report(options.catalogue, str(p), on,
-                              try_models=tuple(options.extra.get("try_models", ())))
+                              try_models=tuple(options.extra.get("try_models", ())),
+                              cache=options.extra.get("cache"))
             for p in inputs.get("workloads", [])]

@@ -25,12 +25,15 @@ def money_str(value: Decimal) -> str:
 
 
 def usd(value: Decimal, places: int = 2) -> str:
-    """For display only: $1,234.57 (half-even), negative as -$1.00."""
+    """For display only: $1,234.57, negative as -$1.00.
+
+    Rounds half away from zero, as a spreadsheet's ROUND does ($9,131.325 shows as $9,131.33),
+    so a figure on the page matches the one finance computes from the exact CSV or JSON."""
     q = Decimal(1).scaleb(-places)
     # Enough digits for any magnitude: quantize raises InvalidOperation when the result would
     # need more digits than the context's precision (a workload of 10^30 requests).
     ctx = decimal.Context(prec=max(CONTEXT.prec, value.adjusted() + places + 2))
-    rounded = value.quantize(q, rounding=decimal.ROUND_HALF_EVEN, context=ctx)
+    rounded = value.quantize(q, rounding=decimal.ROUND_HALF_UP, context=ctx)
     sign = "-" if rounded < 0 else ""
     return f"{sign}${abs(rounded):,.{places}f}"
 

@@ -29,7 +29,8 @@ from calculator.cost_readers import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT, MTOK
-from calculator.usage_frame import NOT_GROUPED, TOKEN_COUNTS
+from calculator.engine.pipeline import TOKEN_COUNTS
+from calculator.engine.rates import NOT_GROUPED
 
 JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "workspace")
 ALL = "all"  # a dimension summed over (the cost report does not split by it)
@@ -38,6 +39,7 @@ DEFAULT_REL_TOLERANCE = Decimal(0)  # percent of expected; off unless asked
 PATTERN_SLACK = Decimal("0.005")  # a pattern matches within 0.5% (or the absolute tolerance)
 RATIO_SPREAD = Decimal("0.002")  # ratios within 0.2% of each other count as constant
 MIN_RATIO_EXPECTED = Decimal(1)  # lines under $1 are too small to judge a ratio
+CENT_ROUNDING = Decimal("0.005")  # per row of a bill rounded to cents (the Console cost CSV)
 
 
 @dataclass
@@ -45,8 +47,13 @@ class Tolerance:
     absolute: Decimal = DEFAULT_ABS_TOLERANCE
     relative_percent: Decimal = DEFAULT_REL_TOLERANCE
 
-    def allows(self, residual: Decimal, expected: Decimal) -> bool:
-        return abs(residual) <= max(self.absolute, abs(expected) * self.relative_percent / 100)
+    def allows(self, residual: Decimal, expected: Decimal, rounded_rows: int = 0) -> bool:
+        return abs(residual) <= self.limit(expected, rounded_rows)
+
+    def limit(self, expected: Decimal, rounded_rows: int = 0) -> Decimal:
+        """The line's tolerance in USD: a bill rounded to cents per row carries up to half a cent
+        of rounding per row summed into the line."""
+        return max(self.absolute, rounded_rows * CENT_ROUNDING, abs(expected) * self.relative_percent / 100)
 
 
 VARIANTS = ("as_standard", "as_5m", "other_context", "other_geo")
@@ -88,6 +95,9 @@ class Line:
     within: bool = True
     diagnosis: Optional[str] = None
     exp: Optional[Expected] = None
+    rows: int = 0  # bill rows summed into the line
+    rounded_rows: int = 0  # of which rounded to cents per row
+    tolerance: Optional[Decimal] = None  # the line's tolerance in USD
 
 
 @dataclass
@@ -208,11 +218,15 @@ def _merge(a: Expected, b: Expected) -> Expected:
                     geos=a.geos | b.geos, contexts=a.contexts | b.contexts, deltas=deltas)
 
 
-def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
+def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
               contract: Optional[Contract] = None, usage_warnings: list[str] | None = None,
               usage_rows: int = 0, usage_rows_skipped: int = 0,
               cost_lines_skipped: int = 0) -> ReconcileResult:
-    """Reconcile a Usage frame (pandas, ``calculator.usage_frame``) against billed lines."""
+    """Reconcile usage against billed lines.
+
+    ``usage_lines``: the engine's day-level usage (``UsageResult.breakdowns["day_lines"]``), one
+    ``Slice`` per (day, model, service tier, context tier, geo, speed, workspace) with its counts."""
+    usage_lines = list(usage_lines or [])
     tol = tolerance or Tolerance()
     warnings: list[str] = list(usage_warnings or [])
     assumptions: list[str] = []
@@ -226,7 +240,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
         raise InputError(f"the costs are in {currencies[0]} ({costs[0].where}); the catalogue's prices "
                          f"are in USD: convert the bill to USD first")
     token_lines = [c for c in costs if c.cost_type == "tokens"]
-    usage_ws = frame is not None and len(frame) and (frame["workspace"].astype(str) != "").any()
+    usage_ws = any(u.key[6] for u in usage_lines)
     level = ["date"]
     for dim, attr in (("model", "model"), ("token_type", "token_type"), ("service_tier", "service_tier"),
                       ("context_window", "context_tier")):
@@ -238,7 +252,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
                     "service_tier": "service tiers", "context_window": "context windows"}[dim]
             warnings.append(f"the cost report has no {what} on {missing:,} of {len(token_lines):,} token "
                             f"line(s): reconciled without splitting by {dim.replace('_', ' ')}")
-    usage_workspaces = set(frame["workspace"].astype(str)) if usage_ws else set()
+    usage_workspaces = {u.key[6] for u in usage_lines} if usage_ws else set()
     cost_workspaces = {c.workspace or "" for c in costs}
     if costs and all(c.workspace is not None for c in costs) and usage_ws and not (usage_workspaces & cost_workspaces):
         warnings.append("the workspaces of the usage and of the costs have nothing in common (ids on one "
@@ -250,20 +264,16 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     level_t = tuple(level)
     # -- the usage side --------------------------------------------------------------------
     side = _UsageSide(catalogue, contract)
-    if frame is not None and len(frame):
-        df = frame.copy()
-        df["day"] = df["period"].astype(str).str.slice(0, 10)
-        keep_ws = "workspace" in level_t
-        if not keep_ws:
-            df["workspace"] = ""
-        dims = ["day", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace"]
-        cols = [*TOKEN_COUNTS, "web_search_requests"]
-        grouped = df.groupby(dims, observed=True)[cols].sum().reset_index()
-        for row in grouped.itertuples(index=False):
-            rec = row._asdict()
-            side.add_group(dt.date.fromisoformat(rec["day"]), str(rec["model"]), str(rec["service_tier"]),
-                           str(rec["context_tier"]), str(rec["inference_geo"]), str(rec["speed"]),
-                           str(rec["workspace"]), {c: rec[c] for c in cols})
+    keep_ws = "workspace" in level_t
+    merged: dict[tuple, dict[str, int]] = {}
+    for u in usage_lines:
+        day, model, tier, ctx, geo, speed, workspace = u.key
+        k = (day, model, tier, ctx, geo, speed, workspace if keep_ws else "")
+        acc = merged.setdefault(k, {c: 0 for c in (*TOKEN_COUNTS, "web_search_requests")})
+        for c in acc:
+            acc[c] += u.counts[c]
+    for (day, model, tier, ctx, geo, speed, workspace), counts in merged.items():
+        side.add_group(dt.date.fromisoformat(day), model, tier, ctx, geo, speed, workspace, counts)
     expected: dict[tuple, Expected] = {}
     for key, e in side.entries.items():
         k = _project(key, level_t)
@@ -272,15 +282,19 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
     billed: dict[tuple, list[BilledLine]] = {}
     not_reconciled: list[Line] = []
     seen: dict[tuple, BilledLine] = {}
+    day_file: dict[dt.date, BilledLine] = {}
     for c in costs:
+        path = c.where.split(" ")[0]
+        other = day_file.setdefault(c.date, c)
+        if other.where.split(" ")[0] != path:
+            raise InputError(f"overlapping date ranges: two cost sources cover {c.date.isoformat()}: "
+                             f"{other.where} and {c.where}; give each day's bill once (they would be summed)")
         ident = c.identity()
-        if ident in seen:
+        if ident in seen and not c.cent_rounded:
             first = seen[ident]
-            same_file = first.where.split(" ")[0] == c.where.split(" ")[0]
-            raise InputError(
-                f"{'the same cost line twice' if same_file else 'overlapping date ranges'}: "
-                f"{c.date.isoformat()} {c.model or ''} {c.token_type or c.cost_type} is billed in "
-                f"{first.where} and again in {c.where}; give each day once")
+            raise InputError(f"the same cost line twice: {c.date.isoformat()} {c.model or ''} "
+                             f"{c.token_type or c.cost_type} is billed in {first.where} and again in {c.where}; "
+                             f"give each day once")
         seen[ident] = c
         if c.cost_type in NOT_RECONCILABLE:
             not_reconciled.append(Line({"date": c.date, "model": c.model, "token_type": c.cost_type,
@@ -303,7 +317,10 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
         kd = dict(zip(JOIN_DIMS, key))
         amount = sum((x.amount for x in b), Decimal(0)) if b else Decimal(0)
         lp = sum((x.list_price for x in b), Decimal(0)) if b and all(x.list_price is not None for x in b) else None
-        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e)
+        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e,
+                    rows=sum(x.rows for x in b) if b else 0,
+                    rounded_rows=sum(x.rows for x in b if x.cent_rounded) if b else 0)
+        line.tolerance = tol.limit(e.amount if e is not None and not e.unpriced else Decimal(0), line.rounded_rows)
         if e is not None and e.unpriced:
             line.diagnosis = "unpriced usage: not checked"
             entry = unchecked.setdefault(e.unpriced, [Decimal(0), 0])
@@ -314,7 +331,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
         if e is not None and b is not None:
             line.residual = amount - e.amount
             line.residual_percent = (line.residual * 100 / e.amount) if e.amount else None
-            line.within = tol.allows(line.residual, e.amount)
+            line.within = tol.allows(line.residual, e.amount, line.rounded_rows)
             lines.append(line)
         elif e is not None:
             line.residual = -e.amount
@@ -323,7 +340,7 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
             only_usage.append(line)
         else:
             line.residual = amount
-            line.within = tol.allows(amount, Decimal(0))
+            line.within = tol.allows(amount, Decimal(0), line.rounded_rows)
             line.diagnosis = "billed with no usage"
             only_costs.append(line)
     for reason, (amount, n) in unchecked.items():
@@ -360,10 +377,52 @@ def reconcile(frame, costs: list[BilledLine], catalogue, *, tolerance: Optional[
         assumptions.append(f"contract {contract.describe()}: expected = published price x (1 - discount)")
     assumptions.append(f"tolerance per line: |residual| <= max(${tol.absolute}, {tol.relative_percent}% of "
                        f"expected); the default $0.01 ignores sub-cent rounding")
+    if any(c.cent_rounded for c in costs):
+        assumptions.append(f"the Console cost CSV rounds every row to the cent: a line's tolerance is at least "
+                           f"rows summed x ${CENT_ROUNDING} (max(${tol.absolute}, rows x ${CENT_ROUNDING}) by "
+                           f"default; each line's tolerance_usd and rows_summed say it)")
     assumptions.append("level: " + " x ".join(level_t))
     return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
                            expected_total, billed_total, tol, contract, constant, per_model, warnings,
                            assumptions, usage_rows, len(costs), usage_rows_skipped, cost_lines_skipped)
+
+
+def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[str] = None,
+                     cost_mapping: Optional[dict] = None, cost_pages=None, tolerance: Optional[Tolerance] = None,
+                     contract: Optional[Contract] = None) -> ReconcileResult:
+    """Read the usage (``calculator.engine.UsageOptions``) and the costs, and reconcile them.
+
+    --since/--until narrow the bill to the same days as the usage."""
+    from calculator.cost_readers import CostSource
+    from calculator.engine import usage_result
+    from calculator.usage_readers._policy import InvalidRows
+
+    if options.catalogue is None:
+        from pricing import load_catalogue
+
+        options.catalogue = load_catalogue()
+    if options.policy is None:
+        options.policy = InvalidRows(options.skip_invalid)
+    options.day_lines = True
+    usage = usage_result(usage_paths, options)
+    costs_src = CostSource(cost_paths, source=cost_source, mapping=cost_mapping, catalogue=options.catalogue,
+                           policy=options.policy, pages=cost_pages, tier_map=options.tier_map,
+                           pages_from=options.pages_from)
+    since, until = options.since, options.until
+    costs = [c for c in costs_src.lines()
+             if (since is None or c.date >= since) and (until is None or c.date <= until)]
+    return reconcile(usage.breakdowns["day_lines"], costs, options.catalogue, tolerance=tolerance,
+                     contract=contract, usage_warnings=usage.warnings + costs_src.warnings,
+                     usage_rows=usage.rows_used, usage_rows_skipped=usage.rows_skipped,
+                     cost_lines_skipped=costs_src.skipped)
+
+
+def reconcile_figures(usage_paths, cost_paths, options, **kwargs) -> dict:
+    """The ``reconcile`` report's figures: exactly the keys of its JSON contract (money as Decimals).
+    ``kwargs`` as ``reconcile_inputs``."""
+    from calculator.report.reconcile import reconcile_figures as figures_of
+
+    return figures_of(reconcile_inputs(usage_paths, cost_paths, options, **kwargs))
 
 
 def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:

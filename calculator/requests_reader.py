@@ -16,26 +16,23 @@ Every problem is an :class:`~calculator.errors.InputError` naming ``file:line``.
 from __future__ import annotations
 
 import codecs
-import glob as globmod
-import gzip
 import io
 import json
 import os
 import re
-import sys
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from calculator.errors import InputError
+from calculator.io import DATA_LIMIT, Input, StreamError, expand_glob, is_glob, open_input
 
-GZIP_MAGIC = b"\x1f\x8b"
 PROMPT_SUFFIXES = {".txt", ".md", ".prompt", ".text"}
 # No single line may be larger than a whole batch (256 MB): past that we stop reading it.
 MAX_LINE_BYTES = 256_000_000
+_HEAD_BYTES = 65536  # what detection looks at
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_NOT_UNICODE = re.compile("[\ud800-\udfff]")  # a lone surrogate, from a JSON escape
 
 
 @dataclass
@@ -83,56 +80,7 @@ def _fail(reason: str, message: str, path: str, line: Optional[int]) -> _Skip:
     return _Skip(reason, InputError(message, path=path, line=line))
 
 
-# -- opening ------------------------------------------------------------------------------
-
-class _Source:
-    """An opened input: a binary stream (gunzipped when needed) and its display name."""
-
-    def __init__(self, name: str, raw: BinaryIO, stream: BinaryIO, gz: bool):
-        self.name, self.raw, self.stream, self.gz = name, raw, stream, gz
-
-    def position(self) -> int:
-        """Bytes of the underlying (possibly compressed) file consumed so far."""
-        try:
-            return self.raw.tell()
-        except (OSError, ValueError):
-            return 0
-
-    def close(self):
-        for f in (self.stream, self.raw):
-            if f is not sys.stdin.buffer:
-                try:
-                    f.close()
-                except OSError:
-                    pass
-
-
-def _open(path: str) -> _Source:
-    import gzip
-
-    if path == "-":
-        raw = sys.stdin.buffer
-        name = "<stdin>"
-    else:
-        name = path
-        try:
-            raw = open(path, "rb")
-        except FileNotFoundError:
-            raise InputError("file not found", path=path) from None
-        except IsADirectoryError:
-            raise InputError("is a directory", path=path) from None
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc.strerror})", path=path) from None
-    if not hasattr(raw, "peek"):
-        raw = io.BufferedReader(raw)  # type: ignore[arg-type]
-    try:
-        head = raw.peek(2)[:2]
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc})", path=name) from None
-    if head == GZIP_MAGIC:
-        return _Source(name, raw, gzip.GzipFile(fileobj=raw, mode="rb"), True)  # type: ignore[arg-type]
-    return _Source(name, raw, raw, False)
-
+# -- lines ---------------------------------------------------------------------------------
 
 def _decode_line(data: bytes, path: str, lineno: int) -> str:
     try:
@@ -142,11 +90,8 @@ def _decode_line(data: bytes, path: str, lineno: int) -> str:
                     f"(0x{data[exc.start]:02x}): expected UTF-8 text", path, lineno) from None
 
 
-def _iter_lines(src: _Source) -> Iterator[tuple[int, bytes, bool]]:
+def _iter_lines(src: Input) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without the newline, whether the line ended with a newline)."""
-    import gzip
-    import zlib
-
     lineno = 0
     try:
         while True:
@@ -156,12 +101,11 @@ def _iter_lines(src: _Source) -> Iterator[tuple[int, bytes, bool]]:
             lineno += 1
             if len(data) > MAX_LINE_BYTES:
                 raise InputError(f"a line longer than {MAX_LINE_BYTES:,} bytes (the whole-batch "
-                                 f"limit): not a batch request file", path=src.name, line=lineno)
+                                 f"limit): not a file of batch requests or results", path=src.name, line=lineno)
             ended = data.endswith(b"\n")
             yield lineno, data.rstrip(b"\r\n") if ended else data, ended
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
-                         path=src.name, line=lineno + 1) from None
+    except StreamError as exc:
+        raise exc.at(lineno + 1) from None
 
 
 # -- request validation --------------------------------------------------------------------
@@ -189,6 +133,10 @@ def _request_from_obj(obj: Any, path: str, lineno: int, size: int, model: Option
     custom_id = obj.get("custom_id")
     if custom_id is None or custom_id == "":
         raise _fail("missing custom_id", "no \"custom_id\": every batch request needs one", path, lineno)
+    for name, value in (("custom_id", custom_id), ("params.model", params.get("model"))):
+        if isinstance(value, str) and _NOT_UNICODE.search(value):
+            raise _fail("not Unicode", f"{name} {value!r} holds half a character (a lone surrogate such as "
+                        f"\\ud800): not valid Unicode", path, lineno)
     if model:
         params = {**params, "model": model}
     if not isinstance(params.get("model"), str) or not params["model"]:
@@ -215,7 +163,7 @@ def _parse_json_line(text: str, path: str, lineno: int, ended: bool) -> Any:
 
 # -- formats --------------------------------------------------------------------------------
 
-def _jsonl(src: _Source, first: Optional[tuple[int, bytes, bool]], lines: Iterator,
+def _jsonl(src: Input, first: Optional[tuple[int, bytes, bool]], lines: Iterator,
            model: Optional[str]) -> Iterator[Request]:
     def all_lines():
         if first is not None:
@@ -233,25 +181,25 @@ def _jsonl(src: _Source, first: Optional[tuple[int, bytes, bool]], lines: Iterat
             yield skip  # type: ignore[misc]  (the caller raises or counts it)
 
 
-def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iterator[Request]:
-    """Stream the items of ``{"requests": [...]}`` one at a time."""
+def _json_body(src: Input, model: Optional[str], chunk: int = 1 << 20) -> Iterator[Request]:
+    """Stream the items of ``{"requests": [...]}`` one at a time: the "requests" key of the
+    top-level object only (a nested "meta": {"requests": ...} is not the list), its other
+    members skipped, and nothing allowed after the object."""
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     buf = ""
     pos = 0
     line = 1  # line number of buf[pos]
     eof = False
-    consumed_bytes = 0
 
     def more(n: int = chunk) -> bool:
-        nonlocal buf, pos, eof, consumed_bytes
+        nonlocal buf, pos, eof
         if eof:
             return False
         try:
             data = src.stream.read(n)
-        except (EOFError, OSError, zlib.error) as exc:  # a gzip body cut short
-            raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
-                             path=src.name, line=line + buf.count("\n", pos)) from None
+        except StreamError as exc:
+            raise exc.at(line + buf.count("\n", pos)) from None
         if not data:
             eof = True
             try:
@@ -266,7 +214,6 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
         except UnicodeDecodeError as exc:
             bad_line = line + buf.count("\n", pos) + data[:exc.start].count(b"\n")
             raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=bad_line) from None
-        consumed_bytes += len(data)
         buf = buf[pos:] + text
         pos = 0
         return True
@@ -276,7 +223,8 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
         line += buf.count("\n", pos, to)
         pos = to
 
-    def skip_ws():
+    def skip_ws() -> str:
+        """The next character that is not whitespace ("" at the end of the file)."""
         while True:
             n = len(buf)
             i = pos
@@ -284,34 +232,10 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
                 i += 1
             advance(i)
             if pos < len(buf) or not more():
-                return
+                return buf[pos] if pos < len(buf) else ""
 
-    more()
-    if buf.startswith("\ufeff"):  # a byte-order mark
-        pos = 1
-    skip_ws()
-    if pos >= len(buf) or buf[pos] != "{":
-        raise InputError("expected a JSON object {\"requests\": [...]}", path=src.name, line=line)
-    # Find the "requests" key at the top level: its value starts with '['.
-    while True:
-        i = buf.find('"requests"', pos)
-        if i >= 0:
-            j = buf.find("[", i)
-            if j >= 0:
-                advance(j + 1)
-                break
-        if not more():
-            raise InputError("no \"requests\" list in this JSON object", path=src.name, line=line)
-    index = 0
-    while True:
-        skip_ws()
-        if pos >= len(buf):
-            raise _fail("truncated file", "the file ends inside the \"requests\" list", src.name, line)
-        if buf[pos] == "]":
-            return
-        if buf[pos] == ",":
-            advance(pos + 1)
-            continue
+    def value(what: str):
+        """Decode the JSON value at pos (reading more until it is complete)."""
         start_line = line
         while True:
             try:
@@ -319,18 +243,74 @@ def _json_body(src: _Source, model: Optional[str], chunk: int = 1 << 20) -> Iter
                 break
             except json.JSONDecodeError as exc:
                 if not more(max(chunk, len(buf))):
-                    raise _fail("malformed JSON", f"requests[{index}]: not valid JSON ({exc.msg})",
+                    raise _fail("malformed JSON", f"{what}: not valid JSON ({exc.msg})",
                                 src.name, start_line) from None
+            except RecursionError:
+                raise _fail("malformed JSON", f"{what}: JSON nested deeper than the parser follows",
+                            src.name, start_line) from None
         size = len(buf[pos:end].encode("utf-8")) + 1 if end - pos < 4096 else (end - pos) + 1
         advance(end)
-        try:
-            yield _request_from_obj(obj, src.name, start_line, size, model)
-        except _Skip as skip:
-            yield skip  # type: ignore[misc]
-        index += 1
+        return obj, start_line, size
+
+    def expect(char: str, what: str):
+        if skip_ws() != char:
+            found = repr(buf[pos]) if pos < len(buf) else "the end of the file"
+            raise InputError(f"expected {what}, found {found}", path=src.name, line=line)
+        advance(pos + 1)
+
+    more()
+    expect("{", "a JSON object {\"requests\": [...]}")
+    seen = False
+    while True:
+        if skip_ws() == "}":
+            advance(pos + 1)
+            break
+        key, key_line, _ = value("a key of the top-level object")
+        if not isinstance(key, str):
+            raise InputError("expected a key (a string) in the top-level object", path=src.name, line=key_line)
+        expect(":", f"':' after the key {key!r}")
+        if key != "requests":
+            skip_ws()
+            value(f"the value of {key!r}")
+        else:
+            if seen:
+                raise InputError("a second \"requests\" key in the top-level object: which list is the "
+                                 "batch?", path=src.name, line=key_line)
+            seen = True
+            expect("[", "the \"requests\" list")
+            index = 0
+            while True:
+                c = skip_ws()
+                if not c:
+                    raise _fail("truncated file", "the file ends inside the \"requests\" list", src.name, line)
+                if c == "]":
+                    advance(pos + 1)
+                    break
+                if index and c == ",":
+                    advance(pos + 1)
+                    skip_ws()
+                elif index:
+                    raise InputError(f"expected ',' or ']' after requests[{index - 1}]", path=src.name, line=line)
+                obj, start_line, size = value(f"requests[{index}]")
+                try:
+                    yield _request_from_obj(obj, src.name, start_line, size, model)
+                except _Skip as skip:
+                    yield skip  # type: ignore[misc]
+                index += 1
+        c = skip_ws()
+        if c == ",":
+            advance(pos + 1)
+        elif c != "}":
+            raise InputError(f"expected ',' or '}}' in the top-level object, found "
+                             f"{repr(c) if c else 'the end of the file'}", path=src.name, line=line)
+    if not seen:
+        raise InputError("no \"requests\" list in the top-level JSON object", path=src.name, line=1)
+    if skip_ws():
+        raise InputError("data after the end of the JSON object: expected one {\"requests\": [...]} "
+                         "object", path=src.name, line=line)
 
 
-def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
+def _csv(src: Input, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
     import csv
 
     # surrogateescape: bytes that are not UTF-8 reach the row they are on (a strict decoder
@@ -343,9 +323,8 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
         header = next(reader)
     except StopIteration:
         return
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # an EOFError would reach click as "Aborted!"
-        raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
-                         path=src.name, line=1) from None
+    except StreamError as exc:
+        raise exc.at(1) from None
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=1) from None
     except csv.Error as exc:
@@ -378,9 +357,8 @@ def _csv(src: _Source, column: Optional[str], model: Optional[str], max_tokens: 
             return
         except UnicodeDecodeError:
             raise InputError("not valid UTF-8: expected UTF-8 text", path=src.name, line=lineno) from None
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise InputError(f"corrupt or truncated gzip data ({exc or type(exc).__name__})",
-                             path=src.name, line=lineno) from None
+        except StreamError as exc:
+            raise exc.at(lineno) from None
         except csv.Error as exc:
             yield _fail("malformed CSV", f"not valid CSV ({exc})", src.name, lineno)  # type: ignore[misc]
             continue
@@ -416,10 +394,8 @@ def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional
                          path=display_root or paths[0])
     for p in paths:
         stats.files.append(p)
-        try:
-            data = Path(p).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc.strerror})", path=p) from None
+        with open_input(p, limit=MAX_LINE_BYTES, what="prompt file") as src:
+            data = src.read()
         stats.bytes_read += len(data)
         try:
             text = data.decode("utf-8")
@@ -435,11 +411,9 @@ def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional
         yield Request(cid, params, p, 1, _params_size(cid, params))
 
 
-def _is_body_start(line: bytes) -> bool:
-    """A JSON body: the first line opens the object without closing it, or it is one line
-    holding {"requests": [...]}."""
-    line = line.strip()
-    return line == b"{" or line.startswith(b'{"requests"') or line.startswith(b'{ "requests"')
+def _is_body_start(head: bytes) -> bool:
+    """A JSON body: the file opens an object on a line of its own, or with a "requests" key."""
+    return re.match(rb'\s*\{[ \t\r]*(?:\n|"requests"|$)', head) is not None
 
 
 def looks_like_requests(head: bytes) -> bool:
@@ -461,60 +435,27 @@ def looks_like_requests(head: bytes) -> bool:
     return isinstance(obj, dict) and "custom_id" in obj and "params" in obj
 
 
-def _is_glob(s: str) -> bool:
-    return any(ch in s for ch in "*?[")
-
-
-def _detect_and_read(src: _Source, *, model, column, max_tokens, stats: ReadStats,
+def _detect_and_read(src: Input, *, model, column, max_tokens, stats: ReadStats,
                      progress: Optional[Callable[[int], None]]) -> Iterator[Request]:
-    name = src.name
-    lower = name.lower()
+    lower = src.name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]
     if lower.endswith((".csv", ".tsv")) or column is not None:
         yield from _csv(src, column, model, max_tokens)
         return
+    try:
+        head = src.head(_HEAD_BYTES)
+    except StreamError as exc:
+        raise exc.at(1) from None
+    if _is_body_start(head):
+        yield from _json_body(src, model)
+        return
     lines = _iter_lines(src)
-    first = None
-    for item in lines:
-        if item[1].strip():
-            first = item
-            break
+    first = next((item for item in lines if item[1].strip()), None)
     if first is None:
         raise _fail("empty file", "empty file: expected Message Batches requests, one JSON object "
-                    "per line", name, 1)
-    if first[1].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (some editors write one)
-        first = (first[0], first[1][3:], first[2])
-    if _is_body_start(first[1]):
-        # Re-read from the start as a stream of characters.
-        if src.gz or name == "<stdin>":
-            rest = _Chain(first[1] + (b"\n" if first[2] else b""), src.stream)
-            body_src = _Source(name, src.raw, rest, src.gz)  # type: ignore[arg-type]
-        else:
-            src.stream.seek(0)
-            body_src = src
-        yield from _json_body(body_src, model)
-        return
+                    "per line", src.name, 1)
     yield from _jsonl(src, first, lines, model)
-
-
-class _Chain(io.RawIOBase):
-    """Bytes already read followed by the rest of a stream."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self.head, self.rest = head, rest
-
-    def readable(self):
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if self.head:
-            if n < 0:
-                out, self.head = self.head + self.rest.read(), b""
-                return out
-            out, self.head = self.head[:n], self.head[n:]
-            return out
-        return self.rest.read(n)
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[tuple[str, list[str] | None, str | None]]:
@@ -524,13 +465,13 @@ def expand_inputs(inputs: Iterable[str]) -> list[tuple[str, list[str] | None, st
         if item == "-":
             out.append((item, None, None))
         elif os.path.isdir(item):
-            files = sorted(str(p) for p in Path(item).rglob("*")
-                           if p.is_file() and (p.suffix.lower() in PROMPT_SUFFIXES))
+            files = [p for p in expand_glob(os.path.join(item, "**", "*"))
+                     if os.path.splitext(p)[1].lower() in PROMPT_SUFFIXES]
             if not files:
                 raise InputError(f"no prompt files ({', '.join(sorted(PROMPT_SUFFIXES))}) in this directory", path=item)
             out.append((item, files, item))
-        elif _is_glob(item) and not os.path.exists(item):
-            files = sorted(p for p in globmod.glob(item, recursive=True) if os.path.isfile(p))
+        elif is_glob(item) and not os.path.exists(item):
+            files = expand_glob(item)
             if not files:
                 raise InputError("no file matches this pattern", path=item)
             request_like = [f for f in files if f.lower().endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz",
@@ -560,7 +501,7 @@ def read_requests(inputs: Iterable[str], *, model: Optional[str] = None, column:
             gen: Iterator = _prompt_files(files, root, model, max_tokens, stats)
             src = None
         else:
-            src = _open(path)
+            src = open_input(path, limit=DATA_LIMIT, what="request file")
             stats.files.append(src.name)
             gen = _detect_and_read(src, model=model, column=column, max_tokens=max_tokens,
                                    stats=stats, progress=progress)

@@ -1,7 +1,10 @@
-"""The four scenarios for a simple workload: sync, sync+cache, batch, batch+cache.
+"""The four scenarios (sync, sync+cache, batch, batch+cache): one engine for every command.
 
-A scenario is a pure transformation of the workload's usage: "batch" changes the service
-tier, "+cache" moves the shared prefix out of uncached input into cache writes and reads.
+A scenario is a pure transformation of request groups' usage: "batch" changes the service
+tier, "+cache" moves the shared prefix out of uncached input into cache writes and reads, at
+the hit rate and TTL of the scenario's :class:`~calculator.workloads.cache.CacheAssumption`.
+`estimate` prices one group of identical requests; `count` the groups of a counted sample;
+`plan` either per workload. All of them call :func:`price_scenarios`.
 
 Hit rate (DESIGN.md): a fraction h of the requests that *could* read the prefix from cache
 do; the others write it. The first request can only write, so of N requests
@@ -14,32 +17,28 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Literal, Optional
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, Mapping, Optional, Sequence
 
-from calculator.costing import Cost, TokenCounts, price_usage
+from calculator.costing import Cost, CostLine, TokenCounts, price_usage
 from calculator.errors import InvalidUsageError
 from calculator.money import CONTEXT
+from calculator.workloads.cache import CacheAssumption, CacheAssumptions
 from pricing import Catalogue
 
 SCENARIOS = ("sync", "sync+cache", "batch", "batch+cache")
-# Anthropic quotes typical batch cache hit rates of 30% to 98%; the expected value is the
-# middle of that range unless the user gives their own.
-HIT_RATE_LOW = Decimal("0.30")
-HIT_RATE_HIGH = Decimal("0.98")
-HIT_RATE_EXPECTED = Decimal("0.64")
-TTLS = ("5m", "1h")
 
 
 @dataclass(frozen=True)
 class Workload:
+    """A group of identical requests, as `batchcalc estimate` and a plan's workload describe it."""
+
     model: str
     requests: int
     input_tokens: int  # per request, the whole prompt (system, tools, messages)
     output_tokens: int  # per request
     cached_prefix_tokens: int = 0  # per request, the identical leading part of the input
-    cache_hit_rate: Optional[Decimal] = None  # None: the documented expected value
-    cache_ttl: Literal["5m", "1h"] = "5m"
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
     inference_geo: Optional[str] = None
     speed: Optional[str] = None
     on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
@@ -55,20 +54,6 @@ class Workload:
             raise InvalidUsageError(
                 f"cached-prefix-tokens ({self.cached_prefix_tokens}) cannot exceed input-tokens "
                 f"({self.input_tokens}): the prefix is part of the prompt")
-        h = self.cache_hit_rate
-        if h is not None and not (0 <= h <= 1):
-            raise InvalidUsageError(f"cache-hit-rate must be between 0 and 1, got {h}")
-        if self.cache_ttl not in TTLS:
-            raise InvalidUsageError(f"cache-ttl must be 5m or 1h, got {self.cache_ttl!r}")
-
-    @property
-    def hit_rate(self) -> Decimal:
-        return HIT_RATE_EXPECTED if self.cache_hit_rate is None else Decimal(self.cache_hit_rate)
-
-    @property
-    def hit_rate_range(self) -> tuple[Decimal, Decimal]:
-        h = self.hit_rate
-        return min(HIT_RATE_LOW, h), max(HIT_RATE_HIGH, h)
 
 
 def cache_reads(requests: int, hit_rate: Decimal) -> int:
@@ -85,6 +70,8 @@ class RequestGroup:
     ``shared_prefix_tokens`` (per request) is identical across the group, so the hit-rate rule
     applies to it. ``write_only_tokens`` (a total) is content before a ``cache_control``
     breakpoint that no other request shares: every request writes it and none reads it.
+    ``cache_ttl`` is the TTL the requests set themselves (a breakpoint's), None when they set
+    none (the scenario's assumption decides).
     """
 
     requests: int
@@ -92,7 +79,7 @@ class RequestGroup:
     output_tokens: int  # total over the group
     shared_prefix_tokens: int = 0  # per request
     write_only_tokens: int = 0  # total over the group
-    cache_ttl: Literal["5m", "1h"] = "5m"
+    cache_ttl: Optional[Literal["5m", "1h"]] = None
     long_context: Optional[bool] = None  # None: decided by price_usage (identical requests)
 
     def __post_init__(self):
@@ -102,7 +89,14 @@ class RequestGroup:
             raise InvalidUsageError("cached tokens cannot exceed the input tokens of a request group")
 
 
-def group_usage(g: RequestGroup, cached: bool, hit_rate: Decimal) -> TokenCounts:
+def group_ttl(g: RequestGroup, cache: CacheAssumption) -> str:
+    """A TTL the user chose wins; else the requests' own (a breakpoint's); else the default."""
+    if cache.ttl_from != "default" or g.cache_ttl is None:
+        return cache.ttl
+    return g.cache_ttl
+
+
+def group_usage(g: RequestGroup, cached: bool, hit_rate: Decimal, ttl: str) -> TokenCounts:
     """The group's usage in a scenario: uncached, or with its prefix moved into cache columns.
 
     Of the group's N requests ``floor(h * (N - 1))`` read the shared prefix and the rest write
@@ -113,36 +107,142 @@ def group_usage(g: RequestGroup, cached: bool, hit_rate: Decimal) -> TokenCounts
         return TokenCounts(uncached_input=g.input_tokens, output=g.output_tokens)
     reads = cache_reads(n, hit_rate) if p else 0
     writes = n - reads
-    write_col = "cache_write_5m" if g.cache_ttl == "5m" else "cache_write_1h"
+    write_col = "cache_write_5m" if ttl == "5m" else "cache_write_1h"
     return TokenCounts(uncached_input=g.input_tokens - n * p - wo, output=g.output_tokens,
                        cache_read=reads * p, **{write_col: writes * p + wo})
 
 
-def workload_group(w: Workload, cacheable: bool) -> RequestGroup:
-    n = w.requests
-    return RequestGroup(requests=n, input_tokens=n * w.input_tokens, output_tokens=n * w.output_tokens,
-                        shared_prefix_tokens=w.cached_prefix_tokens if cacheable else 0,
-                        cache_ttl=w.cache_ttl)
+def scale_cost(cost: Cost, num: int, den: int) -> Cost:
+    """``cost`` for num/den times the requests: every amount exactly times the ratio (token
+    quantities, which must be whole, rounded half up for display only)."""
+    lines = tuple(CostLine(l.token_type, int((Decimal(l.quantity) * num / den).to_integral_value(ROUND_HALF_UP)),
+                           l.unit_price, CONTEXT.divide(CONTEXT.multiply(l.cost, Decimal(num)), Decimal(den)))
+                  for l in cost.lines)
+    return Cost(cost.model, cost.on, cost.service_tier, cost.long_context, cost.multiplier, lines,
+                cost.source, cost.status, cost.checked)
 
 
-def scenario_usage(w: Workload, cached: bool, hit_rate: Decimal, cacheable: bool) -> TokenCounts:
-    return group_usage(workload_group(w, cacheable), cached, hit_rate)
+def _total(costs: Sequence[Cost]) -> Decimal:
+    return sum((c.total for c in costs), Decimal(0))
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
+class Scenario:
+    """One scenario over request groups: the summed usage, one Cost per model and context tier,
+    and for the cache scenarios the assumption and the costs at the ends of its hit-rate range."""
+
     name: str
     service_tier: str
     cached: bool
     usage: TokenCounts
-    cost: Cost
+    costs: tuple[Cost, ...]
     savings_vs_sync: Decimal
-    low: Optional[Cost] = None  # cache scenarios: at the low end of the hit-rate range
-    high: Optional[Cost] = None  # ... and at the high end
+    cache: Optional[CacheAssumption] = None  # cache scenarios
+    low_costs: Optional[tuple[Cost, ...]] = None  # at the low hit rate (the higher cost)
+    high_costs: Optional[tuple[Cost, ...]] = None  # at the high hit rate
 
     @property
     def total(self) -> Decimal:
-        return self.cost.total
+        return _total(self.costs)
+
+    @property
+    def low_total(self) -> Optional[Decimal]:
+        return None if self.low_costs is None else _total(self.low_costs)
+
+    @property
+    def high_total(self) -> Optional[Decimal]:
+        return None if self.high_costs is None else _total(self.high_costs)
+
+    @property
+    def cost(self) -> Cost:
+        """The one Cost of a scenario priced on one model in one context tier (an estimate)."""
+        if len(self.costs) != 1:
+            raise InvalidUsageError(f"{self.name} is priced in {len(self.costs)} parts: use .costs")
+        return self.costs[0]
+
+    def total_of(self, model: str) -> Decimal:
+        return _total([c for c in self.costs if c.model == model])
+
+    def range(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(lowest, expected, highest) cost: at the high, expected and low hit rate."""
+        if self.low_costs is None:
+            return self.total, self.total, self.total
+        return self.high_total, self.total, self.low_total
+
+
+def _price(catalogue: Catalogue, on: dt.date, groups: Mapping[str, Sequence[RequestGroup]], *,
+           service_tier: str, cached: bool, hit_rate: Decimal, cache: CacheAssumption,
+           inference_geo: Optional[str], speed: Optional[str]) -> tuple[TokenCounts, tuple[Cost, ...]]:
+    """Usage summed per model and context tier (requests above the long-context threshold pay
+    long-context rates on all their tokens), each sum priced once."""
+    total = TokenCounts()
+    costs = []
+    for model, gs in groups.items():
+        by_tier: dict[Optional[bool], tuple[TokenCounts, int]] = {}
+        for g in gs:
+            u = group_usage(g, cached, hit_rate, group_ttl(g, cache))
+            prev, n = by_tier.get(g.long_context, (TokenCounts(), 0))
+            by_tier[g.long_context] = (prev + u, n + g.requests)
+        for flag in sorted(by_tier, key=lambda f: (f is None, bool(f))):
+            usage, n = by_tier[flag]
+            total = total + usage
+            costs.append(price_usage(catalogue, model, on, usage, service_tier=service_tier, long_context=flag,
+                                     requests=n, inference_geo=inference_geo, speed=speed))
+    return total, tuple(costs)
+
+
+def price_scenarios(catalogue: Catalogue, on: dt.date, groups: Mapping[str, Sequence[RequestGroup]],
+                    cache: CacheAssumptions, *, inference_geo: Optional[str] = None,
+                    speed: Optional[str] = None) -> tuple[Scenario, ...]:
+    """The four scenarios of request groups (model id -> groups). Fast mode never runs in a
+    batch: the batch scenarios use standard speed."""
+    results = []
+    sync_total = None
+    for name in SCENARIOS:
+        tier = "batch" if name.startswith("batch") else "standard"
+        cached = name.endswith("+cache")
+        a = cache.of(name)
+        kw = dict(service_tier=tier, cached=cached, cache=a, inference_geo=inference_geo,
+                  speed=None if tier == "batch" else speed)
+        usage, costs = _price(catalogue, on, groups, hit_rate=a.hit_rate, **kw)
+        if sync_total is None:
+            sync_total = _total(costs)
+        low = high = None
+        if cached:
+            low = _price(catalogue, on, groups, hit_rate=a.low, **kw)[1]
+            high = _price(catalogue, on, groups, hit_rate=a.high, **kw)[1]
+        results.append(Scenario(name, tier, cached, usage, costs, sync_total - _total(costs),
+                                a if cached else None, low, high))
+    return tuple(results)
+
+
+def scale_scenarios(scenarios: Sequence[Scenario], num: int, den: int) -> tuple[Scenario, ...]:
+    """The scenarios of num/den times the requests: every cost exactly times the ratio (a sample
+    of ``den`` requests scaled to ``num``), usage rounded half up for display."""
+    def costs(cs):
+        return None if cs is None else tuple(scale_cost(c, num, den) for c in cs)
+
+    def usage(u: TokenCounts) -> TokenCounts:
+        return TokenCounts(**{k: int((Decimal(v) * num / den).to_integral_value(ROUND_HALF_UP))
+                              for k, v in u.as_dict().items()})
+
+    out = []
+    sync_total = None
+    for s in scenarios:
+        c = costs(s.costs)
+        if sync_total is None:
+            sync_total = _total(c)
+        out.append(Scenario(s.name, s.service_tier, s.cached, usage(s.usage), c, sync_total - _total(c),
+                            s.cache, costs(s.low_costs), costs(s.high_costs)))
+    return tuple(out)
+
+
+def scaling_text(sample_requests: int, requests: int, per: str) -> str:
+    """How a sample was scaled, e.g. "sample of 200 requests x 1,500 = 300,000 a month"."""
+    k = Decimal(requests) / Decimal(sample_requests)
+    ratio = f"{k:,.6f}".rstrip("0").rstrip(".")
+    exact = "" if k * sample_requests == requests else f" ({requests:,}/{sample_requests:,})"
+    return f"sample of {sample_requests:,} requests x {ratio}{exact} = {requests:,} a {per}"
 
 
 @dataclass(frozen=True)
@@ -152,15 +252,15 @@ class Estimate:
     display_name: str
     min_cacheable: int
     cacheable: bool
-    scenarios: tuple[ScenarioResult, ...]
+    scenarios: tuple[Scenario, ...]
     warnings: tuple[str, ...]
 
-    def scenario(self, name: str) -> ScenarioResult:
+    def scenario(self, name: str) -> Scenario:
         return next(s for s in self.scenarios if s.name == name)
 
 
 def estimate(catalogue: Catalogue, w: Workload) -> Estimate:
-    """Price the workload under the four scenarios."""
+    """Price the workload (one group of identical requests) under the four scenarios."""
     model = catalogue.model(w.model)
     warnings: list[str] = []
     if model.retired and w.on >= model.retired:
@@ -174,90 +274,9 @@ def estimate(catalogue: Catalogue, w: Workload) -> Estimate:
             f"equal the uncached ones")
     if w.speed == "fast":
         warnings.append("fast mode is not available with batch: the batch scenarios use standard speed")
-
-    def cost(usage: TokenCounts, tier: str) -> Cost:
-        speed = None if tier == "batch" else w.speed
-        return price_usage(catalogue, model.id, w.on, usage, service_tier=tier, requests=w.requests,
-                           inference_geo=w.inference_geo, speed=speed)
-
-    results = []
-    sync_total = None
-    low_h, high_h = w.hit_rate_range
-    for name in SCENARIOS:
-        tier = "batch" if name.startswith("batch") else "standard"
-        cached = name.endswith("+cache")
-        usage = scenario_usage(w, cached, w.hit_rate, cacheable)
-        c = cost(usage, tier)
-        if sync_total is None:
-            sync_total = c.total
-        low = high = None
-        if cached:
-            # A lower hit rate costs more: "low" is the low hit rate, the high cost.
-            low = cost(scenario_usage(w, True, low_h, cacheable), tier)
-            high = cost(scenario_usage(w, True, high_h, cacheable), tier)
-        results.append(ScenarioResult(name, tier, cached, usage, c, sync_total - c.total, low, high))
-    return Estimate(w, model.id, model.display_name, minimum, cacheable, tuple(results), tuple(warnings))
-
-
-# -- samples: many groups per model --------------------------------------------------------
-
-@dataclass(frozen=True)
-class GroupScenario:
-    """One scenario over request groups: the summed usage and one Cost per context tier."""
-
-    name: str
-    service_tier: str
-    cached: bool
-    usage: TokenCounts
-    costs: tuple[Cost, ...]
-    savings_vs_sync: Decimal
-    low_total: Optional[Decimal] = None  # cache scenarios: at the low hit rate (higher cost)
-    high_total: Optional[Decimal] = None  # ... at the high hit rate
-
-    @property
-    def total(self) -> Decimal:
-        return sum((c.total for c in self.costs), Decimal(0))
-
-
-def price_groups(catalogue: Catalogue, model: str, on: dt.date, groups: list[RequestGroup], *,
-                 service_tier: str, cached: bool, hit_rate: Decimal, inference_geo: Optional[str] = None,
-                 speed: Optional[str] = None) -> tuple[TokenCounts, tuple[Cost, ...]]:
-    """Price the groups in one scenario with the cost engine: usage is summed per context tier
-    (requests above the long-context threshold pay long-context rates on all their tokens) and
-    each sum is priced once."""
-    by_tier: dict[Optional[bool], tuple[TokenCounts, int]] = {}
-    for g in groups:
-        u = group_usage(g, cached, hit_rate)
-        prev, n = by_tier.get(g.long_context, (TokenCounts(), 0))
-        by_tier[g.long_context] = (prev + u, n + g.requests)
-    total = TokenCounts()
-    costs = []
-    for flag in sorted(by_tier, key=lambda f: (f is None, bool(f))):
-        usage, n = by_tier[flag]
-        total = total + usage
-        costs.append(price_usage(catalogue, model, on, usage, service_tier=service_tier,
-                                 long_context=flag, requests=n, inference_geo=inference_geo, speed=speed))
-    return total, tuple(costs)
-
-
-def group_scenarios(catalogue: Catalogue, model: str, on: dt.date, groups: list[RequestGroup], *,
-                    hit_rate: Decimal, hit_rate_range: tuple[Decimal, Decimal],
-                    inference_geo: Optional[str] = None) -> tuple[GroupScenario, ...]:
-    """The four scenarios (sync, sync+cache, batch, batch+cache) for request groups of one model."""
-    results = []
-    sync_total = None
-    low_h, high_h = hit_rate_range
-    for name in SCENARIOS:
-        tier = "batch" if name.startswith("batch") else "standard"
-        cached = name.endswith("+cache")
-        kw = dict(service_tier=tier, cached=cached, inference_geo=inference_geo)
-        usage, costs = price_groups(catalogue, model, on, groups, hit_rate=hit_rate, **kw)
-        total = sum((c.total for c in costs), Decimal(0))
-        if sync_total is None:
-            sync_total = total
-        low = high = None
-        if cached:
-            low = sum((c.total for c in price_groups(catalogue, model, on, groups, hit_rate=low_h, **kw)[1]), Decimal(0))
-            high = sum((c.total for c in price_groups(catalogue, model, on, groups, hit_rate=high_h, **kw)[1]), Decimal(0))
-        results.append(GroupScenario(name, tier, cached, usage, costs, sync_total - total, low, high))
-    return tuple(results)
+    n = w.requests
+    group = RequestGroup(requests=n, input_tokens=n * w.input_tokens, output_tokens=n * w.output_tokens,
+                         shared_prefix_tokens=w.cached_prefix_tokens if cacheable else 0)
+    scen = price_scenarios(catalogue, w.on, {model.id: [group]}, w.cache.with_minimum(minimum),
+                           inference_geo=w.inference_geo, speed=w.speed)
+    return Estimate(w, model.id, model.display_name, minimum, cacheable, scen, tuple(warnings))

@@ -9,9 +9,8 @@ api_key, source) with int64 counts::
 Anthropic's ``input_tokens`` EXCLUDES cached tokens, so the five token columns are disjoint and
 are never added into each other. Readers deliver the frame in *chunks* (``Chunk``: a pyarrow
 table of row-level records with these columns, plus where each row came from) so a file is never
-bounded by memory; ``read_usage_frame`` concatenates and groups them into one pandas frame for
-library use and small inputs. Dimension values are normalised by the aggregator
-(``calculator.usage_analysis``): the readers pass them through as found.
+bounded by memory; the engine (``calculator.engine``) normalises, validates, prices and aggregates them: the readers
+pass dimension values through as found.
 
 Normalised values:
     period        YYYY-MM-DD (daily buckets) or YYYY-MM-DDTHH:MM (hourly / minute buckets), UTC
@@ -23,35 +22,11 @@ Normalised values:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
-DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-              "workspace", "api_key", "source")
-# The dimensions a rate depends on (plus source, so two exports of one bucket can be told apart).
-PRICING_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-                      "source")
-TOKEN_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
-COUNTS = (*TOKEN_COUNTS, "web_search_requests", "requests")
-
-NOT_GROUPED = "(not grouped)"  # a dimension the export was not grouped by (a null in the Admin API)
-
-CONTEXT_SPELLINGS = {
-    "": "base", "base": "base", "standard": "base", "0-200k": "base", "≤ 200k": "base",
-    "≤200k": "base", "<= 200k": "base", "<=200k": "base", "< 200k": "base", "<200k": "base",
-    "0-100k": "base",
-    "long": "long", "200k-1m": "long", "> 200k": "long", ">200k": "long", "200k+": "long",
-    "100k-1m": "long", "1m": "long",
-}
-# The Admin API's names, for output.
-CONTEXT_WINDOW_NAMES = {"base": "0-200k", "long": "200k-1M"}
-TIER_SPELLINGS = {
-    "standard": "standard", "sync": "standard", "messages": "standard", "on_demand": "standard",
-    "batch": "batch", "batches": "batch", "message_batch": "batch", "message_batches": "batch",
-    "batch_api": "batch",
-}
-SPEED_SPELLINGS = {"": "standard", "standard": "standard", "normal": "standard", "fast": "fast"}
+from calculator.engine.pipeline import COUNTS, TOKEN_COUNTS  # noqa: F401
+from calculator.engine.pipeline import RAW_DIMENSIONS as DIMENSIONS  # noqa: F401
 
 
 @dataclass
@@ -82,46 +57,3 @@ class ReaderInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def normalise_period(raw: str) -> Optional[str]:
-    """"2026-03-13", "2026-03-13T00:00:00Z", "2026-03-13 05:00:00" -> period; None if not a date."""
-    s = raw.strip()
-    if len(s) < 10:
-        return None
-    try:
-        day = dt.date.fromisoformat(s[:10])
-    except ValueError:
-        return None
-    rest = s[10:].lstrip("T ").rstrip("Z").split("+")[0]
-    if not rest or rest.strip("0:.") == "":
-        return day.isoformat()
-    try:
-        t = dt.time.fromisoformat(rest[:8] if len(rest) >= 5 else rest)
-    except ValueError:
-        return None
-    if t.hour == 0 and t.minute == 0:
-        return day.isoformat()
-    return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
-
-
-def period_day(period: str) -> dt.date:
-    return dt.date.fromisoformat(period[:10])
-
-
-def read_usage_frame(paths, *, source: str | None = None, mapping: dict[str, str] | None = None,
-                     on: dt.date | None = None, catalogue=None, skip_invalid: bool = False):
-    """Read usage files into one canonical Usage frame (pandas), grouped by every dimension.
-
-    For library use and inputs that fit in memory; ``batchcalc usage`` streams the chunks into
-    ``calculator.usage_analysis`` instead.
-    """
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
-
-    if catalogue is None:
-        from pricing import load_catalogue
-
-        catalogue = load_catalogue()
-    reader = open_usage(paths, source=source, mapping=mapping, on=on)
-    analyser = UsageAnalyser(catalogue, skip_invalid=skip_invalid, keep_frame=True)
-    analyser.consume(reader)
-    return analyser.frame()

@@ -8,13 +8,22 @@
         input_tokens: 6000              # per request, the whole prompt (system, tools, messages)
         output_tokens: 400              # per request
         shared_prefix_tokens: 2500      # the identical leading part of input_tokens
-        cache_ttl: 1h                   # 5m or 1h
+        cache_ttl: 1h                   # optional, 5m or 1h: both kinds of traffic
+        sync_cache_ttl: 5m              # optional: sync+cache only (batch_cache_ttl: batch+cache)
         person_waiting: false
         deadline_hours: 24
-        cache_hit_rate: 0.8             # optional, 0-1
+        cache_hit_rate: 0.8             # optional, 0-1 or 80%: both (sync_/batch_cache_hit_rate: one)
         current_mode: sync              # optional: sync, sync+cache, batch, batch+cache
         alternatives: [claude-haiku-4-5]
         notes: free text
+
+Instead of input_tokens / output_tokens a workload may give ``sample: requests.jsonl`` (a
+path relative to the workload file): the sample is counted with `batchcalc count`'s library
+function, with the per-workload keys ``output_tokens``, ``output_ratio``, ``exact`` and
+``calibration`` as that command's options, and its exact cost scaled to the monthly volume.
+
+Cache values are read by :class:`~calculator.workloads.cache.CacheAssumptions` (defaults and
+ranges there); a command-line option given for the whole plan overrides a workload's key.
 
 `examples/workloads.yaml` documents every key. Every key is checked (``extra="forbid"``): a
 typo, a missing key or an impossible value is an :class:`~calculator.errors.InputError` whose
@@ -38,7 +47,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
-from calculator.errors import InputError
+from calculator.errors import InputError, ValueGivenError
+from calculator.workloads.cache import FILE_KEYS, CacheAssumptions, parse_fraction
 
 FILE_VERSION = 1
 MODES = ("sync", "sync+cache", "batch", "batch+cache")
@@ -69,16 +79,24 @@ class WorkloadSpec(BaseModel):
     input_tokens: Optional[StrictInt] = Field(default=None, ge=0)
     output_tokens: Optional[StrictInt] = Field(default=None, ge=0)
     sample: Optional[str] = Field(default=None, min_length=1)
+    output_ratio: Any = None  # with sample: as count --output-ratio (0-1 or 40%, read by parse_fraction)
+    exact: StrictBool = False  # with sample: as count --exact
+    calibration: Optional[str] = Field(default=None, min_length=1)  # with sample: as count --calibration
     shared_prefix_tokens: StrictInt = Field(default=0, ge=0)
-    cache_ttl: Literal["5m", "1h"] = "5m"
-    cache_hit_rate: Optional[Decimal] = Field(default=None, ge=0, le=1)
+    # Read by CacheAssumptions (one parser for the file, the options and `report`).
+    cache_ttl: Any = None
+    sync_cache_ttl: Any = None
+    batch_cache_ttl: Any = None
+    cache_hit_rate: Any = None
+    sync_cache_hit_rate: Any = None
+    batch_cache_hit_rate: Any = None
     person_waiting: StrictBool
     deadline_hours: Optional[Decimal] = Field(default=None, gt=0)
     current_mode: Literal["sync", "sync+cache", "batch", "batch+cache"] = "sync"
     alternatives: list[str] = []
     notes: Optional[str] = None
 
-    @field_validator("cache_hit_rate", "deadline_hours", mode="before")
+    @field_validator("deadline_hours", mode="before")
     @classmethod
     def _decimals(cls, v):
         return _exact_decimal(v)
@@ -99,8 +117,18 @@ class WorkloadSpec(BaseModel):
                 raise _KeyProblem("shared_prefix_tokens",
                                   f"{self.shared_prefix_tokens} exceeds input_tokens ({self.input_tokens}): "
                                   f"the prefix is part of the prompt")
-        elif self.input_tokens is not None:
-            raise _KeyProblem("input_tokens", "give either input_tokens or sample, not both")
+        else:
+            if self.input_tokens is not None:
+                raise _KeyProblem("input_tokens", "give either input_tokens or sample, not both")
+            if "shared_prefix_tokens" in self.model_fields_set:
+                raise _KeyProblem("shared_prefix_tokens", "the shared prefix of a sample is counted from its "
+                                                          "requests: remove shared_prefix_tokens")
+            if self.output_tokens is not None and self.output_ratio is not None:
+                raise _KeyProblem(("output_tokens", "output_ratio"), "give one of output_tokens and output_ratio")
+        if self.sample is None:
+            for key in ("output_ratio", "exact", "calibration"):
+                if key in self.model_fields_set:
+                    raise _KeyProblem(key, "applies to a sample: (how its requests are counted)")
         if self.person_waiting and self.current_mode.startswith("batch"):
             raise _KeyProblem("current_mode", f"{self.current_mode} while person_waiting is true: "
                                               f"a batch cannot serve a person waiting for the answer")
@@ -137,7 +165,8 @@ class PlannedWorkload:
     input_tokens: int = 0
     output_tokens: int = 0
     shared_prefix_tokens: int = 0
-    counted_from_sample: bool = False
+    cache: CacheAssumptions = field(default_factory=CacheAssumptions.default)
+    output_ratio: Optional[Decimal] = None  # of a sample: each request's share of its max_tokens
 
     @property
     def name(self) -> str:
@@ -162,24 +191,11 @@ def monthly_requests(count: int, per: str) -> int:
 # -- reading -----------------------------------------------------------------------------------
 
 def _compose(text: str, path: str):
-    """The YAML node tree (for line numbers) and the plain data.
+    """The YAML node tree (for line numbers) and the plain data; duplicate keys are named by
+    :func:`_mapping_lines`, with the workload they are in."""
+    from calculator.yaml_load import parse_yaml
 
-    Two parses: constructing the data flattens merge keys (``<<: *base``) into the nodes in
-    place, and the lines must come from the file as written.
-    """
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"not valid YAML ({problem})", path=path,
-                         line=mark.line + 1 if mark else None) from None
-    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
-        raise InputError(f"not valid YAML (a date that does not exist: {exc})", path=path) from None
-    return node, data
+    return parse_yaml(text, path, duplicates=False)
 
 
 def _mapping_lines(node, path: str, what: str) -> dict[str, int]:
@@ -251,19 +267,14 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
     """Validate a workload file and return its workloads, normalised to per month.
 
     ``text`` is the file's content when it does not come from ``path`` (standard input).
-    Token counts of ``sample:`` workloads are filled in by :func:`count_sample` later, when a
-    catalogue is at hand; here they are left at zero.
+    ``sample:`` workloads are counted later, when a catalogue is at hand; here their token
+    counts are left at zero.
     """
     path = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("workload file not found", path=path) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, expected a workload YAML file", path=path) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read workload file ({exc})", path=path) from None
+        from calculator.io import CONFIG_LIMIT, read_text
+
+        text = read_text(path, limit=CONFIG_LIMIT, what="workload file")
     root, data = _compose(text, path)
     if data is None:
         raise InputError("empty workload file: expected `version: 1` and a `workloads:` list", path=path)
@@ -321,59 +332,19 @@ def read_workload_file(path: str | Path, text: str | None = None) -> list[Planne
             alt_node = _value_node(node, "alternatives")
             if alt_node is not None and alt_node.id == "sequence":
                 alt_lines = tuple(n.start_mark.line + 1 for n in alt_node.value)
+        try:
+            cache = CacheAssumptions.given({k: f"the workload file's {v}" for k, v in FILE_KEYS.items()},
+                                           **{k: getattr(spec, v) for k, v in FILE_KEYS.items()})
+            output_ratio = parse_fraction(spec.output_ratio, "output_ratio")
+        except ValueGivenError as exc:
+            key = FILE_KEYS.get(exc.field, exc.key)
+            raise InputError(f"workload {spec.name!r}: {key}: {exc.reason}", path=path,
+                             line=key_lines.get(key, line)) from None
         period_key = next(k for k in PERIOD_KEYS if getattr(spec, k) is not None)
         per = period_key.rsplit("_", 1)[1]
         out.append(PlannedWorkload(
             spec=spec, path=path, line=line, key_lines=key_lines, alternative_lines=alt_lines,
             requests_per_month=monthly_requests(getattr(spec, period_key), per), per_month_from=per,
             input_tokens=spec.input_tokens or 0, output_tokens=spec.output_tokens or 0,
-            shared_prefix_tokens=spec.shared_prefix_tokens))
+            shared_prefix_tokens=spec.shared_prefix_tokens, cache=cache, output_ratio=output_ratio))
     return out
-
-
-# -- sample: the adapter to `batchcalc count` ------------------------------------------------------
-
-SAMPLE_UNSUPPORTED = "sample: not supported yet (needs batchcalc count)"
-
-
-@dataclass(frozen=True)
-class SampleCounts:
-    """What a workload needs from a counted sample, per request."""
-
-    input_tokens: int
-    output_tokens: int
-    shared_prefix_tokens: int
-
-
-def count_sample(sample: Path, model: str, catalogue) -> SampleCounts:
-    """Count a sample request file with the `batchcalc count` machinery (calculator.counting).
-
-    The one seam between `plan` and `count`. It expects ``calculator.counting.count_sample(path,
-    model=..., catalogue=...)`` returning an object (or mapping) with the totals of that
-    command's JSON contract: ``requests``, ``input_tokens``, ``output_tokens`` and the per-request
-    ``cacheable_prefix_tokens``. Per-request means are rounded up. Until that module exists this
-    raises the one-line error :data:`SAMPLE_UNSUPPORTED`.
-    """
-    import importlib
-
-    try:
-        counting = importlib.import_module("calculator.counting")
-    except ModuleNotFoundError as exc:
-        if exc.name != "calculator.counting":
-            raise  # the module exists but something it needs is missing: a real error
-        raise InputError(SAMPLE_UNSUPPORTED) from None
-    fn = getattr(counting, "count_sample", None)
-    if not callable(fn):
-        raise InputError(SAMPLE_UNSUPPORTED)
-    result = fn(sample, model=model, catalogue=catalogue)
-
-    def get(name: str) -> int:
-        value = result.get(name) if isinstance(result, dict) else getattr(result, name)
-        return int(value)
-
-    requests = get("requests")
-    if requests < 1:
-        raise InputError("the sample holds no requests", path=str(sample))
-    return SampleCounts(input_tokens=-(-get("input_tokens") // requests),
-                        output_tokens=-(-get("output_tokens") // requests),
-                        shared_prefix_tokens=get("cacheable_prefix_tokens"))

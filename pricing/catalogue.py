@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Optional
 
-import yaml
 from pydantic import ValidationError
 
 from calculator.errors import CatalogueError, NoRateError, UnknownModelError, UnpricedModelError
@@ -51,36 +50,56 @@ def _yaml_files(path: Path) -> list[Path]:
 
 
 def _read_yaml(path: Path):
+    """(node tree, data) of a price file: bounded, duplicate keys refused (calculator.yaml_load)."""
+    from calculator.errors import InputError
+    from calculator.yaml_load import load_yaml
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            # libyaml's C loader when present (same safe resolver, ~10x faster start-up).
-            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        # One line: a ReaderError (a NUL byte) has no "problem" and a multi-line str().
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).splitlines()[0].split())
-        raise CatalogueError(f"{where}: not valid YAML ({problem})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: cannot read price file ({exc})") from None
-    except ValueError as exc:  # a date that does not exist (2026-13-45): the constructor's datetime
-        raise CatalogueError(f"{path}: not valid YAML (a date that does not exist: {exc})") from None
+        return load_yaml(path, what="price file")
+    except InputError as exc:
+        raise CatalogueError(str(exc)) from None
 
 
-def _validation_message(path: Path, exc: ValidationError, prefix: str = "") -> str:
+def _validation_message(path: Path, exc: ValidationError, prefix: str = "", node=None) -> str:
+    from calculator.yaml_load import line_of
+
     # A misspelt key shows up twice (the unknown key, and the missing one): name the typo.
     err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     msg = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"{path}: {loc or 'top level'}: {msg}{more}"
+    line = line_of(node, *err["loc"]) if node is not None else None
+    return f"{path}{f':{line}' if line else ''}: {loc or 'top level'}: {msg}{more}"
 
 
-def _validate(cls, raw, path: Path, prefix: str = ""):
+def _validate(cls, raw, path: Path, prefix: str = "", node=None):
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(_validation_message(path, exc, prefix)) from None
+        raise CatalogueError(_validation_message(path, exc, prefix, node)) from None
+
+
+def _check_cards(path: Path, i: int, model: dict, node) -> None:
+    """Two rate cards of one model in one file must not cover the same day: which would apply?"""
+    from calculator.yaml_load import line_of
+
+    cards = model.get("rate_cards")
+    if not isinstance(cards, list):
+        return
+    windows = []
+    for j, card in enumerate(cards):
+        if not isinstance(card, dict):
+            continue
+        start, end = card.get("effective_from"), card.get("effective_to")
+        if not isinstance(start, dt.date) or (end is not None and not isinstance(end, dt.date)):
+            continue  # the schema names what is wrong with it
+        for k, (s, e) in windows:
+            if (e is None or start < e) and (end is None or s < end):
+                raise CatalogueError(
+                    f"{path}:{line_of(node, 'rate_cards', j)}: models[{i}].rate_cards[{j}] "
+                    f"({start}..{end or 'open'}) overlaps rate_cards[{k}] ({s}..{e or 'open'}) of "
+                    f"{model.get('id')}: one card per day")
+        windows.append((j, (start, end)))
 
 
 @dataclass(frozen=True)
@@ -138,9 +157,15 @@ class Catalogue:
         return found
 
     def suggest(self, spelling: str, n: int = 3) -> list[str]:
-        """Close API ids and aliases (not every spelling: they would crowd each other out)."""
-        ids = sorted({s for m in self.models for s in (m.id, *m.aliases)})
+        """A family name ("sonnet", "opus 4") suggests its model ids, newest first; any other
+        spelling the close API ids and aliases (not every spelling: they would crowd each other out)."""
         key = _normalise(spelling)
+        words = [w for w in re.split(r"[-\s_.]+", key) if w and w != "claude"]
+        family = sorted((m.id for m in self.models if words and m.id.split("-")[1:1 + len(words)] == words),
+                        reverse=True)
+        if family:
+            return family[:6]
+        ids = sorted({s for m in self.models for s in (m.id, *m.aliases)})
         if not key.startswith("claude-") and f"claude-{key}" in self._index:
             key = f"claude-{key}"
         return difflib.get_close_matches(key, ids, n=n, cutoff=0.6)
@@ -243,16 +268,18 @@ def _builtin_dir() -> Path:
 
 
 def _load_layer(files: Iterable[Path]):
+    from calculator.yaml_load import node_at
+
     meta_raw = None
     models: list[tuple[Path, int, dict]] = []
     for path in files:
-        raw = _read_yaml(path)
+        node, raw = _read_yaml(path)
         if raw is None:
             continue
         if not isinstance(raw, dict):
             raise CatalogueError(f"{path}: expected a mapping with a 'models' list")
         if "version" in raw and "models" not in raw:
-            meta_raw = (path, raw)
+            meta_raw = (path, raw, node)
             continue
         if not isinstance(raw.get("models"), list):
             raise CatalogueError(f"{path}: models: expected a list of models")
@@ -262,7 +289,9 @@ def _load_layer(files: Iterable[Path]):
         for i, m in enumerate(raw["models"]):
             if not isinstance(m, dict) or "id" not in m:
                 raise CatalogueError(f"{path}: models[{i}].id: every model needs an id")
-            models.append((path, i, m))
+            model_node = node_at(node, "models", i)[0]
+            _check_cards(path, i, m, model_node)
+            models.append((path, i, m, model_node))
     return meta_raw, models
 
 
@@ -271,36 +300,36 @@ def _load_cached(layers: tuple[str, ...]) -> Catalogue:
     meta_raw, base = _load_layer(_yaml_files(_builtin_dir()))
     if meta_raw is None:
         raise CatalogueError(f"{_builtin_dir()}: catalogue.yaml is missing")
-    meta = _validate(CatalogueFile, meta_raw[1], meta_raw[0])
-    raw_models: dict[str, tuple[Path, int, dict]] = {}
-    for path, i, m in base:
-        raw_models[m["id"]] = (path, i, m)
+    meta = _validate(CatalogueFile, meta_raw[1], meta_raw[0], node=meta_raw[2])
+    raw_models: dict[str, tuple[Path, int, dict, object]] = {}
+    for path, i, m, node in base:
+        raw_models[m["id"]] = (path, i, m, node)
     for layer in layers:
         layer_meta, extra = _load_layer(_yaml_files(Path(layer)))
         if layer_meta is not None:
-            meta = _validate(CatalogueFile, {**meta.model_dump(), **layer_meta[1]}, layer_meta[0])
-        spellings = {_normalise(s): mid for mid, (_, _, raw) in raw_models.items()
+            meta = _validate(CatalogueFile, {**meta.model_dump(), **layer_meta[1]}, layer_meta[0], node=layer_meta[2])
+        spellings = {_normalise(s): mid for mid, (_, _, raw, _) in raw_models.items()
                      for s in [mid, *raw.get("aliases", []), *raw.get("dated_ids", []),
                                *raw.get("bedrock_ids", []), *raw.get("vertex_ids", []),
                                raw.get("display_name", mid), *raw.get("console_names", [])]}
-        for path, i, m in extra:
+        for path, i, m, node in extra:
             # An override may name the model by any spelling (an alias, a Console name).
             target = spellings.get(_normalise(str(m["id"])))
             if target is not None:
                 m = {**m, "id": target}
-                _, _, old = raw_models[target]
+                _, _, old, _ = raw_models[target]
                 merged = {**old, **{k: v for k, v in m.items() if k != "rate_cards"}}
                 # User cards first: they win inside their window, the published ones elsewhere.
                 merged["rate_cards"] = list(m.get("rate_cards", [])) + list(old.get("rate_cards", []))
                 if m.get("rate_cards"):
                     merged.pop("unpriced_reason", None)
-                raw_models[m["id"]] = (path, i, merged)
+                raw_models[m["id"]] = (path, i, merged, node)
             else:
-                raw_models[m["id"]] = (path, i, m)
+                raw_models[m["id"]] = (path, i, m, node)
     models = []
     origins = {}
-    for mid, (path, i, m) in raw_models.items():
-        models.append(_validate(Model, m, path, f"models[{i}]."))
+    for mid, (path, i, m, node) in raw_models.items():
+        models.append(_validate(Model, m, path, f"models[{i}].", node))
         origins[mid] = str(path)
     return Catalogue(meta, models, origins, list(layers))
 

@@ -1,29 +1,58 @@
-"""How one table cell reads, by column kind. Display rounding happens here and only here."""
+"""How one cell reads, by column kind. Display rounding happens here and only here.
+
+Display rounds half away from zero (a spreadsheet's ROUND: $9,131.325 shows as $9,131.33);
+``exact`` gives the machine-readable value (CSV, FOCUS) with every digit kept.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal
 
 from calculator.money import money_str, usd
-from calculator.report_legacy import Column
+from calculator.report.model import DECIMAL_KINDS, NUMERIC_KINDS, Column, Table
+
+HALF_UP = decimal.ROUND_HALF_UP
 
 
 def display(value, column: Column) -> str:
+    return display_kind(value, column.kind)
+
+
+def display_kind(value, kind: str) -> str:
     if value is None or value == "":
         return ""
-    kind = column.kind
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if kind == "money" and isinstance(value, Decimal):
         return usd(value)
     if kind == "rate" and isinstance(value, Decimal):
         return rate_display(value)
-    if kind == "percent" and isinstance(value, Decimal):
-        return f"{value:.1f}%"
-    if kind == "int" and isinstance(value, int):
+    if kind == "percent" and isinstance(value, (Decimal, int)):
+        return f"{_round(Decimal(value) * 100, 1):,.1f}%"
+    if kind == "number" and isinstance(value, (Decimal, int)):
+        return _number(Decimal(value))
+    if kind in ("int", "tokens") and isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0)):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    ctx = decimal.Context(prec=max(28, value.adjusted() + places + 2))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=HALF_UP, context=ctx)
+
+
+def _number(value: Decimal) -> str:
+    """A measure that is not money (a mean size, a ratio): two decimals at most, no trailing zeros."""
+    text = f"{_round(value, 2):,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rate_display(value: Decimal) -> str:
@@ -35,17 +64,32 @@ def rate_display(value: Decimal) -> str:
 
 
 def exact(value) -> str:
-    """Machine-readable cell (CSV): exact decimals, ISO dates, no thousands separators."""
+    """Machine-readable cell (CSV, FOCUS): exact decimals, ISO dates, no thousands separators."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return money_str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
     return str(value)
 
 
 def is_numeric(column: Column) -> bool:
-    return column.kind in ("money", "rate", "percent", "int", "number")
+    return column.kind in NUMERIC_KINDS
+
+
+def is_decimal(column: Column) -> bool:
+    return column.kind in DECIMAL_KINDS
+
+
+def ordered_rows(table: Table, *, only_exceptions: bool = False) -> list[dict]:
+    """The rows as every renderer lists them: flagged rows (exceptions) first, in their order,
+    then the others; ``only_exceptions`` keeps only the flagged rows of a table with a flag."""
+    if not table.flag:
+        return list(table.rows)
+    flagged = [r for r in table.rows if table.flagged(r)]
+    if only_exceptions:
+        return flagged
+    return flagged + [r for r in table.rows if not table.flagged(r)]

@@ -1,6 +1,6 @@
 """Charts: a report's ``Chart`` data drawn by matplotlib (Agg, no display) as inline SVG.
 
-The report decides what is plotted (``Report.charts()``); this module only draws it. Output is
+The report decides what is plotted (``Report.charts``); this module only draws it. Output is
 deterministic for a given matplotlib version (fixed hash salt, no date metadata, text kept as
 text), so pages can be compared in golden tests. Colours come from a role name so the same
 scenario has the same colour in every chart and every report.
@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from calculator.money import usd
-from calculator.report_legacy import Chart
+from calculator.report.model import Chart
 
 # One colour per meaning. "now" is what is paid today, "best" the recommended option.
 ROLE_COLOURS = {
@@ -40,6 +40,33 @@ MUTED = "#6b7280"
 GRID = "#e5e7eb"
 
 
+MAX_LABELS = 10  # category labels on an axis, at most (a month of days: every third or fourth)
+AXIS_CHARS = 44  # characters of level tick labels that fit side by side under the plot
+SLANT_FROM = 8  # characters: longer labels (dates) are slanted, and then MAX_LABELS fit
+ANNOTATE_UP_TO = 8  # bars: above this many, values above the bars would overlap (the axis says it)
+
+
+def thinned(categories: list[str], limit: int = MAX_LABELS) -> list[int]:
+    """The indices of the categories to label: all when they fit, else every k-th (the first
+    included) so that the labels do not overlap."""
+    n = len(categories)
+    longest = max((len(c) for c in categories), default=1)
+    fit = limit if longest >= SLANT_FROM else max(2, min(limit, AXIS_CHARS // (longest + 2)))
+    step = max(1, -(-n // fit))
+    return list(range(0, n, step))
+
+
+def _label_categories(ax, chart: Chart, xs: list) -> None:
+    ticks = thinned(chart.categories)
+    labels = [chart.categories[i] for i in ticks]
+    ax.set_xticks([xs[i] for i in ticks], labels)
+    if len(ticks) > 3 and max(len(c) for c in labels) >= SLANT_FROM:
+        for label in ax.get_xticklabels():
+            label.set_rotation(40)
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+
+
 def colour(role: str, i: int) -> str:
     return ROLE_COLOURS.get(role) or PALETTE[i % len(PALETTE)]
 
@@ -56,6 +83,10 @@ def _fmt(value: float, unit: str, compact: bool = False) -> str:
             return f"${k:,.0f}k" if k == int(k) else f"${k:,.1f}k"
         whole = compact and value == int(value)
         return usd(Decimal(str(value)), 0 if (abs(value) >= 1000 or whole) else 2)
+    if unit == "percent":  # fractions, as in every table
+        return f"{value * 100:,.0f}%"
+    if unit == "seconds":
+        return f"{value:,.0f} s"
     if compact and abs(value) >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M"
     return f"{value:,.0f}"
@@ -130,7 +161,7 @@ def _bars(ax, chart: Chart, fmt) -> None:
                             ecolor=INK, elinewidth=1.3, capsize=7, capthick=1.3, zorder=3)
         if stacked:
             bottoms = [b + v for b, v in zip(bottoms, vals)]
-        elif k == 1:
+        elif k == 1 and n <= ANNOTATE_UP_TO:
             # The value above each bar (above the whisker when there is one).
             tops = [max(v, _num(hi)) if s.high and hi is not None else v
                     for v, hi in zip(vals, s.high or [None] * n)]
@@ -141,21 +172,22 @@ def _bars(ax, chart: Chart, fmt) -> None:
             ax.set_ylim(0, ymax * 1.16 if ymax else 1)
     if stacked:
         ymax = max(bottoms) if bottoms else 0
-        for x, total in zip(xs, bottoms):
+        for x, total in zip(xs, bottoms) if n <= ANNOTATE_UP_TO else ():
             ax.annotate(_fmt(total, chart.unit), (x, total), xytext=(0, 4), textcoords="offset points",
                         ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=INK)
         ax.set_ylim(0, ymax * 1.14 if ymax else 1)
     for i in chart.flagged:
         ax.axvspan(i - 0.5, i + 0.5, color=ROLE_COLOURS["flagged"], alpha=0.08, zorder=0)
-    ax.set_xticks(xs, chart.categories)
+    _label_categories(ax, chart, xs)
     ax.tick_params(axis="x", length=0)
     ax.tick_params(axis="y", length=0)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.yaxis.set_major_formatter(fmt)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     if len(chart.series) > 1:
-        ax.legend(frameon=False, fontsize=10.5, ncols=min(2, len(chart.series)),
-                  loc="upper center", bbox_to_anchor=(0.5, -0.1))
+        # Below the axis labels, however tall (slanted dates): constrained layout makes room.
+        ax.figure.legend(frameon=False, fontsize=10.5, ncols=min(2, len(chart.series)),
+                         loc="outside lower center")
 
 
 def _hbar(ax, chart: Chart, fmt) -> None:
@@ -210,13 +242,12 @@ def _line(ax, chart: Chart, fmt) -> None:
         ax.scatter([xs[i] for i in chart.flagged], [_num(ref.values[i]) for i in chart.flagged],
                    s=80, facecolors="none", edgecolors=ROLE_COLOURS["flagged"], linewidths=2,
                    zorder=3, label="outside tolerance")
-    step = max(1, len(xs) // 8)
-    ax.set_xticks(xs[::step], chart.categories[::step])
+    _label_categories(ax, chart, xs)
     ax.yaxis.set_major_formatter(fmt)
     ax.tick_params(length=0)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
-    ax.legend(frameon=False, fontsize=9.5, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-              ncols=min(4, len(chart.series) + 1))
+    ax.figure.legend(frameon=False, fontsize=9.5, loc="outside lower center",
+                     ncols=min(4, len(chart.series) + 1))
 
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)

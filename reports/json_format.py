@@ -2,7 +2,7 @@
 
 import json
 
-from calculator.report_legacy import Report
+from calculator.report.model import Report
 
 
 def render(report: Report) -> str:

@@ -61,12 +61,13 @@ def golden(update_goldens):
 
     def check(name: str, text: str) -> None:
         path = GOLDEN_DIR / name
-        if update_goldens or not path.exists():
-            if not update_goldens and not path.exists() and in_ci():
-                pytest.fail(f"golden file {path} is missing (run pytest --update-goldens and commit it)")
+        if update_goldens:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             return
+        if not path.exists():
+            # A missing golden is a failure, never silently written: it would pass whatever it holds.
+            pytest.fail(f"golden file {path} is missing (run pytest --update-goldens, review it, commit it)")
         expected = path.read_text(encoding="utf-8")
         if text != expected:
             import difflib
@@ -79,20 +80,33 @@ def golden(update_goldens):
     return check
 
 
-def demo_workload(**kw):
+def demo_workload(cache_hit_rate=None, cache_ttl="1h", **kw):
+    """The demo workload; ``cache_hit_rate`` and ``cache_ttl`` as --cache-hit-rate and --cache-ttl
+    (both kinds of traffic)."""
     from calculator.scenarios import Workload
+    from calculator.workloads.cache import CacheAssumptions
 
     args = dict(model="claude-sonnet-4-6", requests=10_000, input_tokens=2_500, output_tokens=200,
-                cached_prefix_tokens=2_000, cache_ttl="1h", on=DEMO_DAY)
+                cached_prefix_tokens=2_000, on=DEMO_DAY,
+                cache=CacheAssumptions.given(hit_rate=cache_hit_rate, ttl=cache_ttl))
     args.update(kw)
     return Workload(**args)
 
 
 @pytest.fixture
 def demo_report(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
 
     return build_estimate_report(catalogue, demo_workload())
+
+
+@pytest.fixture
+def demo_estimate(catalogue):
+    """The priced scenarios behind ``demo_report``, to check its figures against."""
+    from calculator.scenarios import estimate
+
+    return estimate(catalogue, demo_workload())
+
 
 @pytest.fixture(scope="session")
 def catalogue():

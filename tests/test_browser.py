@@ -213,10 +213,10 @@ def test_demo_page_summary_charts_and_flagged_lines(browser, demo_page):
     for link in page.locator("#summary .also-list a").all():
         target = link.get_attribute("href")
         assert page.locator(target).count() == 1
-    # Every chart of every part: plan 3, sample 1 (cost by scenario), usage 3, reconciliation 1.
+    # Every chart of every part: plan 3, sample 1 (cost by scenario), usage 4, reconciliation 1.
     charts = page.locator("svg.chart-svg")
-    assert charts.count() == 8
-    for i in range(8):
+    assert charts.count() == 9
+    for i in range(9):
         charts.nth(i).scroll_into_view_if_needed()
         box = charts.nth(i).bounding_box()
         assert box["width"] > 300 and box["height"] > 150
@@ -248,5 +248,75 @@ def test_demo_page_fits_a_phone_and_prints(browser, demo_page, tmp_path):
     assert pdf.startswith(b"%PDF-")
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert pages >= 6, f"expected a page per section (summary, 4 parts, methodology), got {pages}"
+    assert problems == []
+    page.close()
+
+
+# -- no table wider than its box, at 1280 px and on a 390 px phone (cards) -----------------------
+
+TABLE_WIDTHS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  return [...document.querySelectorAll('table')].map(t => {
+    const box = t.closest('.table-wrap') || t.parentElement;
+    const section = t.closest('section');
+    return {id: (t.closest('[id]') || {}).id, table: Math.ceil(t.scrollWidth), box: box.clientWidth,
+            right: t.getBoundingClientRect().right, sectionRight: section.getBoundingClientRect().right,
+            display: getComputedStyle(t).display, cards: t.classList.contains('cards')};
+  });
+}"""
+
+
+@pytest.fixture(scope="module")
+def sample_page(tmp_path_factory) -> Path:
+    """The hand-built page of tests/report_samples.py: plan, usage (workspace and API key columns,
+    formula-like names), reconciliation (flagged lines first, matched lines folded by day)."""
+    import report_samples
+
+    from reports import render
+
+    out = tmp_path_factory.mktemp("samples") / "samples.html"
+    out.write_text(render(report_samples.composite(), "html"), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def prices_page(tmp_path_factory) -> Path:
+    """The widest table batchcalc prints: every rate card, 15 columns."""
+    out = tmp_path_factory.mktemp("prices") / "prices.html"
+    assert main(["--quiet", "prices", "--on", "2026-11-21", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("which", ["sample_page", "demo_page", "prices_page"])
+def test_no_table_is_wider_than_its_box(browser, request, which, width, tmp_path):
+    path = request.getfixturevalue(which)
+    page, problems, _ = open_page(browser, path, width, 900 if width > 600 else 844)
+    tables = page.evaluate(TABLE_WIDTHS)
+    assert tables
+    for t in tables:
+        assert t["table"] <= t["box"] + 1, f"{which} at {width}px: {t['id']} is {t['table']}px in a {t['box']}px box"
+        assert t["right"] <= t["sectionRight"] + 1, t
+        if width == 390 and t["cards"]:
+            assert t["display"] == "block", t  # one card per row, not a squeezed grid
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot = tmp_path / f"{which}-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    assert problems == []
+    page.close()
+
+
+def test_matched_lines_are_folded_and_the_exceptions_open(browser, sample_page):
+    page, problems, _ = open_page(browser, sample_page, 1280)
+    block = page.locator("[id$='-reconcile-lines']")
+    # The two lines to query are visible; the matched lines wait in one <details> per day.
+    visible = block.locator(":scope > .table-wrap tbody tr")
+    assert visible.count() == 2 and "$15.00" in visible.first.inner_text()
+    folds = block.locator("details")
+    assert folds.count() == 3
+    assert not folds.first.locator("tbody tr").first.is_visible()
+    folds.first.locator("summary").click()
+    assert folds.first.locator("tbody tr").first.is_visible()
     assert problems == []
     page.close()

@@ -80,7 +80,7 @@ MAKERS: dict[str, Callable[[bytes], bytes]] = {
 @dataclass(frozen=True)
 class Case:
     id: str
-    command: str  # usage, generic, reconcile, invoice, count, plan, contract, prices
+    command: str  # usage, generic, reconcile, invoice, count, plan, contract, prices, calibration
     file: str  # under tests/corpus/
     code: int = 1
     where: str = ""  # the line or row named on stderr (":3:" or "page 1 data[0]")
@@ -93,6 +93,8 @@ class Case:
 
 CASES = [
     # -- batch results JSONL (batchcalc usage) ------------------------------------------------
+    Case("cu-hourly-2026-03-header", "usage", "console_usage/hourly_2026_03_header.csv", code=0, rows=5),
+    Case("cu-daily-2025-06-header", "usage", "console_usage/daily_2025_06_header.csv", code=0, rows=2),
     Case("br-empty", "usage", "batch_results/ok.jsonl", make="empty", says="file is empty", skip=WHOLE_FILE),
     Case("br-binary", "usage", "batch_results/ok.jsonl", make="binary", says="not a recognised usage export",
          skip=WHOLE_FILE),
@@ -213,8 +215,11 @@ CASES = [
          skip=Counted(1, 3)),
     Case("cc-missing-column", "reconcile", "console_cost/missing_column.csv", where=":1:",
          says="missing column(s) 'model'", skip=WHOLE_FILE),
-    Case("cc-duplicated-row", "reconcile", "console_cost/duplicated_row.csv", where=":5:",
-         says="the same cost line as line 3", skip=Counted(1, 4)),
+    # The Console's own exports (data-formats.md 1 and 2): every header version reads as it is.
+    Case("cc-real-2026-02", "reconcile", "console_cost/real_2026_02.csv", code=0, rows=4),
+    Case("cc-header-2024-12", "reconcile", "console_cost/header_2024_12.csv", code=0, rows=2),
+    # The Console bills one visible key on several rows (a split charge): summed, never a duplicate.
+    Case("cc-split-charge", "reconcile", "console_cost/split_charge.csv", code=0, rows=4),
     Case("cc-nan", "reconcile", "console_cost/nan_amount.csv", where=":4:", says="'NaN' is not a number",
          skip=Counted(1, 3)),
     Case("cc-negative-amount", "reconcile", "console_cost/negative_amount.csv", code=3, rows=3),  # a credit
@@ -273,8 +278,8 @@ CASES = [
     # -- YAML: workloads (plan), contracts (reconcile --contract), prices (--prices) -------------
     Case("wl-python-tag", "plan", "yaml/workloads_python_tag.yaml", where=":2:", says="not valid YAML"),
     Case("wl-not-a-mapping", "plan", "yaml/workloads_not_a_mapping.yaml", where=":1:", says="expected a mapping"),
-    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="cannot read workload file"),
-    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", says="cannot read workload file"),
+    Case("wl-binary", "plan", "yaml/workloads_ok.yaml", make="binary", says="not UTF-8"),
+    Case("wl-latin1", "plan", "yaml/workloads_ok.yaml", make="latin1", where=":3:", says="not UTF-8"),
     Case("wl-huge-count", "plan", "yaml/workloads_huge_count.yaml", code=0),
     Case("wl-crlf-bom", "plan", "yaml/workloads_ok.yaml", make="bom", code=0),
     Case("wl-impossible-date", "plan", "yaml/workloads_impossible_date.yaml", says="a date that does not exist"),
@@ -285,7 +290,13 @@ CASES = [
     Case("ct-unknown-model", "contract", "yaml/contract_unknown_model.yaml", says="unknown model 'claude-nope-9'"),
     Case("ct-binary", "contract", "yaml/contract_models_list.yaml", make="binary", says="not UTF-8"),
     Case("pr-python-tag", "prices", "yaml/prices_python_tag.yaml", where=":1:", says="not valid YAML"),
-    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="cannot read price file"),
+    Case("pr-binary", "prices", "yaml/prices_python_tag.yaml", make="binary", says="not UTF-8"),
+    Case("pr-ok", "prices", "yaml/prices_ok.yaml", code=0),
+    Case("cal-ok", "calibration", "yaml/calibration_ok.yaml", code=0),
+    Case("cal-binary", "calibration", "yaml/calibration_ok.yaml", make="binary", says="not UTF-8"),
+    Case("rq-body", "count", "requests/body.json", code=0, rows=3),
+    Case("rq-body-gzip-cut", "count", "requests/body.json", make="gzip_cut", suffix=".gz", says="truncated gzip",
+         where=":", skip=WHOLE_FILE),
 ]
 
 USAGE_FOR_COSTS = CORPUS / "admin_usage" / "for_costs.json"
@@ -307,6 +318,8 @@ def argv(case: Case, path: Path, skip: bool) -> list[str]:
         "plan": ["plan", f, "-f", "json"],
         "contract": ["reconcile", str(USAGE_FOR_COSTS), str(CORPUS / "admin_cost" / "ok.json"), "--contract", f],
         "prices": ["prices", "--prices", f],
+        "calibration": ["count", str(CORPUS / "requests" / "ok.jsonl"), "-O", "10", "--on", ON, "-f", "json",
+                        "--calibration", f],
     }[case.command]
 
 
@@ -397,11 +410,10 @@ STDIN_CASES = [
     (["usage", "-", "--source", "batch-results", "--on", ON, "-f", "json"], "batch_results/truncated_last_line.jsonl",
      ":3:", "not valid JSON"),
     (["usage", "-", "--source", "admin-usage", "-f", "json"], "admin_usage/truncated.json", "-:", "not valid JSON"),
-    (["usage", "-", "-f", "json"], "console_usage/ok.csv", "-:", "standard input needs --source"),
     (["reconcile", "--usage", str(USAGE_FOR_COSTS), "--costs", "-", "--cost-source", "console-cost-csv", "-f", "json"],
      "console_cost/unquoted_thousands.csv", ":4:", "expected 7 fields, found 8"),
     (["count", "-", "-O", "1", "--on", ON], "requests/truncated_last_line.jsonl", ":3:", "the last line is cut off"),
-    (["usage", "-", "--source", "console-csv", "-f", "json"], "gzip_cut:console_usage/ok.csv", "-:", "truncated gzip"),
+    (["usage", "-", "--source", "console-csv", "-f", "json"], "gzip_cut:console_usage/ok.csv", "<stdin>:", "truncated gzip"),
 ]
 
 
@@ -421,3 +433,16 @@ def test_standard_input(args, file, where, says, cli, monkeypatch):
     assert len(lines) == 1 and lines[0].startswith("batchcalc: error: "), r.err
     assert where in lines[0] and says in lines[0], lines[0]
     assert lines[0].startswith("batchcalc: error: -") or lines[0].startswith("batchcalc: error: <stdin>")
+
+
+def test_standard_input_is_detected_and_read_once(cli, monkeypatch):
+    """Without --source, standard input is detected from its first bytes, which are then read
+    again by the reader: every row counts (console_usage/ok.csv has 3 rows)."""
+    import io
+    import sys
+
+    data = (CORPUS / "console_usage/ok.csv").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    r = cli("usage", "-", "-f", "json")
+    assert r.code == 0, r.err
+    assert r.json()["rows_read"] == r.json()["rows_used"] == 3

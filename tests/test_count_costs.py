@@ -15,6 +15,7 @@ from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F
 
 from calculator.counting import BATCH_MAX_BYTES, plan_batches
 from calculator.scenarios import RequestGroup, Workload, estimate, group_usage
+from calculator.workloads.cache import CacheAssumptions
 from pricing import load_catalogue
 
 ON = "2026-11-21"
@@ -195,7 +196,7 @@ def test_estimate_worked_examples_unchanged():
     assert e.scenario("sync").total == Decimal("45") and e.scenario("batch").total == Decimal("22.5")
     # 10,000-token prefix over 500 batch requests at hit rate 1: one write and 499 reads.
     e = estimate(cat, Workload("claude-sonnet-4-6", 500, 10_000, 0, cached_prefix_tokens=10_000,
-                               cache_hit_rate=Decimal(1), on=on))
+                               cache=CacheAssumptions.given(hit_rate=Decimal(1), ttl="5m"), on=on))
     u = e.scenario("batch+cache").usage
     assert (u.cache_write_5m, u.cache_read, u.uncached_input) == (10_000, 4_990_000, 0)
 
@@ -203,10 +204,10 @@ def test_estimate_worked_examples_unchanged():
 def test_group_usage_write_only_part():
     g = RequestGroup(requests=4, input_tokens=4000, output_tokens=40, shared_prefix_tokens=500,
                      write_only_tokens=400, cache_ttl="1h")
-    u = group_usage(g, cached=True, hit_rate=Decimal("0.5"))
+    u = group_usage(g, cached=True, hit_rate=Decimal("0.5"), ttl="1h")
     # floor(0.5 x 3) = 1 read of 500; 3 writes of 500 plus the 400 unshared: 1,900 written.
     assert (u.cache_read, u.cache_write_1h, u.uncached_input) == (500, 1900, 4000 - 2000 - 400)
-    assert group_usage(g, cached=False, hit_rate=Decimal(1)).uncached_input == 4000
+    assert group_usage(g, cached=False, hit_rate=Decimal(1), ttl="1h").uncached_input == 4000
 
 
 def test_two_breakpoints_deepest_shared_one_is_read(run, tmp_path):

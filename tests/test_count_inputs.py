@@ -210,16 +210,13 @@ def test_byte_order_mark_is_ignored(run, tmp_path):
 
 
 def test_page_workbook_and_focus_exports(run, tmp_path):
-    import csv
-
     f = write_jsonl(tmp_path / "r.jsonl", [request("a"), request("b")])
-    for fmt in ("html", "xlsx", "focus"):
+    for fmt in ("html", "xlsx"):
         out = tmp_path / f"out.{fmt}"
         r = run("count", f, "-O", "1", "--scale-to", "1000", "--per", "week", "-f", fmt, "-o", out, "--on", "2026-11-21")
         assert r.code == 0 and out.stat().st_size > 0, (fmt, r.err)
-    rows = list(csv.DictReader(open(tmp_path / "out.focus", encoding="utf-8")))
-    weekly = [x for x in rows if "1,000 requests per week" in x["x_EstimateSource"]]
-    assert weekly and {x["ChargePeriodEnd"][:10] for x in weekly} == {"2026-11-28"}
-    sample = [x for x in rows if "the sample (2 requests)" in x["x_EstimateSource"]]
-    assert len(sample) + len(weekly) == len(rows)
-    assert {x["ChargePeriodEnd"][:10] for x in sample} == {"2026-11-22"}
+    # A counted sample is an estimate, not billed or consumed charges: FOCUS is refused, in one line.
+    out = tmp_path / "out.focus.csv"
+    r = run("count", f, "-O", "1", "-o", out, "--on", "2026-11-21")
+    assert r.code == 1 and "use --format csv" in r.err and r.err.count("\n") == 1
+    assert not out.exists()

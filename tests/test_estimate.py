@@ -10,13 +10,15 @@ import datetime as dt
 import pytest
 
 from calculator import TokenCounts, Workload, estimate
-from calculator.errors import InvalidUsageError
+from calculator.errors import InputError, InvalidUsageError
+from calculator.workloads.cache import CacheAssumptions
 
 DAY = dt.date(2026, 11, 21)
 
 
-def totals(catalogue, model, n, i, o, **kw):
-    e = estimate(catalogue, Workload(model, n, i, o, on=DAY, **kw))
+def totals(catalogue, model, n, i, o, cache_hit_rate=None, cache_ttl=None, **kw):
+    cache = CacheAssumptions.given(hit_rate=cache_hit_rate, ttl=cache_ttl)
+    e = estimate(catalogue, Workload(model, n, i, o, cache=cache, on=DAY, **kw))
     return {s.name: s.total for s in e.scenarios}, e
 
 
@@ -76,18 +78,17 @@ def test_prefix_below_minimum_is_not_cached(catalogue):
 
 def test_default_hit_rate_and_range(catalogue):
     _, e = totals(catalogue, "claude-sonnet-4-6", 101, 5000, 0, cached_prefix_tokens=4000)
-    w = e.workload
-    assert w.hit_rate == D("0.64") and w.hit_rate_range == (D("0.30"), D("0.98"))
     bc = e.scenario("batch+cache")
+    assert (bc.cache.hit_rate, bc.cache.range) == (D("0.64"), (D("0.30"), D("0.98")))
     # 0.64 x 100 = 64 reads, 37 writes; the range: 30 and 98 reads.
     assert bc.usage.cache_read == 64 * 4000
-    assert bc.low.total > bc.total > bc.high.total
+    assert bc.low_total > bc.total > bc.high_total
 
 
 def test_impossible_workloads_are_refused(catalogue):
     with pytest.raises(InvalidUsageError):
         Workload("claude-sonnet-4-6", 10, 100, 10, cached_prefix_tokens=200)
-    with pytest.raises(InvalidUsageError):
-        Workload("claude-sonnet-4-6", 10, 100, 10, cache_hit_rate=D("1.5"))
+    with pytest.raises(InputError, match="--cache-hit-rate: expected a number between 0 and 1"):
+        CacheAssumptions.given(hit_rate=D("1.5"))
     with pytest.raises(InvalidUsageError):
         TokenCounts(uncached_input=-1)

@@ -7,7 +7,8 @@ an odd one: "", -1, NaN, "1,000", 10^30, a NUL, a nested object...). Whatever th
 * no exception escapes and the internal-error path ("bug in batchcalc") is never taken;
 * the exit code is 0, 1 or 3, and an error is exactly one line on stderr.
 
-A bounded run is part of the normal suite; ``make fuzz`` runs many more examples
+The YAML loaders also get hostile YAML (aliases, a billion laughs chain, duplicate keys, deep
+nesting, tags). A bounded run is part of the normal suite; ``make fuzz`` runs many more examples
 (``BATCHCALC_FUZZ_EXAMPLES``, default 12 per target here).
 """
 
@@ -58,8 +59,12 @@ TARGETS = {
     "contract-yaml": ("yaml/contract_unknown_model.yaml", ["reconcile", USAGE_FOR_COSTS,
                                                            str(CORPUS / "admin_cost" / "ok.json"), "--contract", "FILE",
                                                            "-f", "json"]),
-    "prices-yaml": ("yaml/contract_models_list.yaml", ["prices", "--prices", "FILE", "-f", "json"]),
+    "prices-yaml": ("yaml/prices_ok.yaml", ["prices", "--prices", "FILE", "-f", "json"]),
+    "calibration-yaml": ("yaml/calibration_ok.yaml", ["count", str(CORPUS / "requests" / "ok.jsonl"), "-O", "10",
+                                                      "--calibration", "FILE", "-f", "json"]),
+    "requests-body": ("requests/body.json", ["count", "FILE", "-O", "10", "--on", "2026-11-02", "-f", "json"]),
 }
+YAML_TARGETS = {t for t, (seed, _) in TARGETS.items() if seed.endswith(".yaml")}
 SKIPPABLE = {"batch-results", "admin-usage", "console-csv", "usage-detect", "generic-csv", "admin-cost",
              "console-cost-csv", "invoice-csv", "reconcile-detect", "requests-jsonl", "requests-csv"}
 
@@ -157,7 +162,41 @@ def mutated(draw, seed: bytes) -> bytes:
     return data
 
 
-def inputs(seed: bytes):
+@st.composite
+def hostile_yaml(draw, seed: bytes) -> bytes:
+    """The seed YAML with a hostile construct put in at a random line: aliases (a billion
+    laughs chain, an undefined one, a merge), a duplicate key, deep nesting, a tag, a huge scalar."""
+    lines = seed.decode("utf-8").split("\n")
+    rnd = random.Random(draw(st.integers(min_value=0, max_value=2 ** 32)))
+    i = rnd.randrange(len(lines) + 1)
+    indent = " " * draw(st.sampled_from([0, 2, 4, 6, 8]))
+    depth = draw(st.sampled_from([10, 70, 999, 1001, 5000]))
+    width = draw(st.integers(min_value=2, max_value=12))
+    piece = draw(st.sampled_from([
+        "".join(f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * width) if k else 'lol'}]\n" for k in range(depth % 12 + 2)),
+        f"{indent}x: *nowhere",
+        f"{indent}<<: *nowhere",
+        f"{indent}base: &b {{a: 1}}\n{indent}merged:\n{indent}  <<: *b\n{indent}  a: 2",
+        "\n".join(lines[max(0, i - 1)] for _ in range(2)),  # a line (a key) twice
+        "- " * depth + "x",
+        "[" * depth + "]" * depth,
+        "".join(" " * k + "k:\n" for k in range(min(depth, 300))) + " " * min(depth, 300) + "k: 1",
+        f"{indent}x: !!python/object/apply:os.system [true]",
+        f"{indent}x: !!binary aGVsbG8=",
+        f"{indent}x: !!set {{a, b}}",
+        f"{indent}x: !!timestamp 2026-13-45",
+        f"{indent}x: &a [*a]",
+        f"{indent}x: " + "9" * 5000,
+        f"{indent}? [a, b]\n{indent}: complex key",
+        f"{indent}\"\\ud800\": surrogate",
+    ]))
+    lines[i:i] = piece.split("\n")
+    return "\n".join(lines).encode("utf-8")
+
+
+def inputs(seed: bytes, yaml: bool = False):
+    if yaml:
+        return st.one_of(hostile_yaml(seed), mutated(seed), st.binary(max_size=300))
     return st.one_of(
         mutated(seed),
         st.binary(max_size=300),
@@ -200,7 +239,7 @@ def test_fuzz_reader(target):
     seed = (CORPUS / TARGETS[target][0]).read_bytes()
 
     @FUZZ
-    @given(data=inputs(seed), skip=st.booleans() if target in SKIPPABLE else st.just(False))
+    @given(data=inputs(seed, yaml=target in YAML_TARGETS), skip=st.booleans() if target in SKIPPABLE else st.just(False))
     def fuzz(data, skip):
         check(target, data, skip)
 

@@ -20,9 +20,9 @@ def normalise_svg(html: str) -> str:
 
 
 def test_table_golden(demo_report, golden):
-    from reports.table_format import render
+    from reports import render
 
-    golden("estimate.table.txt", render(demo_report, color=False, width=160))
+    golden("estimate.table.txt", render(demo_report, "table", width=160))
 
 
 def test_markdown_golden(demo_report, golden):
@@ -64,7 +64,7 @@ def test_html_is_self_contained_and_complete(demo_report):
 
 
 def test_unconfirmed_prices_are_marked(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from reports import render
 
     # Fable 5.2's cache and batch rates are unconfirmed (third-party).
@@ -75,7 +75,7 @@ def test_unconfirmed_prices_are_marked(catalogue):
 
 
 def test_warnings_are_shown(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from reports import render
 
     # A 500-token prefix is below Sonnet 4.6's minimum cacheable length: a warning.
@@ -89,7 +89,7 @@ def test_warnings_are_shown(catalogue):
 def test_charts_are_deterministic_svg(demo_report):
     from reports.charts import render_svg
 
-    for chart in demo_report.charts():
+    for chart in demo_report.charts:
         a, b = render_svg(chart), render_svg(chart)
         assert a == b
         assert a.startswith("<svg") and a.rstrip().endswith("</svg>")
@@ -99,18 +99,18 @@ def test_charts_are_deterministic_svg(demo_report):
         assert "<dc:date>" not in a
 
 
-def test_chart_error_bars_span_the_hit_rate_range(demo_report):
-    chart = demo_report.charts()[0]
+def test_chart_error_bars_span_the_hit_rate_range(demo_report, demo_estimate):
+    chart = demo_report.charts[0]
     s = chart.series[0]
-    bc = demo_report.result.scenario("batch+cache")
+    bc = demo_estimate.scenario("batch+cache")
     i = chart.categories.index("Batch + cache")
     assert s.values[i] == bc.total
-    assert s.low[i] == bc.high.total < s.values[i] < s.high[i] == bc.low.total
+    assert s.low[i] == bc.high_total < s.values[i] < s.high[i] == bc.low_total
     assert s.low[chart.categories.index("Batch")] is None
 
 
 def test_dollar_signs_are_not_mathtext():
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
 
     svg = render_svg(Chart("t", "Test $1 and $2", "hbar", ["$a$ model", "b"],
@@ -119,7 +119,7 @@ def test_dollar_signs_are_not_mathtext():
 
 
 def test_every_chart_kind_renders():
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
 
     cats = ["2026-11-01", "2026-11-02", "2026-11-03"]
@@ -132,7 +132,7 @@ def test_every_chart_kind_renders():
 
 def test_escaping_of_names_from_a_price_file(tmp_path):
     """A model name from a --prices file reaches the title of a table: shown as text, never markup."""
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from pricing import load_catalogue
     from reports import render
 
@@ -140,7 +140,7 @@ def test_escaping_of_names_from_a_price_file(tmp_path):
     prices = tmp_path / "evil.yaml"
     prices.write_text(f'models:\n  - id: claude-sonnet-4-6\n    display_name: "{evil}"\n', encoding="utf-8")
     r = build_estimate_report(load_catalogue([prices]), demo_workload())
-    assert evil in r.tables()[0].title
+    assert evil in r.tables[0].title
     html = render(r, "html")
     assert evil not in html
     assert "<script" not in html.lower()
@@ -148,8 +148,8 @@ def test_escaping_of_names_from_a_price_file(tmp_path):
 
 
 def test_escaping_in_charts_and_composite_titles(demo_report):
-    from calculator.composite import compose
-    from calculator.report_legacy import Chart, Series
+    from calculator.report.compose import compose
+    from calculator.report.model import Chart, Series
     from reports.charts import render_svg
     from reports import render
 
@@ -169,22 +169,17 @@ def test_links_only_for_http_sources():
     assert safe_url("data:text/html,x") == ""
 
 
-def test_generic_report_renders_without_hooks():
-    """A report that implements none of the hooks still gets a page: summary cards, tables,
-    assumptions, warnings (this is what count/usage/reconcile/plan get for free)."""
-    from calculator.report_legacy import Column, Report, Table
+def test_a_bare_report_renders():
+    """A report with no headline, charts or price sources still gets a page: its figures as
+    cards, tables, assumptions, warnings."""
+    from calculator.report.model import Column, Figure, Headline, Report, Table
     from reports import render
 
-    class Plain(Report):
-        def payload(self):
-            return {}
-
-        def tables(self):
-            return [Table("models", "Spend by model", [Column("model", "Model"), Column("usd", "Cost", "money")],
-                          [{"model": "claude-haiku-4-5", "usd": Decimal("12.345")}], caption="A caption")]
-
-    r = Plain(kind="usage", title="Usage in November", catalogue_version="2026-11-21",
-              summary=[("Total", "$12.35")], assumptions=["An assumption"], warnings=["3 unpriced rows"])
+    r = Report(kind="usage", title="Usage in November", catalogue_version="2026-11-21",
+               headline=Headline([Figure("Total", Decimal("12.35"))]),
+               tables=[Table("models", "Spend by model", [Column("model", "Model"), Column("usd", "Cost", "money")],
+                             [{"model": "claude-haiku-4-5", "usd": Decimal("12.345")}], caption="A caption")],
+               assumptions=["An assumption"], warnings=["3 unpriced rows"])
     html = render(r, "html")
     for text in ("Usage in November", "Total", "$12.35", "Spend by model", "claude-haiku-4-5",
                  "A caption", "An assumption", "3 unpriced rows"):
@@ -193,73 +188,67 @@ def test_generic_report_renders_without_hooks():
 
 
 def test_composite_page_has_one_summary_and_every_part(catalogue, demo_report):
-    from calculator.composite import CompositeReport, compose
-    from calculator.estimating import build_estimate_report
+    from calculator.report.compose import compose
+    from calculator.report.estimate import build_estimate_report
     from reports import render
 
     other = build_estimate_report(catalogue, demo_workload(model="claude-haiku-4-5", cached_prefix_tokens=0))
     page = compose([demo_report, other])
-    assert isinstance(page, CompositeReport)
-    assert page.parts() == [demo_report, other]
+    assert page.kind == "composite"
+    assert page.parts == [demo_report, other]
     # The first part leads the summary; the other is one line under it, linking to its part.
-    lead = demo_report.headline()
-    assert page.headline().figures == lead.figures and page.headline().recommendation == lead.recommendation
-    assert [(b.topic, b.part) for b in page.headline().others] == [("Workload estimate", 2)]
+    lead = demo_report.headline
+    assert page.headline.figures == lead.figures and page.headline.recommendation == lead.recommendation
+    assert [(b.topic, b.part) for b in page.headline.others] == [("Workload estimate", 2)]
     html = render(page, "html")
+    assert re.search(r'<li class="brief tone-\w+"><a href="#part-2-estimate">Workload estimate</a>', html)
     assert html.count("Executive summary") == 1
     assert html.count('class="section part ') == 2
     assert "Claude Haiku 4.5" in html and "Claude Sonnet 4.6" in html
     assert html.count("<svg") == 4
     # Table and markdown render the composite too.
     md = render(page, "markdown")
-    assert "Cost estimate for Claude Sonnet 4.6: sync vs batch vs batch + cache: Breakdown by token type" in md
+    assert md.count("### Breakdown by token type") == 2
     assert page.to_dict()["kind"] == "composite" and len(page.to_dict()["reports"]) == 2
 
 
 def test_recommendation_reflects_the_numbers(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
 
-    no_prefix = build_estimate_report(catalogue, demo_workload(cached_prefix_tokens=0)).headline()
+    no_prefix = build_estimate_report(catalogue, demo_workload(cached_prefix_tokens=0)).headline
     assert no_prefix.recommendation.startswith("Move this workload to the Message Batches API")
     assert "prompt caching would cut the cost further" in no_prefix.recommendation
-    demo = build_estimate_report(catalogue, demo_workload()).headline()
+    demo = build_estimate_report(catalogue, demo_workload()).headline
     # At a 30% hit rate the 1h cache writes cost more than batch alone: the page says so.
     assert "more than batch alone" in demo.recommendation
-    high = build_estimate_report(catalogue, demo_workload(cache_hit_rate=Decimal("0.95"), cache_ttl="5m")).headline()
+    high = build_estimate_report(catalogue, demo_workload(cache_hit_rate=Decimal("0.95"), cache_ttl="5m")).headline
     assert "Even at a 30% cache hit rate" in high.recommendation
 
 
 def test_break_even_hit_rate_is_where_caching_starts_to_pay(catalogue):
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import break_even_hit_rate
+    from calculator.scenarios import estimate
 
-    even = build_estimate_report(catalogue, demo_workload()).break_even_hit_rate()
+    even = break_even_hit_rate(estimate(catalogue, demo_workload()))
     assert Decimal("0.52") < even < Decimal("0.53")
     for h, cheaper in ((even - Decimal("0.01"), False), (even + Decimal("0.01"), True)):
-        e = build_estimate_report(catalogue, demo_workload(cache_hit_rate=h)).result
+        e = estimate(catalogue, demo_workload(cache_hit_rate=h))
         assert (e.scenario("batch+cache").total < e.scenario("batch").total) is cheaper
-    assert build_estimate_report(catalogue, demo_workload(cached_prefix_tokens=0)).break_even_hit_rate() is None
+    assert break_even_hit_rate(estimate(catalogue, demo_workload(cached_prefix_tokens=0))) is None
 
 
 def test_a_kind_can_add_its_own_section(monkeypatch):
     """reports/templates/kinds/<kind>.html.j2 is included in that kind's part, autoescaped."""
     from jinja2 import ChoiceLoader, DictLoader
 
-    from calculator.report_legacy import Column, Report, Table
+    from calculator.report.model import Column, Report, Table
     from reports import html_format
 
     env = html_format.environment()
     custom = env.overlay(loader=ChoiceLoader([
-        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.note }}</p>'}), env.loader]))
+        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.meta.note }}</p>'}), env.loader]))
     monkeypatch.setattr(html_format, "environment", lambda: custom)
-
-    class Usage(Report):
-        note = "<b>not bold</b>"
-
-        def payload(self):
-            return {}
-
-        def tables(self):
-            return [Table("t", "T", [Column("a", "A")], [{"a": "x"}])]
-
-    html = html_format.render(Usage(kind="usage", title="U", catalogue_version="v"))
+    report = Report("usage", "U", "v", tables=[Table("t", "T", [Column("a", "A")], [{"a": "x"}])],
+                    meta={"note": "<b>not bold</b>"})
+    html = html_format.render(report)
     assert '<p class="extra">&lt;b&gt;not bold&lt;/b&gt;</p>' in html

@@ -14,10 +14,12 @@ import pytest
 from calculator.planning import build_plan, classify, tokenizer_ratio
 from calculator.scenarios import Workload, estimate
 from calculator.workload_file import monthly_requests
+from calculator.workloads.cache import FILE_KEYS, CacheAssumptions
 from pricing import load_catalogue
 
 D = Decimal
 ON = dt.date(2026, 11, 22)
+FILE_NAMES = {k: f"the workload file's {v}" for k, v in FILE_KEYS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def test_each_classification_from_a_file(tmp_path, cat):
 
 
 def test_sub_hour_deadline_is_warned(tmp_path, cat):
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
 
     path = write(tmp_path, """
         version: 1
@@ -80,7 +82,7 @@ def test_sub_hour_deadline_is_warned(tmp_path, cat):
           - {name: urgent, model: claude-sonnet-4-6, requests_per_month: 100, input_tokens: 10, output_tokens: 1, person_waiting: false, deadline_hours: 0.5}
     """)
     report = build_plan_report(cat, path, ON)
-    assert report.plan.workloads[0].classification == "at_risk"
+    assert report.figures["workloads"][0]["classification"] == "at_risk"
     assert any("urgent" in w and "synchronous fallback" in w for w in report.warnings)
 
 
@@ -213,11 +215,11 @@ def test_three_workload_plan_by_hand(tmp_path, cat):
     assert chat.workload.requests == 3044
     assert (chat.classification, chat.recommended.mode) == ("must_stay_sync", "sync+cache")
     assert chat.current_usd == D("19.786") and chat.recommended_usd == D("15.7385376")
-    # range: h = 0.98: reads floor(0.98 x 3043) = 2982, writes 62:
+    # range: the sync range 70%-98%, widened to the given 0.5: 50%-98%.
+    # h = 0.98: reads floor(0.98 x 3043) = 2982, writes 62:
     #   2.751776 + 62 x 4096 x 1.25/M (0.31744) + 2982 x 4096 x 0.1/M (1.2214272) + 4.566 = 8.8566432
-    # h = 0.30: reads floor(0.3 x 3043) = 912, writes 2132:
-    #   2.751776 + 2132 x 4096 x 1.25/M (10.91584) + 912 x 4096 x 0.1/M (0.3735552) + 4.566 = 18.6071712
-    assert chat.recommended.range == (D("8.8566432"), D("15.7385376"), D("18.6071712"))
+    # h = 0.50 is the expected cost itself: 15.7385376
+    assert chat.recommended.range == (D("8.8566432"), D("15.7385376"), D("15.7385376"))
 
     # evals: Opus 4.7, 1,400 a week -> 1400 x 30.4375 / 7 = 6,087.5 -> 6,088; deadline 6 h: at risk.
     # sync: 60,880,000 x $5 = 304.40 + 6,088,000 x $25 = 152.20 -> 456.60
@@ -237,7 +239,7 @@ def test_three_workload_plan_by_hand(tmp_path, cat):
     assert t.current_usd == D("521.386")            # 45 + 19.786 + 456.60
     assert t.recommended_usd == D("256.6947876")    # 22.50 + 15.7385376 + 218.45625
     assert t.savings_usd == D("264.6912124")
-    assert (t.low_usd, t.high_usd) == (D("220.3153932"), D("289.0466712"))  # 22.5 + 8.86.. + 188.96..; 22.5 + 18.61.. + 247.94..
+    assert (t.low_usd, t.high_usd) == (D("220.3153932"), D("286.1780376"))  # 22.5 + 8.86.. + 188.96..; 22.5 + 15.74.. + 247.94..
     assert t.stays_sync_usd == D("15.7385376")      # only chat stays synchronous
     assert t.at_risk_savings_usd == D("238.14375")  # evals: 456.60 - 218.45625
 
@@ -249,7 +251,8 @@ def test_plan_figures_are_sums_of_estimates(tmp_path, cat):
             ("claude-opus-4-7", 6088, 10000, 1000, 3000, None, "1h", "sync", "batch+cache")]
     now = after = D(0)
     for (model, n, i, o, p, h, ttl, cur, rec), wp in zip(spec, plan.workloads):
-        e = estimate(cat, Workload(model, n, i, o, p, h, ttl, on=ON))
+        cache = CacheAssumptions.given(FILE_NAMES, hit_rate=h, ttl=ttl)
+        e = estimate(cat, Workload(model, n, i, o, p, cache, on=ON))
         assert wp.current_usd == e.scenario(cur).total
         assert wp.recommended_usd == e.scenario(rec).total
         now += e.scenario(cur).total

@@ -1,8 +1,6 @@
 """Bad workload files: exit 1, one line on stderr naming the file, the line, the workload and the key."""
 
-import sys
 import textwrap
-import types
 
 import pytest
 
@@ -53,9 +51,12 @@ def assert_one_line(err, *parts):
     ({"replace": {"requests_per_day": 0}}, "requests_per_day", "greater than or equal to 1"),
     ({"replace": {"requests_per_day": 2.5}}, "requests_per_day", "integer"),
     ({"replace": {"input_tokens": -1}}, "input_tokens", "greater than or equal to 0"),
-    ({"add": {"cache_hit_rate": 1.5}}, "cache_hit_rate", "less than or equal to 1"),
-    ({"add": {"cache_hit_rate": -0.1}}, "cache_hit_rate", "greater than or equal to 0"),
-    ({"add": {"cache_ttl": "10m"}}, "cache_ttl", "expected '5m' or '1h'"),
+    ({"add": {"cache_hit_rate": 1.5}}, "cache_hit_rate", "expected a number between 0 and 1, got 1.5"),
+    ({"add": {"cache_hit_rate": -0.1}}, "cache_hit_rate", "expected a number between 0 and 1, got -0.1"),
+    ({"add": {"batch_cache_hit_rate": "x"}}, "batch_cache_hit_rate", "expected a number (0.8) or a percentage"),
+    ({"add": {"cache_ttl": "10m"}}, "cache_ttl", "expected 5m or 1h, got '10m'"),
+    ({"add": {"sync_cache_ttl": "2h"}}, "sync_cache_ttl", "expected 5m or 1h, got '2h'"),
+    ({"add": {"exact": True}}, "exact", "applies to a sample:"),
     ({"add": {"deadline_hours": 0}}, "deadline_hours", "greater than 0"),
     ({"add": {"current_mode": "flex"}}, "current_mode", "expected 'sync'"),
     ({"replace": {"person_waiting": "maybe"}}, "person_waiting", "boolean"),
@@ -169,35 +170,11 @@ def test_unknown_try_model(tmp_path, capsys):
     assert_one_line(err, "--try-model claude-haiku-9: unknown model")
 
 
-def test_sample_without_count_machinery(tmp_path, capsys, monkeypatch):
-    # Until `batchcalc count` lands (calculator.counting), sample: is a clear one-line error.
-    monkeypatch.setitem(sys.modules, "calculator.counting", None)  # import fails
+def test_missing_sample_names_the_workload_line(tmp_path, capsys):
     path, lines = workload_file(tmp_path, drop=("input_tokens",), add={"sample": "requests.jsonl"})
     code, _, err = run(capsys, path)
     assert code == 1
-    assert_one_line(err, f"{path}:{lines['sample']}: ", "workload 'triage'",
-                    "sample: not supported yet (needs batchcalc count)")
-
-
-def test_sample_through_count_machinery(tmp_path, capsys, monkeypatch):
-    """The adapter: calculator.counting.count_sample(path, model=, catalogue=) with the totals of
-    `count`'s JSON contract; per-request means rounded up; the path relative to the workload file."""
-    calls = []
-
-    def count_sample(path, *, model, catalogue):
-        calls.append((path, model))
-        # 3 requests, 10,001 input tokens in total -> 3,333.67 -> 3,334 a request; 300 output -> 100
-        return {"requests": 3, "input_tokens": 10001, "output_tokens": 300, "cacheable_prefix_tokens": 0}
-
-    monkeypatch.setitem(sys.modules, "calculator.counting", types.SimpleNamespace(count_sample=count_sample))
-    path, _ = workload_file(tmp_path, drop=("input_tokens", "output_tokens"), add={"sample": "requests.jsonl"})
-    code, out, err = run(capsys, path, "--format", "json")
-    assert code == 0, err
-    import json
-
-    w = json.loads(out)["workloads"][0]
-    assert calls == [(tmp_path / "requests.jsonl", "claude-haiku-4-5")]
-    assert (w["input_tokens"], w["output_tokens"], w["counted_from_sample"]) == (3334, 100, True)
+    assert_one_line(err, f"{path}:{lines['sample']}: ", "workload 'triage'", "sample:", "requests.jsonl")
 
 
 def test_yaml_merge_keys_are_not_duplicates(tmp_path, capsys):

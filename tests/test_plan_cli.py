@@ -1,4 +1,5 @@
-"""`batchcalc plan` end to end: every format, the JSON contract, --compare-to, --try-model, stdin."""
+"""`batchcalc plan` end to end: every format, the JSON contract, --try-model, stdin (--compare-to:
+tests/report/test_compare_to.py)."""
 
 import csv
 import io
@@ -10,30 +11,10 @@ from pathlib import Path
 import pytest
 
 from calculator.cli import main
+from plan_helpers import PORTFOLIO
 
 D = Decimal
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workloads.yaml"
-
-# Sonnet 5.5's cache read fell from $0.20 to $0.10 (batch $0.10 -> $0.05) on 2026-10-07.
-PORTFOLIO = """
-    version: 1
-    workloads:
-      - name: cached
-        model: claude-sonnet-5-5
-        requests_per_month: 1001
-        input_tokens: 2000
-        output_tokens: 100
-        shared_prefix_tokens: 1000
-        cache_ttl: 1h
-        cache_hit_rate: 1
-        person_waiting: false
-      - name: steady
-        model: claude-sonnet-4-6
-        requests_per_month: 1000
-        input_tokens: 1000
-        output_tokens: 100
-        person_waiting: false
-"""
 
 
 def run(capsys, *args):
@@ -76,64 +57,6 @@ def test_json_contract(tmp_path, capsys):
     assert doc["totals"]["current_usd"] == "9.505" and doc["totals"]["recommended_usd"] == "3.8535"
     assert doc["totals"]["savings_usd"] == "5.6515"
     assert doc["totals"]["stays_sync_usd"] == "0"
-
-
-def test_compare_to_after_a_price_change(tmp_path, capsys):
-    wl = write(tmp_path, PORTFOLIO)
-    previous = tmp_path / "previous.json"
-    code, _, err = run(capsys, wl, "--on", "2026-10-01", "--format", "json", "-o", previous)
-    assert code == 0, err
-    code, out, err = run(capsys, wl, "--on", "2026-10-08", "--compare-to", previous, "--format", "json")
-    assert code == 0, err
-    diff = json.loads(out)["compare_to"]
-    assert diff["previous_on"] == "2026-10-01"
-    rows = {r["name"]: r for r in diff["workloads"]}
-    # The batch cache read fell from 0.10 to 0.05: 1,000,000 reads cost 0.05 less: 1.6035 -> 1.5535.
-    assert rows["cached"]["change"] == "changed"
-    assert rows["cached"]["previous"]["recommended_usd"] == "1.6035"
-    assert rows["cached"]["now"]["recommended_usd"] == "1.5535"
-    assert rows["cached"]["recommended_delta_usd"] == "-0.05"
-    assert rows["cached"]["current_delta_usd"] == "0"          # sync without cache did not change
-    assert rows["steady"]["change"] == "unchanged"
-    assert diff["totals"]["recommended_delta_usd"] == "-0.05"
-    assert diff["totals"]["current_delta_usd"] == "0"
-
-    code, out, err = run(capsys, wl, "--on", "2026-10-08", "--compare-to", previous)
-    assert code == 0, err
-    assert "Changes since" in out and "~" in out and "-$0.05" in out
-    assert "Change since previous run: -$0.05 per month after migration" in out
-
-
-def test_compare_to_added_and_removed(tmp_path, capsys):
-    previous = tmp_path / "previous.json"
-    assert run(capsys, write(tmp_path, PORTFOLIO), "--on", "2026-10-01", "-f", "json", "-o", previous)[0] == 0
-    changed = PORTFOLIO.replace("name: steady", "name: fresh")
-    code, out, err = run(capsys, write(tmp_path, changed, "new.yaml"), "--on", "2026-10-01",
-                         "--compare-to", previous, "-f", "json")
-    assert code == 0, err
-    diff = json.loads(out)["compare_to"]
-    rows = {r["name"]: r for r in diff["workloads"]}
-    assert rows["cached"]["change"] == "unchanged"
-    assert rows["fresh"]["change"] == "added" and rows["fresh"]["recommended_delta_usd"] == "2.25"
-    assert rows["steady"]["change"] == "removed" and rows["steady"]["recommended_delta_usd"] == "-2.25"
-    assert diff["totals"]["recommended_delta_usd"] == "0"
-
-
-@pytest.mark.parametrize("content, words", [
-    (None, "--compare-to: file not found"),
-    ("{not json", "--compare-to: not JSON"),
-    ('{"kind": "estimate", "scenarios": []}', "not a saved `batchcalc plan --format json` run"),
-    ('{"kind": "plan", "workloads": [{"name": "a", "current_usd": 1.5, "recommended_usd": "1"}], "totals": {}}',
-     "workloads[0].current_usd: expected a money string"),
-])
-def test_compare_to_bad_file(tmp_path, capsys, content, words):
-    previous = tmp_path / "previous.json"
-    if content is not None:
-        previous.write_text(content, encoding="utf-8")
-    code, out, err = run(capsys, write(tmp_path, PORTFOLIO), "--compare-to", previous)
-    assert code == 1 and out == ""
-    assert "Traceback" not in err and err.count("\n") == 1
-    assert str(previous) in err and words in err
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator import TokenCounts, Workload, price_usage
-from calculator.estimating import build_estimate_report
+from calculator.scenarios import estimate
+from calculator.report.estimate import build_estimate_report
+from calculator.workloads.cache import CacheAssumptions
 from pricing import load_catalogue
 
 CAT = load_catalogue()
@@ -67,10 +69,10 @@ def test_moving_input_into_cache_reads_never_raises_the_cost(model, u, share, lo
        n=st.integers(1, 10**6), i=st.integers(0, 10**6), o=st.integers(0, 10**5),
        p=st.integers(0, 10**6), h=st.decimals(0, 1, places=3))
 def test_json_round_trips_to_the_same_decimals(model, n, i, o, p, h):
-    w = Workload(model, n, i, o, cached_prefix_tokens=min(p, i), cache_hit_rate=h, on=DAY)
+    w = Workload(model, n, i, o, cached_prefix_tokens=min(p, i), cache=CacheAssumptions.given(hit_rate=h), on=DAY)
     report = build_estimate_report(CAT, w)
     doc = json.loads(json.dumps(report.to_dict()))
-    for scenario, item in zip(report.result.scenarios, doc["scenarios"]):
+    for scenario, item in zip(estimate(CAT, w).scenarios, doc["scenarios"]):
         assert D(item["total_usd"]) == scenario.total
         assert D(item["savings_vs_sync_usd"]) == scenario.savings_vs_sync
         assert sum(D(line["cost_usd"]) for line in item["breakdown"].values()) == scenario.total

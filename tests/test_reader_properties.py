@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calculator.cost_readers import CostSource
-from calculator.usage_frame import COUNTS, CONTEXT_WINDOW_NAMES, read_usage_frame
+from calculator.engine import read_usage_frame
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
+from calculator.engine.pipeline import COUNTS
 from pricing import load_catalogue
 
 CAT = load_catalogue()
@@ -272,20 +274,19 @@ def assert_same_values(py, js, where="$"):
 @SETTINGS
 @given(rows=usage_rows())
 def test_usage_json_round_trips_to_the_same_decimals(rows):
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
-    from calculator.usage_report import build_usage_report
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.report.model import Report
+    from calculator.report.usage import report_from_analysis
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, group_by=("month", "model"))
-        analyser.consume(src)
-        result = analyser.finish()
-    report = build_usage_report(result)
+        result = usage_result([write(d, "usage.csv", console_csv(rows))],
+                              UsageOptions(catalogue=CAT, group_by=("month", "model")))
+    report = report_from_analysis(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["cost_usd"]) == result.totals.cost
-    assert_same_values(report.payload(), js)
+    assert_same_values(report.figures, js)
+    assert Report.from_dict(js) == report
 
 
 @SETTINGS
@@ -295,18 +296,17 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     """A bill made from the usage itself (times a ratio) reconciles with exact Decimal values in JSON."""
     from calculator.cost_readers import BilledLine
     from calculator.costing import TokenCounts, price_usage
-    from calculator.reconcile_report import build_reconcile_report
+    from calculator.report.model import Report
+    from calculator.report.reconcile import report_from_reconciliation
     from calculator.reconciling import reconcile
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_readers import open_usage
+    from calculator.engine import UsageOptions, usage_result
     from reports import render
 
     with tempfile.TemporaryDirectory() as d:
-        src = open_usage([write(d, "usage.csv", console_csv(rows))], catalogue=CAT)
-        analyser = UsageAnalyser(CAT, policy=src.policy, keep_frame=True)
-        analyser.consume(src)
-        usage = analyser.finish()
-    costs = []
+        usage = usage_result([write(d, "usage.csv", console_csv(rows))], UsageOptions(catalogue=CAT, day_lines=True))
+    # One bill line per day, model, tier, context and workspace (a bill has no residency column:
+    # rows that differ only by inference_geo are billed on one line, as Anthropic does).
+    billed: dict[tuple, Decimal] = {}
     for r in rows:
         day = dt.date.fromisoformat(r["period"])
         try:
@@ -315,13 +315,15 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
                                inference_geo=r["inference_geo"]).total
         except Exception:
             continue  # not priced on that day: the line is simply not billed
-        costs.append(BilledLine(date=day, cost_type="tokens", amount=cost * ratio, currency="USD",
-                                where=f"bill line {len(costs) + 1}", model=r["model"], service_tier=r["service_tier"],
-                                context_tier=r["context_tier"], workspace=r["workspace"],
-                                token_type=None))
-    result = reconcile(analyser.frame(), costs, CAT, usage_rows=usage.rows_used)
-    report = build_reconcile_report(result)
+        key = (day, r["model"], r["service_tier"], r["context_tier"], r["workspace"])
+        billed[key] = billed.get(key, Decimal(0)) + cost * ratio
+    costs = [BilledLine(date=day, cost_type="tokens", amount=amount, currency="USD", where=f"bill line {i}",
+                        model=model, service_tier=tier, context_tier=context, workspace=workspace, token_type=None)
+             for i, ((day, model, tier, context, workspace), amount) in enumerate(billed.items(), 1)]
+    result = reconcile(usage.breakdowns["day_lines"], costs, CAT, usage_rows=usage.rows_used)
+    report = report_from_reconciliation(result)
     js = json.loads(render(report, "json"))
     assert Decimal(js["totals"]["billed_usd"]) == result.billed_total == sum((c.amount for c in costs), Decimal(0))
     assert Decimal(js["totals"]["expected_usd"]) == result.expected_total
-    assert_same_values(report.payload(), js)
+    assert_same_values(report.figures, js)
+    assert Report.from_dict(js) == report

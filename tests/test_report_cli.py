@@ -84,7 +84,7 @@ def test_sections_are_looked_up_lazily(tmp_path, monkeypatch):
     import types
 
     from calculator import inputs
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from conftest import demo_workload
     from pricing import load_catalogue
 
@@ -150,7 +150,10 @@ def test_saved_report_is_not_priced_again(tmp_path, capsys):
     saved = tmp_path / "e.json"
     assert main(["estimate", *DEMO, "-f", "json", "-o", str(saved)]) == 0
     d = json.loads(saved.read_text())
-    d["scenarios"][0]["breakdown"]["output"]["cost_usd"] = "31"
+    # As if the catalogue had priced the sync API at $106.00 when the report was saved.
+    sync = d["presentation"]["headline"]["figures"][0]
+    assert sync["label"] == "Cost now (sync API)" and sync["value"] == "105"
+    sync["value"] = "106"
     saved.write_text(json.dumps(d))
     out = tmp_path / "r.html"
     assert main(["report", str(saved), "-o", str(out)]) == 0
@@ -185,15 +188,16 @@ def test_xlsx_to_a_terminal_asks_for_a_file(monkeypatch, capsys):
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     code, out, err = run(["estimate", *DEMO, "-f", "xlsx"], capsys)
-    assert code == 1
+    assert code == 2  # a usage error
     assert "give -o FILE.xlsx" in err and err.count("\n") == 1
 
 
 def test_html_and_focus_on_estimate(capsys):
     code, out, _ = run(["estimate", *DEMO, "-f", "html"], capsys)
     assert code == 0 and out.startswith("<!DOCTYPE html>")
-    code, out, _ = run(["estimate", *DEMO, "-f", "focus"], capsys)
-    assert code == 0 and out.startswith("BilledCost,EffectiveCost,")
+    # An estimate is not billed or consumed: no FOCUS file, a one-line reason.
+    code, out, err = run(["estimate", *DEMO, "-f", "focus"], capsys)
+    assert code == 1 and out == "" and "use --format csv" in err and err.count("\n") == 1
 
 
 def test_every_command_has_help():
@@ -244,19 +248,8 @@ def test_plan_section_from_the_example_workloads(tmp_path, capsys):
 
 
 def test_plan_focus_and_the_plan_command_html(tmp_path, capsys):
-    import csv
-    import io
-    from decimal import Decimal
-
     code, out, err = run(["plan", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21", "-f", "focus"], capsys)
-    assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["ChargePeriodStart"] for r in rows} == {"2026-11-21T00:00:00Z"}
-    assert {r["ChargePeriodEnd"] for r in rows} == {"2026-12-21T00:00:00Z"}
-    after = sum(Decimal(r["EffectiveCost"]) for r in rows if ", recommended (" in r["x_EstimateSource"])
-    now = sum(Decimal(r["EffectiveCost"]) for r in rows if ", current (" in r["x_EstimateSource"])
-    assert after.quantize(Decimal("0.01")) == Decimal("4597.55")
-    assert now.quantize(Decimal("0.01")) == Decimal("9028.86")
+    assert code == 1 and "plan report is an estimate" in err and "use --format csv" in err
     code, out, _ = run(["plan", str(EXAMPLES / "workloads.yaml"), "--on", "2026-11-21", "-f", "html"], capsys)
     assert code == 0 and "You save per month" in out
 

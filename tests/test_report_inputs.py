@@ -95,7 +95,8 @@ def test_report_count_page_has_headline_and_hit_rate_error_bars(tmp_path, capsys
     assert run(["--quiet", "report", str(REQUESTS), *COUNT_OPTS, "-o", str(out)], capsys)[0] == 0
     html = out.read_text()
     assert "Executive summary" in html and "Cost by scenario, per month (300,000 requests)" in html
-    assert "whiskers span 98% to 30%" in html
+    # The default ranges: sync 70%-98% (expected 90%), batch 30%-98% (expected 64%).
+    assert "sync+cache at 90% (whiskers 98%–70%); batch+cache at 64% (whiskers 98%–30%)" in html
 
 
 def test_output_options_are_exclusive(capsys):
@@ -107,7 +108,7 @@ def test_output_options_are_exclusive(capsys):
 
 @pytest.fixture(scope="module")
 def demo_parts():
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.inputs import ReportOptions, build_sections, detect
     from pricing import load_catalogue
     import datetime as dt
@@ -122,8 +123,8 @@ def demo_parts():
 def test_composite_summary_leads_with_the_savings_and_briefs_the_rest(demo_parts):
     parts, page = demo_parts
     assert [p.kind for p in parts] == ["plan", "count", "usage", "reconcile"]
-    h = page.headline()
-    plan_h = parts[0].headline()
+    h = page.headline
+    plan_h = parts[0].headline
     assert h.figures == plan_h.figures and h.recommendation == plan_h.recommendation
     assert [(b.topic, b.part) for b in h.others] == [("Sample workload", 2), ("Actual usage", 3),
                                                       ("Invoice check", 4)]
@@ -133,21 +134,21 @@ def test_composite_summary_leads_with_the_savings_and_briefs_the_rest(demo_parts
 
 
 def test_the_lead_is_the_savings_part_wherever_it_is(demo_parts):
-    from calculator.composite import compose
+    from calculator.report.compose import compose
 
     parts, _ = demo_parts
     usage, reconcile, count = parts[2], parts[3], parts[1]
-    h = compose([usage, reconcile, count]).headline()
-    assert h.figures == count.headline().figures
+    h = compose([usage, reconcile, count]).headline
+    assert h.figures == count.headline.figures
     assert [b.part for b in h.others] == [1, 2]
     # Without a savings part, the first part leads.
-    h = compose([usage, reconcile]).headline()
-    assert h.figures == usage.headline().figures and [b.topic for b in h.others] == ["Invoice check"]
+    h = compose([usage, reconcile]).headline
+    assert h.figures == usage.headline.figures and [b.topic for b in h.others] == ["Invoice check"]
 
 
 def test_a_part_without_a_brief_gets_one_from_its_figures():
-    from calculator.composite import brief_of
-    from calculator.report_legacy import Figure, Headline
+    from calculator.report.compose import brief_of
+    from calculator.report.model import Figure, Headline
 
     class R:
         title = "Custom"
@@ -168,13 +169,16 @@ def test_demo_command_writes_the_page_and_exits_3(tmp_path, capsys):
 
 # -- saved reports --------------------------------------------------------------------------------
 
-def test_saved_reports_that_cannot_be_read_back_say_so_in_one_line(tmp_path, capsys):
+def test_a_saved_report_that_is_incomplete_says_so_in_one_line(tmp_path, capsys):
     saved = tmp_path / "usage.json"
     assert run(["usage", str(EXAMPLES / "usage_report.json"), "-f", "json", "-o", str(saved)], capsys)[0] == 0
+    doc = json.loads(saved.read_text())
+    del doc["presentation"]
+    saved.write_text(json.dumps(doc))
     code, _, err = run(["report", str(saved), "-o", str(tmp_path / "r.html")], capsys)
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "a saved 'usage' report cannot be read back: only estimate reports" in err
+    assert err.startswith(f"batchcalc: error: {saved}: not a complete saved 'usage' report (missing 'presentation')"), err
 
 
 # -- escaping of names from the inputs ------------------------------------------------------------
@@ -217,19 +221,18 @@ def test_demo_page_exports_focus_and_xlsx(tmp_path, capsys):
     focus, xlsx = tmp_path / "focus.csv", tmp_path / "r.xlsx"
     assert run(["--quiet", "report", *files, *COUNT_OPTS, "-f", "focus", "-o", str(focus)], capsys)[0] == 3
     rows = list(csv.DictReader(focus.open(encoding="utf-8")))
-    sources = {r["x_EstimateSource"] for r in rows}
-    # The plan, the counted sample and the actual usage (no estimate source: it happened); the
-    # reconciliation holds billed lines, not consumption, and is left out.
-    assert any(s.startswith("plan per month") for s in sources)
-    assert any("batchcalc count" in s for s in sources) and "" in sources
-    assert all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
+    # The plan and the counted sample are estimates and are left out; the usage is consumption
+    # at catalogue rates (ListCost, EffectiveCost), one charge period per day.
+    assert rows and all(r["ConsumedUnit"] in ("Tokens", "Searches") for r in rows)
+    assert all(r["ListCost"] and r["EffectiveCost"] for r in rows)
+    assert {r["ChargePeriodStart"][:10] for r in rows} >= {"2026-10-01", "2026-10-02"}
     assert run(["--quiet", "report", *files, *COUNT_OPTS, "-o", str(xlsx)], capsys)[0] == 3
     assert xlsx.read_bytes()[:2] == b"PK"
 
 
 def test_composite_lists_each_rate_card_and_each_warning_once(demo_parts):
     parts, page = demo_parts
-    sources = page.price_sources()
+    sources = page.price_sources
     keys = [(p.model, p.service_tier, p.source, p.checked, p.status, p.note) for p in sources]
     assert len(keys) == len(set(keys))
     # The usage part names models by id; the plan knows their display names: the page uses them.

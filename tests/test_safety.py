@@ -7,7 +7,7 @@ from pricing import load_catalogue
 
 
 def test_a_bug_prints_a_short_report_request_and_debug_shows_the_traceback(cli, monkeypatch):
-    import calculator.estimating as estimating
+    import calculator.report.estimate as estimating
 
     def boom(*a, **k):
         raise RuntimeError("simulated bug")
@@ -32,7 +32,7 @@ def test_price_yaml_is_loaded_safely(tmp_path):
 def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     import importlib
 
-    cli_app = importlib.import_module("calculator.cli.app")  # the module, not the Typer object
+    io_module = importlib.import_module("calculator.io")
 
     target = tmp_path / "report.json"
     target.write_text("previous report")
@@ -40,15 +40,15 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     class Interrupted(Exception):
         pass
 
-    real_replace = cli_app.os.replace
+    real_replace = io_module.os.replace
 
     def fail(*a):
         raise Interrupted()
 
-    monkeypatch.setattr(cli_app.os, "replace", fail)
+    monkeypatch.setattr(io_module.os, "replace", fail)
     with pytest.raises(Interrupted):
-        cli_app.write_atomically(target, "new report")
-    monkeypatch.setattr(cli_app.os, "replace", real_replace)
+        io_module.write_output(target, "new report")
+    monkeypatch.setattr(io_module.os, "replace", real_replace)
     assert target.read_text() == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 

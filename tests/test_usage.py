@@ -279,7 +279,8 @@ def test_other_formats_render(cli):
 
 
 def test_library_frame(tmp_path):
-    from calculator.usage_frame import COUNTS, DIMENSIONS, read_usage_frame
+    from calculator.engine import read_usage_frame
+    from calculator.engine.pipeline import COUNTS, RAW_DIMENSIONS as DIMENSIONS
 
     df = read_usage_frame([EXAMPLES / "usage_report.json"])
     assert list(df.columns) == [*DIMENSIONS, *COUNTS]

@@ -8,10 +8,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit,
+from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import TTL, Geo, Per, parse_fraction
+from calculator.cli.options import Geo, Per, TimeoutOpt, cache_options
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class _Bar:
@@ -27,6 +29,7 @@ class _Bar:
         cols.append(DownloadColumn() if label.startswith("Counting") else MofNCompleteColumn())
         cols.append(TimeRemainingColumn())
         self.progress = Progress(*cols, console=Console(file=sys.stderr), transient=True)
+        self.label = label
         self.task = self.progress.add_task(label, total=total)
 
     def __enter__(self):
@@ -36,8 +39,10 @@ class _Bar:
     def __exit__(self, *exc):
         self.progress.stop()
 
-    def update(self, done: int):
-        self.progress.update(self.task, completed=done)
+    def update(self, done: int, failed: int = 0):
+        """``done`` finished, of which ``failed`` failed (shown apart: a failure is not progress)."""
+        label = f"{self.label} ({failed:,} failed)" if failed else self.label
+        self.progress.update(self.task, completed=done, description=label)
 
 
 def _progress_factory():
@@ -48,6 +53,7 @@ def _progress_factory():
 
 
 @app.command()
+@cache_options
 def count(
     inputs: Annotated[list[str], typer.Argument(
         help="Sample requests: Message Batches JSONL, a {\"requests\": [...]} JSON body, a directory or "
@@ -66,12 +72,7 @@ def count(
         "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")] = None,
     output_from: Annotated[Optional[str], typer.Option(
         "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read a shared prefix from cache "
-                                              "(0-1 or 80%). Default 0.64; the 30%-98% range is shown.")] = None,
-    cache_ttl: Annotated[TTL, typer.Option(
-        "--cache-ttl", help="TTL for a detected shared prefix (requests without cache_control). "
-                            "Breakpoints keep their own TTL.")] = TTL.h1,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     scale_to: Annotated[Optional[int], typer.Option(
         "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period.")] = None,
@@ -79,6 +80,7 @@ def count(
     exact: Annotated[bool, typer.Option(
         "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Parallel count_tokens calls with --exact.")] = 8,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     calibrate: Annotated[Optional[str], typer.Option(
         "--calibrate", metavar="RESULTS", help="Fit the estimator's factor per model to the real usage in the batch "
                                                "results these requests produced; saved for later runs.")] = None,
@@ -88,8 +90,10 @@ def count(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip bad lines, files and unknown models (counted in the output) instead of stopping.")] = False,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Count the tokens of a sample of requests and price it on sync, batch and batch + cache.
@@ -97,6 +101,8 @@ def count(
     Reads the requests you send today, counts their input tokens (offline estimate by default),
     finds the prompt-cache structure (cache_control breakpoints, else the shared prefix), and
     prices the sample, and optionally your real volume, under the four scenarios of `estimate`.
+    Breakpoints keep their own TTL unless a TTL option is given. A scaled volume (--scale-to)
+    is the sample's exact cost times the ratio.
 
     Examples:
 
@@ -112,7 +118,8 @@ def count(
 
         batchcalc count requests.jsonl --calibrate results.jsonl
     """
-    from calculator.counting import CountOptions, build_count_report
+    from calculator.counting import CountOptions
+    from calculator.report.count import build_count_report
 
     given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
     if len(given) > 1:
@@ -124,8 +131,8 @@ def count(
         on=parse_date(on), output_tokens=output_tokens,
         output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
         output_results=output_from,
-        cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
-        cache_ttl=cache_ttl.value, inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
-        exact=exact, concurrency=concurrency, calibrate=calibrate, calibration_file=calibration)
+        cache=cache,
+        inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
+        exact=exact, concurrency=concurrency, timeout=timeout, calibrate=calibrate, calibration_file=calibration)
     report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
-    emit(report, fmt, output)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -4,11 +4,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import TTL, Geo, Speed, parse_fraction
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import Geo, Speed, cache_options
+from calculator.workloads.cache import CacheAssumptions
 
 
 @app.command()
+@cache_options
 def estimate(
     model: Annotated[str, typer.Option("--model", "-m", help="Model id or alias, e.g. claude-sonnet-4-6.")],
     requests: Annotated[int, typer.Option("--requests", "-n", min=1, help="Number of requests.")],
@@ -18,19 +20,21 @@ def estimate(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0,
         help="Tokens at the start of every prompt that are identical across requests (part of --input-tokens).")] = 0,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H",
-        help="Fraction of requests that read the prefix from cache (0-1 or 80%). "
-             "Default 0.64, the middle of the 30%-98% Anthropic quotes for batches; the range is shown.")] = None,
-    cache_ttl: Annotated[TTL, typer.Option("--cache-ttl", help="Cache TTL: 5m or 1h (1h is recommended for batches).")] = TTL.m5,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
     speed: Annotated[Speed, typer.Option("--speed", help="fast mode (sync only; never with batch).")] = Speed.standard,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Price a workload on sync, sync+cache, batch and batch+cache, with the savings.
+
+    sync+cache and batch+cache have their own hit rate and TTL (--sync-hit-rate,
+    --batch-hit-rate, --sync-cache-ttl, --batch-cache-ttl; --cache-hit-rate and --cache-ttl set
+    both), each with its default and range shown in the report.
 
     Examples:
 
@@ -38,14 +42,17 @@ def estimate(
 
         batchcalc estimate -m claude-sonnet-4-6 -n 500 -i 12000 -O 300 --cached-prefix-tokens 10000 --cache-hit-rate 1
 
+        batchcalc estimate -m claude-sonnet-4-6 -n 500 -i 12000 -O 300 -p 10000 --sync-hit-rate 0.95 --batch-hit-rate 40%
+
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
     """
-    from calculator.estimating import build_estimate_report
+    from calculator.report.estimate import build_estimate_report
     from calculator.scenarios import Workload
 
     cat = catalogue(prices_path)
     w = Workload(model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-                 cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
-                 cache_ttl=cache_ttl.value, inference_geo=inference_geo.value,
+                 cached_prefix_tokens=cached_prefix_tokens,
+                 cache=cache,
+                 inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
-    emit(build_estimate_report(cat, w), fmt, output)
+    emit(build_estimate_report(cat, w), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -1,17 +1,22 @@
-"""Option values shared by several commands (estimate, count, report, usage, reconcile), parsed
-one way."""
-
-from __future__ import annotations
+"""Option values shared by several commands (estimate, count, plan, report), parsed one way."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import functools
+import inspect
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
-from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
+from calculator.workloads.cache import DEFAULTS, OPTION_NAMES, CacheAssumptions
+
+TimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", min=0.001, metavar="SECONDS",
+    help=f"With the network (--exact, --from-api): give up after this many seconds in all "
+         f"(default {DEFAULT_TIMEOUT:g}).")]
 
 
 class TTL(str, Enum):
@@ -34,18 +39,50 @@ class Per(str, Enum):
     week = "week"
 
 
-def parse_fraction(value: Optional[str], option: str, *, lo: Decimal = Decimal(0),
-                   hi: Optional[Decimal] = Decimal(1)) -> Optional[Decimal]:
-    """A number such as 0.8 or a percentage such as 80%, checked against [lo, hi]."""
-    if value is None:
-        return None
-    try:
-        d = Decimal(value.rstrip("%")) / (100 if value.endswith("%") else 1)
-    except InvalidOperation:
-        raise InputError(f"{option} {value!r}: expected a number (0.8) or a percentage (80%)") from None
-    if not d.is_finite() or d < lo or (hi is not None and d > hi):
-        raise InputError(f"{option} {value!r}: expected a number between {lo} and {hi}")
-    return d
+_PANEL = "Prompt cache"
+_sync, _batch = DEFAULTS["sync"], DEFAULTS["batch"]
+# (parameter name, key of CacheAssumptions.given, type, option and help)
+_CACHE_OPTIONS = [
+    ("cache_hit_rate", "hit_rate", Optional[str], typer.Option(
+        "--cache-hit-rate", metavar="H", rich_help_panel=_PANEL,
+        help="Fraction of requests that read the shared prefix from cache (0-1 or 80%), for sync and batch "
+             "alike; a value outside the default range widens the range shown.")),
+    ("sync_hit_rate", "sync_hit_rate", Optional[str], typer.Option(
+        "--sync-hit-rate", metavar="H", rich_help_panel=_PANEL,
+        help=f"Hit rate of sync+cache only. Default {_sync.hit_rate} (range {_sync.low:.0%}-{_sync.high:.0%}): "
+             f"{_sync.why}.")),
+    ("batch_hit_rate", "batch_hit_rate", Optional[str], typer.Option(
+        "--batch-hit-rate", metavar="H", rich_help_panel=_PANEL,
+        help=f"Hit rate of batch+cache only. Default {_batch.hit_rate} (range {_batch.low:.0%}-{_batch.high:.0%}): "
+             f"{_batch.why}.")),
+    ("cache_ttl", "ttl", Optional[TTL], typer.Option(
+        "--cache-ttl", rich_help_panel=_PANEL,
+        help="Cache TTL for sync and batch alike (replaces the TTL of cache_control breakpoints).")),
+    ("sync_cache_ttl", "sync_ttl", Optional[TTL], typer.Option(
+        "--sync-cache-ttl", rich_help_panel=_PANEL, help=f"TTL of sync+cache only. Default {_sync.ttl}: {_sync.ttl_why}.")),
+    ("batch_cache_ttl", "batch_ttl", Optional[TTL], typer.Option(
+        "--batch-cache-ttl", rich_help_panel=_PANEL,
+        help=f"TTL of batch+cache only. Default {_batch.ttl}: {_batch.ttl_why}.")),
+]
+
+
+def cache_options(command: Callable) -> Callable:
+    """Give a command the six prompt-cache options; it receives them as one ``cache:
+    CacheAssumptions`` argument (built here, once, for every command)."""
+    sig = inspect.signature(command, eval_str=True)
+    params = [p for name, p in sig.parameters.items() if name != "cache"]
+    at = next((i for i, p in enumerate(params) if p.name == "on"), len(params))
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, opt])
+             for name, _, kind, opt in _CACHE_OPTIONS]
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        given = {key: kwargs.pop(name) for name, key, _, _ in _CACHE_OPTIONS}
+        return command(*args, cache=CacheAssumptions.given(OPTION_NAMES, **given), **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params[:at] + added + params[at:])
+    return wrapper
 
 
 class Api(str, Enum):
@@ -60,55 +97,8 @@ ApiOpt = Annotated[Api, typer.Option(
          "ANTHROPIC_ANALYTICS_KEY) or legacy (the Admin API usage and cost reports, ANTHROPIC_ADMIN_KEY).")]
 SaveResponsesOpt = Annotated[Optional[Path], typer.Option(
     "--save-responses", metavar="DIR", file_okay=False,
-    help="With --from-api --api analytics: write every raw response page to DIR, so the run can be "
+    help="With --from-api --api analytics: write every response page to DIR, so the run can be "
          "audited and replayed offline (pass DIR as the input instead of --from-api).")]
-
-
-def api_range(since: Optional[dt.date], until: Optional[dt.date]) -> tuple[dt.date, dt.date]:
-    """The days --from-api asks for: --since/--until, by default the last 30 days."""
-    end = until or dt.datetime.now(dt.timezone.utc).date()
-    return since or end - dt.timedelta(days=30), end
-
-
-def api_sources(api: Api, since: Optional[dt.date], until: Optional[dt.date], *, cost: bool = False,
-                bucket_width: str = "1d", group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None,
-                catalogue=None, policy=None):
-    """--from-api: (usage source, cost source or None) for the range, every page fetched from the
-    Analytics API or (``Api.legacy``) the Admin API reports. Both sources can be read twice."""
-    if api == Api.analytics:
-        from calculator.readers import analytics_api
-        from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
-
-        start, end = api_range(since, until)
-        query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
-        usage_src = AnalyticsUsageSource(analytics_api.fetch_usage(query, save_dir=save_dir),
-                                         "Analytics API usage", policy=policy)
-        cost_src = AnalyticsCostSource(analytics_api.fetch_cost(query, save_dir=save_dir), "Analytics API cost",
-                                       catalogue=catalogue, policy=policy) if cost else None
-        return usage_src, cost_src
-    from calculator.cost_readers import CostSource
-    from calculator.usage_readers import UsageSource, admin_api
-
-    start, end = api_range(since, until)
-    params = admin_api.usage_params(start, end, bucket_width, group_by or admin_api.USAGE_GROUP_BY)
-    usage_src = UsageSource(pages=list(admin_api.fetch_pages(admin_api.USAGE_PATH, params)),
-                            catalogue=catalogue, policy=policy)
-    cost_src = CostSource(pages=list(admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end))),
-                          catalogue=catalogue, policy=policy) if cost else None
-    return usage_src, cost_src
-
-
-def read_again(src, policy):
-    """Another reading of a --from-api usage source (the pages are in memory), with its own
-    policy and notes, so that two reports of one fetch do not count a skipped row twice."""
-    import copy
-    import dataclasses
-
-    again = copy.copy(src)
-    again.policy = policy
-    again.info = dataclasses.replace(src.info, warnings=list(src.info.warnings), stats=dict(src.info.stats),
-                                     assumptions=list(src.info.assumptions))
-    return again
 
 
 def check_save_responses(api: Api, from_api: bool, save_dir: Optional[Path]) -> None:
@@ -117,33 +107,34 @@ def check_save_responses(api: Api, from_api: bool, save_dir: Optional[Path]) -> 
                                  param_hint="--save-responses")
 
 
-def saved_analytics(paths, *, cost: bool = False, catalogue=None, policy=None):
-    """Saved Analytics API pages (``--save-responses`` directories, or files) among ``paths`` as
-    (usage source, cost source), or None when there are none."""
-    from calculator.readers.analytics import looks_like_analytics, read_cost, read_usage
-    from calculator.readers.analytics_legacy import AnalyticsCostSource, AnalyticsUsageSource
-    from calculator.usage_readers._io import expand, head
+@dataclass
+class ApiPages:
+    """What --from-api fetched: the usage pages and (``cost=True``) the cost pages, in memory so
+    that one fetch can serve two reports; ``pages_from`` as ``engine.UsageOptions``."""
 
-    files = expand([str(p) for p in paths])
-    # A pipe or standard input cannot be read twice (once here to detect, once by its reader):
-    # it goes to the other readers, and saved pages come as files or directories.
-    kinds = {p: looks_like_analytics(head(p)) if Path(p).is_file() else None for p in files}
-    if not any(kinds.values()):
-        return None
-    others = [p for p in files if not kinds[p]]
-    if others:
-        raise InputError("Analytics API pages and other exports cannot be read in one run: give them "
-                         "in separate runs", path=others[0])
-    usage = [p for p in files if kinds[p] == "analytics_usage"]
-    costs = [p for p in files if kinds[p] == "analytics_cost"]
-    if not usage:
-        raise InputError("no Analytics API usage pages: these are cost pages (`batchcalc reconcile` reads "
-                         "them beside the usage pages)", path=files[0])
-    name = ", ".join(str(p) for p in paths)
-    usage_src = AnalyticsUsageSource(read_usage(usage), name, policy=policy)
-    if not cost:
-        return usage_src, None
-    if not costs:
-        raise InputError("no Analytics API cost pages among the saved pages (fetch them with "
-                         "`batchcalc reconcile --from-api --save-responses DIR`)", path=files[0])
-    return usage_src, AnalyticsCostSource(read_cost(costs), name, catalogue=catalogue, policy=policy)
+    usage: list
+    cost: Optional[list]
+    pages_from: str
+
+
+def api_pages(api: Api, since: Optional[dt.date], until: Optional[dt.date], *, cost: bool = False,
+              bucket_width: str = "1d", group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None,
+              timeout: float = DEFAULT_TIMEOUT) -> ApiPages:
+    """--from-api: every page for --since/--until (default the last 30 days) from the Analytics
+    API or (``Api.legacy``) the Admin API reports."""
+    end = until or dt.datetime.now(dt.timezone.utc).date()
+    start = since or end - dt.timedelta(days=30)
+    if api == Api.analytics:
+        from calculator.readers import analytics_api
+
+        query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
+        usage = list(analytics_api.fetch_pages("usage", query, save_dir=save_dir, timeout=timeout))
+        costs = list(analytics_api.fetch_pages("cost", query, save_dir=save_dir, timeout=timeout)) if cost else None
+        return ApiPages(usage, costs, "analytics")
+    from calculator import admin_api
+
+    usage = list(admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
+        start, end, bucket_width, group_by or admin_api.USAGE_GROUP_BY), timeout=timeout))
+    costs = list(admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end), timeout=timeout)) \
+        if cost else None
+    return ApiPages(usage, costs, "admin")

@@ -1,29 +1,31 @@
 """`batchcalc plan`."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import cache_options
+from calculator.workloads.cache import CacheAssumptions
 
 
 @app.command()
+@cache_options
 def plan(
     workloads: Annotated[Path, typer.Argument(
         help="The workload file (YAML, `version: 1`; see examples/workloads.yaml), or - for standard input.",
         dir_okay=False)],
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL",
-        help="Also price every workload on this model (tokens scaled by the tokenizer difference). "
-             "Repeatable.")] = None,
-    compare_to: Annotated[Optional[Path], typer.Option(
-        "--compare-to", metavar="PREVIOUS.json", dir_okay=False,
-        help="A saved `batchcalc plan --format json` run: show what changed per workload and in total.")] = None,
+        help="Also price the whole plan on this model (tokens scaled by the tokenizer difference): "
+             "per workload and in total, beside today's. Repeatable.")] = None,
+    compare_to: CompareOpt = None,
+    cache: CacheAssumptions = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
     prices_path: PricesOpt = None,
 ):
     """Plan a migration: which workloads can move to batch, what each costs now and after, per month.
@@ -32,27 +34,33 @@ def plan(
     at risk: its deadline is shorter than the 24 h batch limit, though most batches finish
     within 1 h), priced under its current mode and the recommended one (batch, or batch+cache
     when the shared prefix reaches the model's minimum cacheable length and the TTL is 1h), with
-    the cache hit-rate range and the totals per month.
+    the cache hit-rate range and the totals per month. A workload with `sample:` is measured
+    (its requests counted as `batchcalc count` does); the others are described by their token
+    counts. The cache options override every workload's cache keys.
 
     Examples:
 
         batchcalc plan examples/workloads.yaml
 
-        batchcalc plan examples/workloads.yaml --try-model claude-haiku-4-5
+        batchcalc plan examples/workloads.yaml --try-model claude-haiku-4-5 --try-model claude-sonnet-5
+
+        batchcalc plan examples/workloads.yaml --batch-hit-rate 0.3 --sync-cache-ttl 5m
 
         batchcalc plan examples/workloads.yaml --format json -o plan.json
 
         batchcalc plan examples/workloads.yaml --on 2026-12-01 --compare-to plan.json
     """
     from calculator.errors import InputError
-    from calculator.planning import build_plan_report
+    from calculator.report.plan import build_plan_report
+
+    from calculator.io import CONFIG_LIMIT, read_text
 
     text = None
     if str(workloads) == "-":
-        text = sys.stdin.read()
+        text = read_text("-", limit=CONFIG_LIMIT, what="workload file")
     elif not workloads.exists():
         raise InputError("workload file not found", path=str(workloads))
     cat = catalogue(prices_path)
     report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
-                               compare_to=compare_to, text=text)
-    emit(report, fmt, output)
+                               text=text, cache=cache)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FormatOpt, Format, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
 
 
 @app.command()
@@ -13,8 +13,10 @@ def prices(
         help="A model in any spelling (API id, alias, Bedrock, Vertex, Console name). "
              "Omit for every model.")] = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """List the price catalogue, or one model's dated rate cards.
@@ -30,7 +32,7 @@ def prices(
 
         batchcalc prices "Claude Haiku 4.5" --format json
     """
-    from calculator.price_list import build_prices_report
+    from calculator.report.prices import build_prices_report
 
     cat = catalogue(prices_path)
-    emit(build_prices_report(cat, parse_date(on), model), fmt, output)
+    emit(build_prices_report(cat, parse_date(on), model), fmt, output, compare_to, only_exceptions=only_exceptions)

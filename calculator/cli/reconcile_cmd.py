@@ -7,10 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt
-from calculator.cli.usage_cmd import Source, consume
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
+from calculator.cli.usage_cmd import Source, TierMapOpt, progress_bar
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
 
 
 class CostSourceName(str, Enum):
@@ -71,14 +72,18 @@ def reconcile(
     until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only days on or before this one.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
+    tier_map: TierMapOpt = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage and the costs from the API (see --api) for --since/--until "
                            "(default the last 30 days).")] = False,
     api: ApiOpt = Api.analytics,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """Check a bill line by line: usage at the published rates (expected) against what was billed.
@@ -100,12 +105,16 @@ def reconcile(
         batchcalc reconcile --usage usage.json --costs invoice.csv --cost-map date=Day --cost-map model=Model --cost-map amount_usd=Amount
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc reconcile --from-api --since 2026-10-01 --until 2026-10-31
+
+        batchcalc reconcile examples/analytics
     """
-    from calculator.cli.options import api_sources, check_save_responses, saved_analytics
+    from calculator.cli.options import check_save_responses
     from calculator.contract import load_contract
-    from calculator.cost_readers import CostSource
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
-    from calculator.usage_readers import UsageSource
+    from calculator.engine import UsageOptions
+    from calculator.engine.normalise import parse_tier_map
+    from calculator.reconciling import reconcile_inputs
+    from calculator.report.reconcile import report_from_reconciliation
     from calculator.usage_readers._io import expand
     from calculator.usage_readers._policy import InvalidRows
     from calculator.usage_readers.detect import detect
@@ -118,13 +127,11 @@ def reconcile(
     policy = InvalidRows(skip_invalid)
     usage_paths = [str(p) for p in usage_files or []]
     cost_paths = [str(p) for p in cost_files or []]
-    saved = saved_analytics([*(files or []), *usage_paths, *cost_paths], cost=True, catalogue=cat, policy=policy) \
-        if (files or usage_paths or cost_paths) and not from_api else None
-    for path in expand([str(f) for f in files]) if files and not saved else []:
-        kind = detect(path) if path != "-" else "unknown"
-        if kind in ("admin-cost", "console-cost-csv"):
+    for path in expand([str(f) for f in files]) if files else []:
+        kind = detect(path)
+        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             cost_paths.append(path)
-        elif kind in ("batch-results", "admin-usage", "console-csv"):
+        elif kind in ("batch-results", "admin-usage", "analytics-usage", "console-csv", "parquet"):
             usage_paths.append(path)
         elif kind == "empty":
             raise InputError("file is empty", path=path)
@@ -132,45 +139,37 @@ def reconcile(
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
     check_save_responses(api, from_api, save_responses)
-    src, costs_src = saved or (None, None)
+    fetched = None
     if from_api:
         if usage_paths or cost_paths:
             raise InputError("give either files or --from-api, not both")
-        src, costs_src = api_sources(api, since_d, until_d, cost=True, save_dir=save_responses, catalogue=cat,
-                                     policy=policy)
-    elif not saved:
+        fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_responses, timeout=timeout)
+    else:
         if not usage_paths:
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
         if not cost_paths:
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
-        src = UsageSource(usage_paths, source=source.value if source else None, mapping=parse_mapping(mapping),
-                          on=parse_date(on), catalogue=cat, policy=policy)
-        costs_src = CostSource(cost_paths, source=cost_source.value if cost_source else None,
-                               mapping=parse_cost_mapping(cost_mapping), catalogue=cat, policy=policy)
-    emit(reconcile_report_of(src, costs_src, cat, since=since_d, until=until_d, tolerance=tol,
-                             contract=load_contract(contract, cat) if contract else None, strict=strict),
-         fmt, output)
+    options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
+                           tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
+                           strict=strict, pages=fetched and fetched.usage, policy=policy,
+                           pages_from=fetched.pages_from if fetched else "admin")
+    with progress_bar() as progress:
+        options.progress = progress
+        result = reconcile_inputs(usage_paths, cost_paths, options,
+                                  cost_source=cost_source.value if cost_source else None,
+                                  cost_mapping=parse_cost_mapping(cost_mapping), cost_pages=fetched and fetched.cost,
+                                  tolerance=tol, contract=load_contract(contract, cat) if contract else None)
+    emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)
 
 
-def reconcile_report_of(src, costs_src, cat, *, since=None, until=None, tolerance=None, contract=None,
-                        strict: bool = False):
-    """The reconciliation of one usage source against one cost source (files or --from-api), as
-    `batchcalc reconcile` shows it."""
-    from calculator.reconcile_report import build_reconcile_report
-    from calculator.reconciling import Tolerance, reconcile
-    from calculator.usage_analysis import UsageAnalyser
+# The legacy usage report joined on the bill's grain: API keys would only split the lines.
+LEGACY_GROUP_BY = ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")
 
-    # The join needs neither API keys nor sources: the frame is grouped without them as it is read.
-    analyser = UsageAnalyser(cat, since=since, until=until, policy=src.policy, keep_frame=True, strict=strict,
-                             frame_dims=("period", "model", "service_tier", "context_tier", "inference_geo",
-                                         "speed", "workspace"))
-    consume(analyser, src)
-    usage_result = analyser.finish()
-    costs = [c for c in costs_src.lines()
-             if (since is None or c.date >= since) and (until is None or c.date <= until)]
-    result = reconcile(analyser.frame(), costs, cat, tolerance=tolerance or Tolerance(), contract=contract,
-                       usage_warnings=usage_result.warnings + costs_src.warnings,
-                       usage_rows=usage_result.rows_used, usage_rows_skipped=usage_result.rows_skipped,
-                       cost_lines_skipped=costs_src.skipped)
-    return build_reconcile_report(result)
 
+def api_pages_for_reconcile(api, since, until, *, save_dir=None, timeout=None):
+    """--from-api for a reconciliation: the usage and the cost pages of --since/--until."""
+    from calculator.cli.options import api_pages
+    from calculator.net import DEFAULT_TIMEOUT
+
+    return api_pages(api, since, until, cost=True, group_by=LEGACY_GROUP_BY if api == Api.legacy else (),
+                     save_dir=save_dir, timeout=timeout or DEFAULT_TIMEOUT)

@@ -6,30 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import FORMAT_HELP, Format, OnOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import TTL, Api, ApiOpt, Geo, Per, SaveResponsesOpt, parse_fraction
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.options import Api, ApiOpt, Geo, Per, SaveResponsesOpt, TimeoutOpt, cache_options
+from calculator.net import DEFAULT_TIMEOUT
+from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
-SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".xlsx": Format.xlsx, ".csv": Format.csv,
-                  ".json": Format.json, ".md": Format.markdown, ".txt": Format.table}
-
-
-def _stdin_to_file() -> Path:
-    """`-` reads standard input: keep it in a temporary file, since detection and the section
-    builders read their files by path (and may read them twice)."""
-    import atexit
-    import os
-    import shutil
-    import sys
-    import tempfile
-
-    fd, name = tempfile.mkstemp(prefix="batchcalc-stdin-")
-    with os.fdopen(fd, "wb") as fh:
-        shutil.copyfileobj(sys.stdin.buffer, fh)
-    atexit.register(lambda: os.path.exists(name) and os.unlink(name))
-    return Path(name)
 
 
 @app.command()
+@cache_options
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
         help="Input files, detected by their content (gzip too): sample requests (Message Batches "
@@ -52,12 +37,7 @@ def report(
     cached_prefix_tokens: Annotated[int, typer.Option(
         "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
         rich_help_panel="Workload estimate")] = 0,
-    cache_hit_rate: Annotated[Optional[str], typer.Option(
-        "--cache-hit-rate", metavar="H", help="Fraction of requests that read the prefix from cache (estimate and sample; 0-1 or 80%).",
-        rich_help_panel="Workload estimate")] = None,
-    cache_ttl: Annotated[Optional[TTL], typer.Option(
-        "--cache-ttl", help="Cache TTL: 5m or 1h. Default: 5m for --model, 1h for a sample's detected prefix.",
-        rich_help_panel="Workload estimate")] = None,
+    cache: CacheAssumptions = None,
     inference_geo: Annotated[Optional[Geo], typer.Option(
         "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
         rich_help_panel="Workload estimate")] = None,
@@ -100,6 +80,7 @@ def report(
         rich_help_panel="Usage and reconciliation")] = False,
     api: ApiOpt = Api.analytics,
     save_responses: SaveResponsesOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
                                              "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
@@ -108,9 +89,11 @@ def report(
         "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
     on: OnOpt = None,
     fmt: Annotated[Optional[Format], typer.Option(
-        "--format", "-f", help=FORMAT_HELP + " Default: from the -o suffix, else html (table on a terminal).",
+        "--format", "-f", help=FORMAT_HELP.replace("else table.", "else html (table on a terminal)."),
         case_sensitive=False)] = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """The savings report finance reads: one self-contained HTML page (or xlsx, FOCUS CSV, ...)
@@ -132,14 +115,12 @@ def report(
     tolerance, as `batchcalc reconcile`.
     """
     from calculator.cli.count_cmd import _progress_factory
-    from calculator.cli.options import check_save_responses
-    from calculator.composite import compose
+    from calculator.report.compose import compose
     from calculator.errors import InputError
     from calculator.inputs import ReportOptions, build_sections, detect
 
     cat = catalogue(prices_path)
     day = parse_date(on)
-    inputs = [_stdin_to_file() if str(p) == "-" else p for p in inputs or []]
     found = detect(list(inputs)) if inputs else {}
     sample = bool(found.get("batch_requests"))
     reports = []
@@ -151,13 +132,13 @@ def report(
                                         ("--output-tokens", output_tokens)) if v is None]
         if missing:
             raise InputError(f"--model needs {', '.join(missing)} to estimate a workload")
-        from calculator.estimating import build_estimate_report
+        from calculator.report.estimate import build_estimate_report
         from calculator.scenarios import Workload
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
-            cached_prefix_tokens=cached_prefix_tokens, cache_hit_rate=parse_fraction(cache_hit_rate, "--cache-hit-rate"),
-            cache_ttl=(cache_ttl or TTL.m5).value, inference_geo=(inference_geo or Geo.global_).value, on=day)))
+            cached_prefix_tokens=cached_prefix_tokens, cache=cache,
+            inference_geo=(inference_geo or Geo.global_).value, on=day)))
     elif requests is not None or input_tokens is not None:
         raise InputError("--requests/--input-tokens describe a workload: give --model too")
     if len([x for x in (output_tokens if sample else None, output_ratio, output_from) if x is not None]) > 1:
@@ -175,8 +156,8 @@ def report(
             "model": None if estimate else model, "output_tokens": output_tokens,
             "output_ratio": parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
             "output_results": output_from,
-            "cache_hit_rate": parse_fraction(cache_hit_rate, "--cache-hit-rate", lo=Decimal(0), hi=Decimal(1)),
-            "cache_ttl": cache_ttl.value if cache_ttl else None,
+            # One cache assumption for every part of the page: the estimate, the sample and the plans.
+            "cache": cache,
             "inference_geo": inference_geo.value if inference_geo else None,
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
             "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
@@ -187,40 +168,45 @@ def report(
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
                                 strict=strict, quiet=STATE["quiet"], extra=extra)
         reports = build_sections(found, options) + reports
+    from calculator.cli.options import check_save_responses
+
     check_save_responses(api, from_api, save_responses)
     if from_api:
-        reports += api_reports(api, since, until, save_responses, cat, tolerance, contract, skip_invalid, strict)
+        reports += api_reports(api, since, until, save_responses, timeout, cat, tolerance, contract, skip_invalid,
+                               strict)
     page = compose(reports, title)
-    if fmt is None:
-        if output is None or str(output) == "-":
-            import sys
+    default = Format.html
+    if (output is None or str(output) == "-") and fmt is None:
+        import sys
 
-            # The page is for a file; a person at a terminal gets the tables and a hint.
-            if sys.stdout.isatty():
-                fmt = Format.table
-                if not STATE["quiet"]:
-                    typer.echo("(the HTML page: add -o savings-report.html)", err=True)
-            else:
-                fmt = Format.html
-        else:
-            fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.html)
-    emit(page, fmt, output)
+        # The page is for a file; a person at a terminal gets the tables and a hint.
+        if sys.stdout.isatty():
+            default = Format.table
+            if not STATE["quiet"]:
+                typer.echo("(the HTML page: add -o savings-report.html)", err=True)
+    emit(page, fmt, output, compare_to, only_exceptions=only_exceptions, default=default)
 
 
-def api_reports(api, since, until, save_dir, cat, tolerance, contract, skip_invalid: bool, strict: bool) -> list:
+def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, skip_invalid: bool,
+                strict: bool) -> list:
     """--from-api: the usage report and the reconciliation of one fetch, as `batchcalc usage` and
     `batchcalc reconcile` show them."""
-    from calculator.cli.options import api_sources, read_again
-    from calculator.cli.reconcile_cmd import parse_tolerance, reconcile_report_of
-    from calculator.cli.usage_cmd import usage_report_of
+    from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
     from calculator.contract import load_contract
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.reconciling import reconcile_inputs
+    from calculator.report.reconcile import report_from_reconciliation
+    from calculator.report.usage import report_from_analysis
 
     since_d = parse_date(since, "--since") if since else None
     until_d = parse_date(until, "--until") if until else None
-    usage_src, cost_src = api_sources(api, since_d, until_d, cost=True, save_dir=save_dir, catalogue=cat,
-                                      policy=InvalidRows(skip_invalid))
-    return [usage_report_of(usage_src, cat, since=since_d, until=until_d, strict=strict),
-            reconcile_report_of(read_again(usage_src, InvalidRows(skip_invalid)), cost_src, cat, since=since_d,
-                                until=until_d, tolerance=parse_tolerance(tolerance) if tolerance else None,
-                                contract=load_contract(contract, cat) if contract else None, strict=strict)]
+    fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_dir, timeout=timeout)
+
+    def options():
+        return UsageOptions(catalogue=cat, since=since_d, until=until_d, strict=strict, skip_invalid=skip_invalid,
+                            pages=fetched.usage, pages_from=fetched.pages_from)
+
+    return [report_from_analysis(usage_result([], options())),
+            report_from_reconciliation(reconcile_inputs(
+                [], [], options(), cost_pages=fetched.cost, tolerance=parse_tolerance(tolerance) if tolerance else None,
+                contract=load_contract(contract, cat) if contract else None))]

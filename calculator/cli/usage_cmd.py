@@ -6,10 +6,22 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, Format, FormatOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
+from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
-from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
 from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT
+
+
+# --tier-map, shared with reconcile: a usage_type spelling batchcalc does not know, mapped to a tier.
+TierMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tier-map", metavar="RAW=TIER",
+    help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")]
+
+
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 class Source(str, Enum):
@@ -17,6 +29,7 @@ class Source(str, Enum):
     admin_usage = "admin-usage"
     console_csv = "console-csv"
     generic_csv = "generic-csv"
+    parquet = "parquet"
 
 
 def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
@@ -26,31 +39,33 @@ def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def consume(analyser, source) -> None:
-    """Feed every chunk to the analyser, with a progress line on a terminal (not with --quiet)."""
+def progress_bar():
+    """A context manager yielding a callback that shows rows read, on a terminal (not with --quiet)."""
+    import contextlib
     import sys
 
     if STATE["quiet"] or not sys.stderr.isatty():
-        analyser.consume(source)
-        return
+        return contextlib.nullcontext(None)
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    analyser.source = source
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("reading usage", total=None)
-        for chunk in source.chunks():
-            analyser.add_chunk(chunk)
-            progress.update(task, description=f"reading usage: {analyser.rows_read:,} rows")
+    @contextlib.contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("reading usage", total=None)
+            yield lambda n: progress.update(task, description=f"reading usage: {n:,} rows")
+
+    return bar()
 
 
 @app.command()
 def usage(
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Usage exports: batch results JSONL, Admin API usage report JSON (a file, pages, or a "
-             "directory), a Console usage CSV, or a CSV with --map; gzip is fine; - reads standard "
-             "input (with --source).", show_default=False)] = None,
+             "directory), a Console usage CSV, Parquet (a file or a directory; Console or canonical "
+             "columns), or a CSV with --map; gzip is fine; - reads standard input; a pipe is read once.",
+        show_default=False)] = None,
     source: Annotated[Optional[Source], typer.Option(
         "--source", help="Say what the files are instead of detecting it.", case_sensitive=False)] = None,
     mapping: Annotated[Optional[list[str]], typer.Option(
@@ -71,10 +86,22 @@ def usage(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
                                "models or tiers, duplicates) instead of stopping at the first.")] = False,
+    tier_map: TierMapOpt = None,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="duckdb (embedded, default) or spark (a local session, or a cluster with "
+                         "--spark-remote; needs pip install 'batchcalc[spark]' and Java 17).",
+        case_sensitive=False)] = "duckdb",
+    spark_remote: Annotated[Optional[str], typer.Option(
+        "--spark-remote", metavar="sc://HOST:PORT",
+        help="With --engine spark: a Spark Connect server (default SPARK_REMOTE, else a local session).")] = None,
+    table: Annotated[Optional[str], typer.Option(
+        "--table", metavar="CATALOG.SCHEMA.NAME",
+        help="With --engine spark: read usage from this table (Console or canonical columns).")] = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage from the API (see --api; --since/--until give the range, "
                            "default the last 30 days).")] = False,
     api: ApiOpt = Api.analytics,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d (or 1h; 1m "
                                                                      "with --api legacy).")] = "1d",
     api_group_by: Annotated[Optional[list[str]], typer.Option(
@@ -83,8 +110,10 @@ def usage(
              "inference_geo, workspace_id, api_key_id; with --api legacy also speed).")] = None,
     save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
+    only_exceptions: OnlyExceptionsOpt = False,
+    compare_to: CompareOpt = None,
     prices_path: PricesOpt = None,
 ):
     """What you actually spent, what batch already saved, and what it would save.
@@ -101,14 +130,21 @@ def usage(
 
         batchcalc usage results.jsonl --on 2026-11-02 --format json -o usage.json
 
+        batchcalc usage usage-lake/ --engine spark --spark-remote sc://spark.internal:15002
+
+        batchcalc usage --engine spark --table main.billing.claude_usage --since 2026-10-01
+
         batchcalc usage invoice.csv --map period=Date --map model=Model --map uncached_input="Input Tokens" --map output="Output Tokens"
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31 --save-responses responses/2026-10
+
+        batchcalc usage responses/2026-10
     """
-    from calculator.cli.options import api_sources, check_save_responses, saved_analytics
-    from calculator.usage_readers import UsageSource
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.cli.options import api_pages, check_save_responses
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
+    from calculator.report.usage import report_from_analysis
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None
@@ -116,27 +152,21 @@ def usage(
     if since_d and until_d and until_d < since_d:
         raise InputError(f"--until {until} is before --since {since}")
     check_save_responses(api, from_api, save_responses)
-    policy = InvalidRows(skip_invalid)
+    pages, pages_from = None, "admin"
     if from_api:
         if files:
             raise InputError("give either files or --from-api, not both")
-        src, _ = api_sources(api, since_d, until_d, bucket_width=bucket_width, group_by=split_list(api_group_by),
-                             save_dir=save_responses, catalogue=cat, policy=policy)
-    elif not files:
+        fetched = api_pages(api, since_d, until_d, bucket_width=bucket_width, group_by=split_list(api_group_by),
+                            save_dir=save_responses, timeout=timeout)
+        pages, pages_from = fetched.usage, fetched.pages_from
+    elif not files and not table:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
-    else:
-        src = (saved_analytics(files, policy=policy) or (None,))[0] or UsageSource(
-            [str(f) for f in files], source=source.value if source else None, mapping=parse_mapping(mapping),
-            on=parse_date(on), catalogue=cat, policy=policy)
-    emit(usage_report_of(src, cat, since=since_d, until=until_d, group_by=split_list(group_by), strict=strict),
-         fmt, output)
-
-
-def usage_report_of(src, cat, *, since=None, until=None, group_by: tuple[str, ...] = (), strict: bool = False):
-    """The usage report of one source (files or --from-api), as `batchcalc usage` shows it."""
-    from calculator.usage_analysis import UsageAnalyser
-    from calculator.usage_report import build_usage_report
-
-    analyser = UsageAnalyser(cat, since=since, until=until, policy=src.policy, group_by=group_by, strict=strict)
-    consume(analyser, src)
-    return build_usage_report(analyser.finish())
+    options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
+                           tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
+                           group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
+                           pages_from=pages_from,
+                           engine=Engine(engine).value, spark_remote=spark_remote, table=table)
+    with progress_bar() as progress:
+        options.progress = progress
+        result = usage_result([str(f) for f in files or []], options)
+    emit(report_from_analysis(result), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.errors import InputError, SourceMismatchError
-from calculator.usage_frame import CONTEXT_SPELLINGS, TIER_SPELLINGS
+from calculator.engine.normalise import CONTEXT_SPELLINGS, TIER_SPELLINGS
 from calculator.usage_readers._io import expand
 from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
@@ -46,6 +46,7 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _NUMBER = re.compile(r"^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 MAX_AMOUNT_DIGITS = 18
 COST_TYPES = ("tokens", "web_search", "code_execution", "session_usage")
+COST_TYPE_SPELLINGS = {"token": "tokens"}  # the Console cost CSV's word for token charges
 NOT_RECONCILABLE = ("code_execution", "session_usage")  # usage exports carry no hours for these
 
 
@@ -68,6 +69,8 @@ class BilledLine:
     api_key: Optional[str] = None
     inference_geo: Optional[str] = None
     speed: Optional[str] = None
+    rows: int = 1  # source rows summed into this line
+    cent_rounded: bool = False  # each row's amount was rounded to the cent (the Console cost CSV)
 
     def identity(self) -> tuple:
         """What makes two lines the same charge (the amount aside)."""
@@ -79,9 +82,10 @@ class BilledLine:
 class LineMaker:
     """Normalises the fields of one billed line, reporting bad values through the policy."""
 
-    def __init__(self, catalogue, policy: InvalidRows):
+    def __init__(self, catalogue, policy: InvalidRows, tier_map: Optional[dict[str, str]] = None):
         self.catalogue = catalogue
         self.policy = policy
+        self.tier_map = {k.strip().lower(): v for k, v in (tier_map or {}).items()}
         self._models: dict[str, object] = {}
 
     def model(self, raw, path, where) -> tuple[bool, Optional[str]]:
@@ -118,12 +122,13 @@ class LineMaker:
         if raw is None or str(raw).strip() == "":
             return True, None
         key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
-        if key in TIER_SPELLINGS:
-            return True, TIER_SPELLINGS[key]
+        tiers = {**TIER_SPELLINGS, **self.tier_map}
+        if key in tiers:
+            return True, tiers[key]
         if key in self.catalogue.meta.unpriced_service_tiers:
             return True, key
-        self.policy.bad(path, where, f"unknown service tier {raw!r} (expected standard or batch)",
-                        "unknown service tier")
+        self.policy.bad(path, where, f"unknown service tier {raw!r} (expected standard, batch or message; "
+                        f"map another usage_type with --tier-map RAW=standard|batch)", "unknown service tier")
         return False, None
 
     def context(self, raw, path, where) -> tuple[bool, Optional[str]]:
@@ -140,6 +145,7 @@ class LineMaker:
         if raw is None or str(raw).strip() == "":
             return True, "tokens"
         key = str(raw).strip().lower().replace(" ", "_")
+        key = COST_TYPE_SPELLINGS.get(key, key)
         if key in COST_TYPES:
             return True, key
         self.policy.bad(path, where, f"unknown cost_type {raw!r} (expected {', '.join(COST_TYPES)})",
@@ -190,11 +196,13 @@ class CostSource:
 
     def __init__(self, paths: Iterable[str] = (), *, source: Optional[str] = None,
                  mapping: Optional[dict[str, str]] = None, catalogue=None,
-                 policy: Optional[InvalidRows] = None, pages=None):
+                 policy: Optional[InvalidRows] = None, pages=None, tier_map: Optional[dict[str, str]] = None,
+                 pages_from: str = "admin"):
         if source is not None and source not in COST_SOURCES:
             raise InputError(f"--cost-source {source!r}: expected one of {', '.join(COST_SOURCES)}")
         self.paths = expand(paths) if pages is None else []
         self.source, self.mapping, self.pages = source, mapping or {}, pages
+        self.pages_from = pages_from  # "admin" (Admin API report pages) or "analytics"
         if catalogue is None:
             from pricing import load_catalogue
 
@@ -205,6 +213,7 @@ class CostSource:
         self.policy = InvalidRows(policy.skip if policy is not None else False, noun="cost line")
         self.warnings: list[str] = []
         self.kinds: dict[str, str] = {}
+        self.tier_map = tier_map or {}
 
     @property
     def skipped(self) -> int:
@@ -213,15 +222,12 @@ class CostSource:
 
     def _kind(self, path: str) -> str:
         if self.source is not None:
-            if path != "-":
-                check_kind(path, self.source)
+            check_kind(path, self.source)
             return self.source
-        if path == "-":
-            raise InputError("standard input needs --cost-source", path="-")
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)
-        if kind in ("admin-cost", "console-cost-csv"):
+        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             return kind
         if kind == "generic-csv" and self.mapping:
             return "generic-invoice-csv"
@@ -236,28 +242,42 @@ class CostSource:
         self.warnings.extend(self.policy.warnings())
 
     def _read(self) -> Iterator[BilledLine]:
-        from calculator.cost_readers import admin_cost, console_cost_csv, generic_invoice_csv
+        from calculator.cost_readers import admin_cost, analytics_cost, console_cost_csv, generic_invoice_csv
 
-        maker = LineMaker(self.catalogue, self.policy)
+        maker = LineMaker(self.catalogue, self.policy, self.tier_map)
+        if self.pages is not None and self.pages_from == "analytics":
+            from calculator.readers.analytics import cost_table
+
+            yield from analytics_cost.lines(cost_table(self.pages, "Analytics API cost"), "Analytics API cost", maker)
+            return
         if self.pages is not None:
             yield from admin_cost.parse_pages(self.pages, "Admin API cost report", maker, self.policy, self.warnings)
             return
+        analytics = []
         for path in self.paths:
             kind = self._kind(path)
             self.kinds[path] = kind
-            if kind == "admin-cost":
+            if kind == "analytics-cost":
+                analytics.append(path)  # the pages of one run are read together, as one source
+            elif kind == "admin-cost":
                 yield from admin_cost.read(path, maker, self.policy, self.warnings)
             elif kind == "console-cost-csv":
                 yield from console_cost_csv.read(path, maker, self.policy, self.warnings)
             else:
                 yield from generic_invoice_csv.read(path, maker, self.policy, self.mapping, self.warnings)
+        if analytics:
+            yield from analytics_cost.read(analytics, maker)
 
     def _dedup(self, lines: Iterator[BilledLine]) -> Iterator[BilledLine]:
         """A line repeated within one file (every field, amount included) is a bad row: an error,
         or a counted skip. Repeats across files (overlapping date ranges) are left to
-        ``calculator.reconciling``, which refuses them."""
+        ``calculator.reconciling``, which refuses them. The Console cost CSV is not deduplicated:
+        its repeated rows are separate charges."""
         seen: dict[tuple, str] = {}
         for c in lines:
+            if c.cent_rounded:
+                yield c
+                continue
             path, _, where = c.where.partition(" ")
             ident = (path, *c.identity(), c.amount, c.list_price, c.currency)
             first = seen.get(ident)

@@ -55,4 +55,8 @@ def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> It
 def read(path: str, maker, policy, warnings) -> Iterator:
     from calculator.usage_readers.admin_usage import load_pages
 
-    yield from parse_pages(load_pages(path), path, maker, policy, warnings)
+    pages = load_pages(path)
+    note = admin_pages.incomplete(pages, path)
+    if note:
+        warnings.append(note)
+    yield from parse_pages(pages, path, maker, policy, warnings)

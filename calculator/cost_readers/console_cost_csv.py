@@ -4,6 +4,11 @@ Columns: usage_date_utc, model, workspace, api_key, usage_type, context_window (
 token_type (input_no_cache, input_cache_read, input_cache_write_5m, input_cache_write_1h,
 output), cost_usd, list_price_usd, cost_type, inference_geo, speed, api_key_id, api_key_status.
 A negotiated discount shows as the gap between cost_usd and list_price_usd.
+
+``--`` means "not applicable" (web-search rows have it for model, usage_type, context_window,
+token_type, inference_geo and speed). Several rows with the same visible key are separate
+charges: they are summed, never taken for a duplicate. Amounts are rounded to cents per row, so
+each line carries up to half a cent of rounding per row summed (``BilledLine.rows``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import datetime as dt
 from typing import Iterator
 
 from calculator.cost_readers._csvrows import require, rows
-from calculator.usage_frame import normalise_period
+from calculator.engine.normalise import parse_period as normalise_period
 
+NOT_APPLICABLE = "--"
 REQUIRED = ["usage_date_utc", "model", "cost_usd"]
 OPTIONAL = ["token_type", "usage_type", "context_window", "workspace", "list_price_usd", "cost_type",
             "currency", "api_key", "api_key_id", "inference_geo", "speed"]
@@ -27,6 +33,7 @@ def read(path: str, maker, policy, warnings) -> Iterator:
     has = {h.lower() for h in header}
     for n, row in body:
         where = f"line {n}"
+        row = {k: ("" if v == NOT_APPLICABLE else v) for k, v in row.items()}
         period = normalise_period(row["usage_date_utc"])
         if period is None:
             policy.bad(path, where, f"usage_date_utc {row['usage_date_utc']!r} is not a date", "bad date")
@@ -54,4 +61,5 @@ def read(path: str, maker, policy, warnings) -> Iterator:
                          workspace=row.get("workspace") if "workspace" in has else None,
                          list_price=list_price,
                          api_key=row.get("api_key_id") or row.get("api_key") or None,
-                         inference_geo=row.get("inference_geo") or None, speed=row.get("speed") or None)
+                         inference_geo=row.get("inference_geo") or None, speed=row.get("speed") or None,
+                         cent_rounded=True)

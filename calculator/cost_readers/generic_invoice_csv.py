@@ -12,7 +12,7 @@ from typing import Iterator
 
 from calculator.cost_readers._csvrows import require, rows
 from calculator.errors import InputError
-from calculator.usage_frame import normalise_period
+from calculator.engine.normalise import parse_period as normalise_period
 
 NAMES = ("date", "amount_usd", "amount_cents", "model", "token_type", "cost_type", "service_tier",
          "context_window", "workspace", "currency", "list_price_usd")

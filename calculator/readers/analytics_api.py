@@ -3,10 +3,10 @@
     GET /v1/organizations/analytics/usage     token and request counts
     GET /v1/organizations/analytics/cost      USD: amount (after discount) and list_amount
 
-Every request sends ``anthropic-beta: analytics-usage-cost-2026-08-24`` and
-``anthropic-version``. The key comes from ``ANTHROPIC_ADMIN_KEY`` or, failing that,
-``ANTHROPIC_ANALYTICS_KEY`` (a key with the ``read:analytics`` scope); it is sent in the
-``x-api-key`` header and never printed, logged or written. ``ANTHROPIC_BASE_URL`` points the
+Every request goes through ``calculator.net.Api`` (the one client) and adds
+``anthropic-beta: analytics-usage-cost-2026-08-24``. The key comes from ``ANTHROPIC_ADMIN_KEY`` or,
+failing that, ``ANTHROPIC_ANALYTICS_KEY`` (a key with the ``read:analytics`` scope), through
+``calculator.scrub.key_from_env``: scrubbed from every output. ``ANTHROPIC_BASE_URL`` points the
 client elsewhere (a proxy, the fake server of the tests).
 
 With ``save_dir`` every raw page is written as received (``analytics_usage_p0001.json``, ...), so
@@ -18,46 +18,37 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Literal, Optional
+from typing import Iterator, Literal, Optional
 
-from calculator.errors import InputError, NetworkError
+from calculator.errors import InputError
+from calculator.net import DEFAULT_TIMEOUT, MAX_PAGES
 from calculator.readers.analytics import FIELDS, cost_table, usage_table
 
 Endpoint = Literal["usage", "cost"]
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
 PATHS = {"usage": "/v1/organizations/analytics/usage", "cost": "/v1/organizations/analytics/cost"}
 BETA = "analytics-usage-cost-2026-08-24"
-API_VERSION = "2023-06-01"
 KEY_ENVS = ("ANTHROPIC_ADMIN_KEY", "ANTHROPIC_ANALYTICS_KEY")
 # The largest page size is not documented: a modest one that any maximum will allow.
 PAGE_SIZE = 100
-DEADLINE_SECONDS = 300.0
-MAX_PAGES = 1000
-RETRY_STATUS = (429, 500, 502, 503, 504, 529)
-MAX_ATTEMPTS = 4
-MAX_RETRY_AFTER = 30.0
 # Not before this instant, and within the last 365 days (data-formats.md 4).
 EARLIEST = dt.date(2026, 1, 1)
 USAGE_GROUP_BY = ("model", "service_tier", "context_window", "inference_geo", "workspace_id", "api_key_id")
 COST_GROUP_BY = (*USAGE_GROUP_BY, "cost_type", "token_type")
 
 
-def analytics_key() -> str:
+def analytics_key() -> tuple[str, str]:
+    """(key, the variable it came from): ANTHROPIC_ADMIN_KEY, else ANTHROPIC_ANALYTICS_KEY."""
+    from calculator.scrub import key_from_env
+
     for env in KEY_ENVS:
-        key = os.environ.get(env, "").strip()
-        if key:
-            return key
+        if os.environ.get(env, "").strip():
+            return key_from_env(env, "--from-api"), env
     raise InputError("--from-api needs a key in the environment: ANTHROPIC_ADMIN_KEY (an Admin API key) or "
                      "ANTHROPIC_ANALYTICS_KEY (a key with the read:analytics scope); it is never taken "
                      "from the command line")
-
-
-def scrub(text: str, key: str) -> str:
-    return text.replace(key, "[API key]") if key else text
 
 
 @dataclass(frozen=True)
@@ -105,115 +96,35 @@ class Query:
         return params
 
 
-def bounded_pages(get: Callable[[dict], "object"], params: dict, *, what: str, deadline: float,
-                  max_pages: int, clock: Callable[[], float] = time.monotonic,
-                  sleep: Callable[[float], None] = time.sleep) -> Iterator[tuple[bytes, dict]]:
-    """Every page of a cursor-paged endpoint as (raw bytes, parsed page), within an overall
-    deadline (seconds from now) and a page limit, refusing a cursor that repeats.
+def fetch_pages(endpoint: Endpoint, query: Query, *, base_url: Optional[str] = None, transport=None,
+                save_dir: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT,
+                max_pages: int = MAX_PAGES) -> Iterator[dict]:
+    """Every page of one endpoint for ``query`` through the one network client (calculator.net:
+    deadline, retries, breaker, page limit, repeated cursors); with ``save_dir`` each page is
+    written there as it arrives."""
+    import json
 
-    The minimal bounded loop of this reader: calculator/net.py (the reliability issue's one
-    network policy: deadline, page limit, circuit breaker, retry-after) replaces it when it
-    lands; ``get(params, timeout)`` performs one request and returns an httpx.Response."""
-    import httpx
-
-    end = clock() + deadline
-    params = dict(params)
-    seen: set[str] = set()
-    cursor_key, rows_key = FIELDS["query.page"].name, FIELDS["page.rows"].name
-    more_key, next_key = FIELDS["page.has_more"].name, FIELDS["page.next_page"].name
-    for number in range(1, max_pages + 1):
-        response = None
-        for attempt in range(MAX_ATTEMPTS):
-            left = end - clock()
-            if left <= 0:
-                raise NetworkError(f"{what}: no answer within the {deadline:g} s deadline "
-                                   f"(after {number - 1} page(s)); narrow the date range or rerun")
-            try:
-                response = get(params, min(60.0, left))
-            except httpx.HTTPError as exc:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise NetworkError(f"{what} failed ({type(exc).__name__}: {exc})") from None
-                sleep(min(2.0 ** attempt, max(0.0, end - clock())))
-                continue
-            if response.status_code in RETRY_STATUS and attempt < MAX_ATTEMPTS - 1:
-                sleep(min(_retry_after(response.headers.get("retry-after"), attempt), max(0.0, end - clock())))
-                continue
-            break
-        status = response.status_code
-        if status == 410:
-            raise NetworkError(f"{what}: the page cursor expired (HTTP 410) after {number - 1} page(s): "
-                               f"rerun the command to fetch from the first page")
-        if status != 200:
-            raise NetworkError(f"{what} answered HTTP {status}{_detail(response)}"
-                               + (" (check the key: an Admin API key or a read:analytics key is needed)"
-                                  if status in (401, 403) else ""))
-        try:
-            page = response.json()
-        except ValueError:
-            raise NetworkError(f"{what} answered with something that is not JSON (page {number})") from None
-        if not isinstance(page, dict) or not isinstance(page.get(rows_key), list):
-            raise NetworkError(f"{what}: page {number} has no {rows_key!r} list of rows (the page "
-                               f"wrapper's names are not confirmed: FIELDS['page.rows'] in "
-                               f"calculator.readers.analytics)")
-        yield response.content, page
-        if not page.get(more_key):
-            return
-        cursor = page.get(next_key)
-        if not cursor:
-            raise NetworkError(f"{what}: page {number} says {more_key} but gives no {next_key}")
-        if cursor in seen:
-            raise NetworkError(f"{what}: page {number} repeats an earlier cursor; stopped instead of looping")
-        seen.add(cursor)
-        params[cursor_key] = cursor
-    raise NetworkError(f"{what}: more than {max_pages} pages; narrow the date range or the group_by")
-
-
-def _retry_after(value: Optional[str], attempt: int) -> float:
-    try:
-        wait = float(value) if value is not None else 2.0 ** attempt
-    except ValueError:
-        wait = 2.0 ** attempt
-    return min(max(wait, 0.0), MAX_RETRY_AFTER) if wait == wait else 2.0 ** attempt
-
-
-def _detail(response) -> str:
-    try:
-        err = response.json().get("error", {})
-        return f": {err.get('type', '')} {err.get('message', '')}".rstrip(" :")
-    except Exception:
-        return ""
-
-
-def fetch_pages(endpoint: Endpoint, query: Query, *, key: Optional[str] = None,
-                base_url: Optional[str] = None, transport=None, save_dir: Optional[Path] = None,
-                deadline: float = DEADLINE_SECONDS, max_pages: int = MAX_PAGES,
-                clock: Callable[[], float] = time.monotonic,
-                sleep: Callable[[float], None] = time.sleep) -> Iterator[dict]:
-    """Every page of one endpoint for ``query``; with ``save_dir`` each raw page is written there."""
-    import httpx
-
-    # The one atomic writer (calculator/io.py when it lands): an interrupted run leaves no half page.
-    from calculator.cli.app import write_atomically
+    from calculator.io import write_output
+    from calculator.net import Api
 
     params = query.params(endpoint)
-    key = key or analytics_key()
-    base = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    path = PATHS[endpoint]
-    headers = {"x-api-key": key, "anthropic-version": API_VERSION, "anthropic-beta": BETA,
-               "user-agent": "batchcalc"}
+    key, env = analytics_key()
     if save_dir is not None:
         save_dir = _save_dir(Path(save_dir), endpoint)
+    api = Api(key=key, key_env=env, base_url=base_url, timeout=timeout, transport=transport)
+    api.client.headers["anthropic-beta"] = BETA
     try:
-        with httpx.Client(base_url=base, headers=headers, transport=transport) as client:
-            pages = bounded_pages(lambda p, timeout: client.get(path, params=p, timeout=timeout), params,
-                                  what=f"Analytics API {path}", deadline=deadline, max_pages=max_pages,
-                                  clock=clock, sleep=sleep)
-            for number, (raw, page) in enumerate(pages, 1):
-                if save_dir is not None:
-                    write_atomically(save_dir / f"analytics_{endpoint}_p{number:04d}.json", raw)
-                yield page
-    except NetworkError as exc:
-        raise NetworkError(scrub(str(exc), key)) from None
+        for number, page in enumerate(api.pages(PATHS[endpoint], params, what=f"Analytics API {PATHS[endpoint]}",
+                                                max_pages=max_pages), 1):
+            if save_dir is not None:
+                try:
+                    write_output(save_dir / f"analytics_{endpoint}_p{number:04d}.json", json.dumps(page, indent=1))
+                except OSError as exc:
+                    raise InputError(f"--save-responses: cannot write a page ({exc.strerror})",
+                                     path=str(save_dir)) from None
+            yield page
+    finally:
+        api.close()
 
 
 def _save_dir(directory: Path, endpoint: Endpoint) -> Path:

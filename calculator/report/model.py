@@ -16,6 +16,10 @@ The JSON layout (``schema_version`` 1.x: fields are added, never renamed)::
                       "exit_code"},
      "reports": [...]}          # only a page of several parts (kind "composite")
 
+The long form CSV and FOCUS write is the table named ``LONG_TABLE`` (not shown on a page or a
+terminal; ``Report.long_table()``), FOCUS's charge defaults are ``meta["charge_context"]``. Saved
+reports are read back by ``calculator/report/saved.py`` and compared by ``compare.py``.
+
 Cells are typed by their column's ``kind``: ``money``/``rate``/``number`` hold a Decimal,
 ``percent`` a Decimal *fraction* (0.5 is 50%), ``int``/``tokens`` an int, ``date`` a date or
 datetime (ISO text in JSON), ``text`` a str. A row may hold keys that are not columns (a flag,
@@ -37,6 +41,15 @@ Tone = Literal["neutral", "good", "bad", "muted"]
 DECIMAL_KINDS = ("money", "rate", "percent", "number")
 INT_KINDS = ("int", "tokens")
 NUMERIC_KINDS = DECIMAL_KINDS + INT_KINDS
+# The table holding the long form (CSV, FOCUS): not shown on a page or a terminal.
+LONG_TABLE = "long"
+# The table FOCUS writes (one row per day x charge; reports/focus_format.py lists its columns).
+CHARGES_TABLE = "charges"
+# Machine tables: written by CSV, FOCUS and XLSX's data sheet, never shown on a page or a terminal.
+DATA_TABLES = (LONG_TABLE, CHARGES_TABLE)
+# ``meta`` key of the charge defaults for FOCUS rows (period_start/period_end as ISO dates,
+# inference_geo, context_window, estimate_source), for the rows of the long form that lack them.
+CHARGE_CONTEXT = "charge_context"
 # The top-level JSON keys the Report itself owns: a kind's figures may not use them.
 RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "warnings",
                  "presentation", "reports")
@@ -62,6 +75,11 @@ def exact_str(value: Decimal) -> str:
         return "0"
     text = format(value.normalize(), "f")
     return text
+
+
+def _same_decimal(value: Any) -> Any:
+    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped)."""
+    return Decimal(exact_str(value)) if isinstance(value, Decimal) else value
 
 
 def cell_from_json(value: Any, kind: str) -> Any:
@@ -118,6 +136,12 @@ class Table:
     flag: Optional[str] = None
     fold_by: Optional[str] = None
 
+    def __post_init__(self) -> None:
+        # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
+        # keys that are not columns as plain JSON values.
+        keys = {c.key for c in self.columns}
+        self.rows = [{k: (_same_decimal(v) if k in keys else to_json(v)) for k, v in r.items()} for r in self.rows]
+
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
@@ -161,38 +185,44 @@ class Figure:
 
 @dataclass(frozen=True)
 class Brief:
-    """A report in one line for a page of several: a topic ("Invoice check") and a sentence."""
+    """A report in one line for a page of several: a topic ("Invoice check") and a sentence.
+    ``part``: on a page of several, the 1-based position of the part it sums up (0: alone)."""
 
     topic: str
     text: str
     tone: Tone = "neutral"
+    part: int = 0
 
     def to_dict(self) -> dict:
-        return {"topic": self.topic, "text": self.text, "tone": self.tone}
+        return {"topic": self.topic, "text": self.text, "tone": self.tone, "part": self.part}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Brief":
-        return cls(d["topic"], d["text"], d.get("tone", "neutral"))
+        return cls(d["topic"], d["text"], d.get("tone", "neutral"), int(d.get("part", 0)))
 
 
 @dataclass
 class Headline:
     """The executive summary: a few figures, the one recommendation, what they cover, and the
-    report's one-line brief for a page it shares with others."""
+    report's one-line brief for a page it shares with others. A page of several parts leads with
+    one part's headline and lists the other parts' briefs in ``others``."""
 
     figures: list[Figure] = field(default_factory=list)
     recommendation: str = ""
     scope: str = ""
     brief: Optional[Brief] = None
+    others: list[Brief] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"figures": [f.to_dict() for f in self.figures], "recommendation": self.recommendation,
-                "scope": self.scope, "brief": self.brief.to_dict() if self.brief else None}
+                "scope": self.scope, "brief": self.brief.to_dict() if self.brief else None,
+                "others": [b.to_dict() for b in self.others]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Headline":
         return cls([Figure.from_dict(f) for f in d.get("figures", [])], d.get("recommendation", ""),
-                   d.get("scope", ""), Brief.from_dict(d["brief"]) if d.get("brief") else None)
+                   d.get("scope", ""), Brief.from_dict(d["brief"]) if d.get("brief") else None,
+                   [Brief.from_dict(b) for b in d.get("others", [])])
 
 
 @dataclass
@@ -300,6 +330,30 @@ class Report:
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
 
+    def long_table(self) -> Table:
+        """The long form CSV and FOCUS write (one row per period x model x token type x tier): the
+        table named ``LONG_TABLE``, else the first table. A page of several parts stacks its parts'
+        long forms under a leading ``report`` column (the part's title)."""
+        if self.parts:
+            columns: list[Column] = [Column("report", "Report")]
+            rows: list[dict] = []
+            for part in self.parts:
+                t = part.long_table()
+                columns += [c for c in t.columns if all(c.key != have.key for have in columns)]
+                rows += [{"report": part.title, **r} for r in t.rows]
+            return Table(LONG_TABLE, "All reports, long form", columns, rows)
+        shown = self.shown_tables()
+        return next((t for t in self.tables if t.name == LONG_TABLE), shown[0] if shown else
+                    Table(LONG_TABLE, self.title, [], []))
+
+    def shown_tables(self) -> list[Table]:
+        """The tables a page or a terminal shows: all but the machine tables (CSV/FOCUS/XLSX data)."""
+        return [t for t in self.tables if t.name not in DATA_TABLES]
+
+    def all_parts(self) -> list["Report"]:
+        """The reports a page is made of: the parts of a page of several, else the report itself."""
+        return list(self.parts) if self.parts else [self]
+
     def to_dict(self) -> dict:
         out = {"schema_version": SCHEMA_VERSION, "kind": self.kind,
                "catalogue_version": self.catalogue_version, **self.figures,
@@ -334,6 +388,6 @@ class Report:
 
 
 __all__ = [
-    "SCHEMA_VERSION", "Brief", "Chart", "Column", "ColumnKind", "Figure", "Headline", "PriceSource",
+    "SCHEMA_VERSION", "LONG_TABLE", "CHARGES_TABLE", "DATA_TABLES", "CHARGE_CONTEXT", "Brief", "Chart", "Column", "ColumnKind", "Figure", "Headline", "PriceSource",
     "Report", "Series", "Table", "to_json", "cell_from_json", "NUMERIC_KINDS", "DECIMAL_KINDS",
     "INT_KINDS"]

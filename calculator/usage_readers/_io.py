@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import io
-import sys
 from pathlib import Path
 
 from calculator.errors import InputError
+from calculator.io import BOM, DATA_LIMIT, GZIP_MAGIC, is_regular, open_input  # noqa: F401
 
-GZIP_MAGIC = b"\x1f\x8b"
-BOM = b"\xef\xbb\xbf"
-EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson")
+EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson", ".parquet")
 
 
 def expand(paths) -> list[str]:
@@ -39,33 +36,23 @@ def expand(paths) -> list[str]:
 
 
 def open_binary(path: str):
-    """A binary stream of the (decompressed) contents, with a peekable buffer."""
-    try:
-        raw = sys.stdin.buffer if path == "-" else open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
-    if buffered.peek(2)[:2] == GZIP_MAGIC:
-        return io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"), buffer_size=1 << 20)
-    return buffered
+    """A binary stream of the (decompressed) contents, with a peekable buffer (read once for a pipe)."""
+    return open_input(path, limit=DATA_LIMIT, what="usage or cost export").stream
 
 
 def head(path: str, size: int = 65536) -> bytes:
-    """The first ``size`` bytes of the decompressed contents, BOM removed (for detection)."""
-    if path == "-":
-        # Standard input cannot be reopened: the caller reads it through open_binary once.
-        raise InputError("standard input needs --source (it cannot be read twice to detect its format)",
-                         path="-")
-    fh = open_binary(path)
+    """The first ``size`` bytes of the decompressed contents, BOM removed (for detection); a pipe
+    or standard input keeps them for the reader that opens it next."""
     try:
-        data = fh.read(size)
+        src = open_input(path, limit=DATA_LIMIT, what="usage or cost export")
+        data = src.head(size)
+        if is_regular(path):
+            src.close()
+        return data
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read file: corrupt or truncated gzip data ({exc})"
                          if isinstance(exc, (EOFError, gzip.BadGzipFile)) else f"cannot read file ({exc})",
                          path=path) from None
-    finally:
-        fh.close()
-    return data[3:] if data.startswith(BOM) else data
 
 
 def read_text(path: str, errors: str = "strict") -> str:

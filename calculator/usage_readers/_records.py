@@ -38,16 +38,26 @@ class RecordBuffer:
         return Chunk(table, self.path, lambda i, _w=where: _w[i], line_based=False, buckets=self.buckets)
 
 
-def whole(value, key: str):
-    """A JSON count: an int >= 0 (negatives are left to the aggregator), or None if not an int."""
+INT64_MAX = (1 << 63) - 1
+
+
+def count_problem(value) -> str:
+    """Why ``whole`` refused a count, in words."""
+    w = whole(value, "", bounded=False)
+    return "is not a whole number" if w is None else "is too large (more than 2^63 - 1)"
+
+
+def whole(value, key: str, bounded: bool = True):
+    """A JSON count as an int (negatives are left to the engine), or None if it is not a whole
+    number or (``bounded``) does not fit in int64."""
     if value is None:
         return 0
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        value = int(value) if len(value) < 4000 else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return value if not bounded or abs(value) <= INT64_MAX else None
     return None

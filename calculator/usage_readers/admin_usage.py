@@ -16,10 +16,12 @@ from typing import Iterable, Iterator
 
 from calculator.errors import InputError, SourceMismatchError
 from calculator import admin_pages
-from calculator.usage_frame import NOT_GROUPED, Chunk, ReaderInfo
+from calculator.engine.rates import NOT_GROUPED
+from calculator.usage_frame import Chunk, ReaderInfo
+from calculator.io import loads_json
 from calculator.usage_readers._io import read_text
 from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, whole
+from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
 
 COUNT_FIELDS = {
     "uncached_input": ("uncached_input_tokens",),
@@ -38,14 +40,14 @@ def load_pages(path: str) -> list[dict]:
     if not text.strip():
         raise InputError("file is empty (expected an Admin API report: {\"data\": [...]})", path=path)
     try:
-        doc = json.loads(text)
+        doc = loads_json(text, path)
     except json.JSONDecodeError as exc:
         pages = []
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                pages.append(json.loads(line))
+                pages.append(loads_json(line, path, f"line {n}"))
             except json.JSONDecodeError:
                 raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                                  path=path) from None
@@ -70,7 +72,7 @@ def split_problem(total, split, write_5m: int, write_1h: int) -> str | None:
         return None
     t = whole(total, "cache_creation_input_tokens")
     if t is None:
-        return f"cache_creation_input_tokens = {total!r} is not a whole number of tokens"
+        return f"cache_creation_input_tokens = {str(total)[:40]!r} {count_problem(total)} of tokens"
     if not isinstance(split, dict):
         if t == 0:
             return None
@@ -135,7 +137,7 @@ def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: Inva
             raw = _get(result, keys)
             v = whole(raw, canon)
             if v is None:
-                policy.bad(path, where, f"{'.'.join(keys)} = {raw!r} is not a whole number of "
+                policy.bad(path, where, f"{'.'.join(keys)} = {str(raw)[:40]!r} {count_problem(raw)} of "
                            f"{'searches' if 'web' in canon else 'tokens'}", "non-integer count")
                 ok = False
                 break
@@ -165,4 +167,8 @@ def parse_pages(pages: Iterable[dict], path: str, info: ReaderInfo, policy: Inva
 
 
 def read(path: str, info: ReaderInfo, policy: InvalidRows) -> Iterator[Chunk]:
-    yield from parse_pages(load_pages(path), path, info, policy)
+    pages = load_pages(path)
+    note = admin_pages.incomplete(pages, path)
+    if note and note not in info.warnings:
+        info.warnings.append(note)
+    yield from parse_pages(pages, path, info, policy)

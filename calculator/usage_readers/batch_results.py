@@ -16,7 +16,8 @@ from calculator.errors import InputError, ModelError, SourceMismatchError
 from calculator.usage_frame import Chunk, ReaderInfo
 from calculator.usage_readers._io import BOM, open_binary
 from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, whole
+from calculator.io import loads_json
+from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
 from calculator.usage_readers.admin_usage import split_problem
 
 RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
@@ -39,7 +40,10 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
             any_line = True
             where = f"line {n}"
             try:
-                obj = json.loads(raw)
+                obj = loads_json(raw, path, where)
+            except InputError as exc:
+                policy.bad(path, where, str(exc).split(f"{where}: ", 1)[-1], "malformed line")
+                continue
             except UnicodeDecodeError as exc:
                 policy.bad(path, where, f"not UTF-8 text (byte {exc.start + 1} of the line is "
                            f"0x{raw[exc.start]:02x}); export the file as UTF-8", "not UTF-8")
@@ -102,7 +106,7 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
             for k, v in fields.items():
                 w = whole(v, k)
                 if w is None:
-                    policy.bad(path, where, f"usage {k} = {v!r} is not a whole number", "non-integer count")
+                    policy.bad(path, where, f"usage {k} = {str(v)[:40]!r} {count_problem(v)}", "non-integer count")
                     bad = True
                     break
                 counts[k] = w

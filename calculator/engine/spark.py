@@ -1,0 +1,128 @@
+"""Apache Spark as the engine (``--engine spark``): the same two passes as DuckDB's file path.
+
+A local session by default; a cluster through Spark Connect with ``--spark-remote sc://HOST:PORT``
+or ``SPARK_REMOTE``. Spark reads the Console usage CSV, Parquet, or a table (``--table
+catalog.schema.name``) itself; other inputs (JSON exports, batch results, pipes) are read by the
+Python readers and handed to Spark as rows. Spark runs pass 1 (the distinct raw pricing keys)
+and the grouping-sets sums of pass 2 with the queries ``scan.Scan`` writes for DuckDB, in Spark's
+dialect; the spellings are resolved and the sums priced by the same Python and DuckDB code as on
+the default engine, so the two engines cannot disagree on a rule, only on a sum (the parity test).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Optional
+
+from calculator.engine.pipeline import COUNTS, SPARK
+from calculator.errors import InputError
+
+
+def session(remote: Optional[str] = None):
+    """A Spark session: Spark Connect when ``remote`` (or SPARK_REMOTE) is set, else local."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("--engine spark needs pyspark: pip install 'batchcalc[spark]'") from None
+    remote = remote or os.environ.get("SPARK_REMOTE")
+    if remote:
+        return SparkSession.builder.remote(remote).getOrCreate()
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise InputError("--engine spark runs a local Spark session, which needs Java 17 "
+                         "(apt-get install openjdk-17-jre-headless), or give --spark-remote sc://HOST:PORT")
+    spark = (SparkSession.builder.master("local[2]").appName("batchcalc")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", "4").config("spark.sql.session.timeZone", "UTC")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+class SparkBackend:
+    """Runs ``scan.Scan``'s passes on a Spark session; the sums come back to DuckDB for pricing."""
+
+    def __init__(self, engine, spark):
+        from pyspark.errors import PySparkException
+
+        self.engine = engine
+        self.spark = spark
+        self.dialect = SPARK
+        # A file Spark refuses (FAILFAST on a malformed row) goes to the exact path, which names the row.
+        self.errors: tuple = (PySparkException,)
+        try:
+            from py4j.protocol import Py4JJavaError
+
+            self.errors += (Py4JJavaError,)
+        except ImportError:  # Spark Connect without py4j
+            pass
+
+    def sql(self, query: str) -> list[tuple]:
+        return [tuple(r) for r in self.spark.sql(query).collect()]
+
+    def view(self, name: str, query: str) -> None:
+        self.spark.sql(query).createOrReplaceTempView(name)
+
+    def table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
+        import pyarrow as pa
+
+        table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(zip(columns, types))})
+        self.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+
+    @staticmethod
+    def distinct_buckets() -> str:
+        return "count(DISTINCT trim(workspace_raw), trim(api_key_raw))"
+
+    @staticmethod
+    def digits_only(expr: str) -> str:
+        return f"({expr}) RLIKE '^[0-9,]*$'"
+
+    def sums(self, query: str) -> None:
+        """Run the grouping-sets sums on Spark; load the (small) result into DuckDB's ``agg``."""
+        import pyarrow as pa
+
+        df = self.spark.sql(query)
+        names = df.columns
+        rows = [tuple(r) for r in df.collect()]
+        types = []
+        for n in names:
+            if n in COUNTS:
+                types.append(pa.decimal128(38, 0))
+            elif n in ("gid", "nrows"):
+                types.append(pa.int64())
+            elif n == "rate_id":
+                types.append(pa.int32())
+            elif n == "in_range":
+                types.append(pa.bool_())
+            elif n in ("first_day", "last_day"):
+                types.append(pa.date32())
+            else:
+                types.append(pa.string())
+        self.engine._table("agg", names, rows, types)
+
+
+def relations(spark, paths: list[str], table: Optional[str], chunks=None) -> list[str]:
+    """Spark views of the inputs, as SELECTs of the canonical raw columns (``scan._project``)."""
+    from calculator.engine.scan import _project, canonical_columns
+
+    out = []
+    sources = [(f"table {table}", spark.table(table), "table")] if table else []
+    for path in paths:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic == b"PAR1" or os.path.isdir(path):
+            sources.append((path, spark.read.parquet(path), "parquet"))
+        else:
+            sources.append((path, spark.read.option("header", "true").option("quote", '"').option("escape", '"')
+                            .option("mode", "FAILFAST").csv(path), "console_csv"))
+    if chunks is not None:
+        sources.append(("rows", chunks, "rows"))
+    for i, (path, df, kind) in enumerate(sources):
+        canon = canonical_columns(df.columns)
+        if canon is None:
+            raise InputError(f"not usage Spark can read (expected the Console usage CSV's columns or the "
+                             f"canonical ones; found {', '.join(df.columns)})", path=path)
+        name = f"src_{i}"
+        df.createOrReplaceTempView(name)
+        out.append(_project(canon, name, path, kind, SPARK))
+    return out

@@ -1,0 +1,302 @@
+"""`batchcalc reconcile` as a Report: expected against billed, line by line (exit code 3 beyond tolerance).
+
+``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone, so
+whatever reconciles underneath (today ``calculator.reconciling``, fed through
+``report_from_reconciliation``) can be replaced.
+
+JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
+API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
+cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; web_search;
+"all" when the bill has no token types)::
+
+    {"schema_version", "catalogue_version",
+     "totals": {"expected_usd", "billed_usd", "residual_usd"},
+     "lines": [{"date", "model", "token_type", "service_tier", "context_window", "workspace",
+                "expected_usd", "billed_usd", "residual_usd", "residual_percent",
+                "within_tolerance", "diagnosis", "tokens", "list_price_usd"}],
+     "unmatched": {"usage": [...], "costs": [...]}, "not_reconciled": [...],
+     "lines_outside_tolerance", "level", "tolerance", "contract", "constant_ratio", "warnings",
+     "usage_rows", "cost_lines", "usage_rows_skipped", "cost_lines_skipped"}
+
+With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped``) and listed in
+``warnings``: a bad line never disappears from the bill without a trace.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from calculator.costing import ADMIN_TOKEN_TYPES
+from calculator.money import usd
+from calculator.report.charges import charges_table
+from calculator.reconciling import Line, ReconcileResult
+from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
+                                     Series, Table, cell_from_json, to_json)
+from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
+
+# Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
+# the Admin API names).
+TOKEN_TYPE_LABELS = {"uncached_input_tokens": "input (uncached)", "output_tokens": "output",
+                     "cache_read_input_tokens": "cache read",
+                     "cache_creation.ephemeral_5m_input_tokens": "cache write 5m",
+                     "cache_creation.ephemeral_1h_input_tokens": "cache write 1h", "web_search": "web search"}
+MATCH_LABELS = {"matched": "matched", "usage_only": "usage, no bill line", "costs_only": "bill line, no usage",
+                "not_reconciled": "listed, not reconciled"}
+KEY_COLUMNS = [Column("date", "Date", "date"), Column("model", "Model"), Column("token_type", "Token type"),
+               Column("service_tier", "Tier"), Column("context_window", "Context")]
+MONEY_COLUMNS = [Column("expected_usd", "Expected", "money"), Column("billed_usd", "Billed", "money"),
+                 Column("residual_usd", "Residual", "money"), Column("residual_percent", "Residual %", "percent")]
+# Who spent it, when the data says: shown only when a line has one.
+WHO_COLUMNS = [Column("workspace", "Workspace"), Column("api_key", "API key")]
+EXCEPTION = "exception"
+
+
+def _d(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _lines(f: dict) -> list[tuple[str, dict]]:
+    """Every line of the contract with how it matched, in the contract's order."""
+    return [*(("matched", l) for l in f["lines"]), *(("usage_only", l) for l in f["unmatched"]["usage"]),
+            *(("costs_only", l) for l in f["unmatched"]["costs"]),
+            *(("not_reconciled", l) for l in f["not_reconciled"])]
+
+
+def _row(match: str, line: dict, columns: list[Column]) -> dict:
+    """A line as a table row: typed cells, the token type named for people, the residual percent as a
+    fraction; flagged when it is outside tolerance or has no counterpart."""
+    d = {**line, "match": MATCH_LABELS[match],
+         "token_type": TOKEN_TYPE_LABELS.get(line["token_type"], line["token_type"])}
+    row = {c.key: cell_from_json(d.get(c.key), c.kind) for c in columns}
+    if row.get("residual_percent") is not None:
+        row["residual_percent"] = row["residual_percent"] / 100
+    row[EXCEPTION] = match in ("usage_only", "costs_only") or not line["within_tolerance"]
+    return row
+
+
+def _columns(f: dict, lead: list[Column], tail: list[Column]) -> list[Column]:
+    lines = [l for _, l in _lines(f)]
+    who = [c for c in WHO_COLUMNS if any(l.get(c.key) for l in lines)]
+    return [*lead, *who, *MONEY_COLUMNS, *tail]
+
+
+def _tables(f: dict) -> list[Table]:
+    out = []
+    shown = _columns(f, KEY_COLUMNS, [Column("diagnosis", "Diagnosis"), Column("match", "Match")])
+    checked = [(m, l) for m, l in _lines(f) if m != "not_reconciled"]
+    bad = [_row(m, l, shown) for m, l in checked if not l["within_tolerance"]]
+    if bad:
+        out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", shown, bad,
+                         caption="Query these lines with Anthropic: the diagnosis says what the bill "
+                                 "seems to have applied.", cards=True, flag=EXCEPTION))
+    rows = [_row(m, l, shown) for m, l in checked]
+    n_bad = sum(1 for r in rows if r[EXCEPTION])
+    out.append(Table("lines", "Every line, expected against billed", shown, rows,
+                     caption=f"{n_bad:,} of {len(rows):,} lines outside tolerance or without a counterpart "
+                             f"come first; the others are folded by day.",
+                     flag=EXCEPTION, fold_by="date"))
+    if f["not_reconciled"]:
+        out.append(Table("not_reconciled", "Listed, not reconciled", shown,
+                         [_row("not_reconciled", l, shown) for l in f["not_reconciled"]]))
+    return out
+
+
+def _long_table(f: dict) -> Table:
+    lines = [l for _, l in _lines(f)]
+    # A line's own tolerance and how many bill rows it sums, when the reconciliation gives them.
+    per_line = [c for c in (Column("tolerance_usd", "Tolerance", "money"), Column("rows_summed", "Bill rows", "int"))
+                if any(c.key in l for l in lines)]
+    columns = [Column("match", "Match"), *KEY_COLUMNS, *WHO_COLUMNS, *MONEY_COLUMNS,
+               Column("within_tolerance", "Within tolerance"), Column("diagnosis", "Diagnosis"),
+               Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money"), *per_line]
+    rows = []
+    for match, line in _lines(f):
+        row = {c.key: cell_from_json(line.get(c.key), c.kind) for c in columns}
+        row["match"] = match  # the machine-readable name in the long form
+        if row["residual_percent"] is not None:
+            row["residual_percent"] = row["residual_percent"] / 100
+        rows.append(row)
+    return Table(LONG_TABLE, "Reconciliation, every line", columns, rows)
+
+
+# The canonical token types of the charges table, from the Admin API names the lines carry.
+CANONICAL_TOKEN_TYPES = {admin: canonical for canonical, admin in ADMIN_TOKEN_TYPES.items()}
+FOCUS_EXTRA = [Column("x_ExpectedCost", "Expected", "money"), Column("x_Residual", "Residual", "money"),
+               Column("x_WithinTolerance", "Within tolerance"), Column("x_Diagnosis", "Diagnosis")]
+
+
+def _charges(f: dict) -> Table:
+    """The billed lines as FOCUS charges: BilledCost is the bill; EffectiveCost the usage at the
+    published (or contract) rates, i.e. the expected cost; ListCost the bill's list price when it
+    has one (a Console cost CSV's list_price_usd), else the expected cost. A bill line with no
+    usage behind it has no expected cost: its EffectiveCost is what was billed. The expected cost,
+    residual and diagnosis ride in ``x_`` columns."""
+    charges = []
+    for match, line in _lines(f):
+        if line.get("billed_usd") is None or match == "not_reconciled":
+            continue
+        expected = _d(line.get("expected_usd"))
+        charges.append({
+            "period_start": cell_from_json(line["date"], "date"),
+            "model": line.get("model") or ("web search" if line["token_type"] == "web_search" else "all models"),
+            "service_tier": line.get("service_tier"), "context_window": line.get("context_window"),
+            "token_type": CANONICAL_TOKEN_TYPES.get(line["token_type"], line["token_type"]),
+            "quantity": line.get("tokens") or 0,
+            "cost_usd": expected if expected is not None else _d(line["billed_usd"]),
+            "billed_cost": _d(line["billed_usd"]), "workspace": line.get("workspace"),
+            "api_key": line.get("api_key"), "x_ExpectedCost": expected,
+            "x_Residual": _d(line.get("residual_usd")), "x_WithinTolerance": line.get("within_tolerance"),
+            "x_Diagnosis": line.get("diagnosis")})
+        if line.get("list_price_usd") is not None:
+            charges[-1]["list_cost"] = _d(line["list_price_usd"])
+    return charges_table(charges, FOCUS_EXTRA)
+
+
+def _outside(f: dict) -> list[dict]:
+    return [l for m, l in _lines(f) if m != "not_reconciled" and not l["within_tolerance"]]
+
+
+def _headline(f: dict) -> Headline:
+    t = {k: Decimal(v) for k, v in f["totals"].items()}
+    outside = _outside(f)
+    tol = f["tolerance"]
+    figures = [
+        Figure("Expected", t["expected_usd"], detail="the usage at the published rates"
+               + (" less the contract discount" if f["contract"] else "")),
+        Figure("Billed", t["billed_usd"], detail=f"{f['cost_lines']:,} cost lines"),
+        Figure("Residual", t["residual_usd"], tone="bad" if outside else "good", detail="billed minus expected"),
+        Figure("Lines outside tolerance", len(outside), kind="int", tone="bad" if outside else "good",
+               detail=f"tolerance {usd(Decimal(tol['absolute_usd']))} per line"
+                      + (f" or {tol['relative_percent']}%" if _d(tol["relative_percent"]) else "")),
+    ]
+    rec = "The bill matches the published rates." if not outside else ""
+    if outside:
+        worst = max(outside, key=lambda l: abs(_d(l["residual_usd"]) or 0))
+        rec = (f"Query the bill: {len(outside)} line(s) outside tolerance; the largest, "
+               f"{worst['model'] or ''} {worst['token_type']} on {worst['date']}, "
+               f"is off by {usd(_d(worst['residual_usd']))}"
+               + (f": {worst['diagnosis']}." if worst["diagnosis"] else "."))
+    res = t["residual_usd"]
+    brief = Brief("Invoice check", (
+        f"{len(outside)} line{'s' if len(outside) != 1 else ''} outside tolerance, {usd(abs(res))} "
+        f"{'over' if res > 0 else 'under'} (billed {usd(t['billed_usd'])} against {usd(t['expected_usd'])} expected)."
+        if outside else f"the bill matches the published rates (billed {usd(t['billed_usd'])}, expected "
+                        f"{usd(t['expected_usd'])})."), tone="bad" if outside else "good")
+    return Headline(figures, rec, "Joined on " + " x ".join(f["level"]) + ".", brief=brief)
+
+
+def _charts(f: dict) -> list[Chart]:
+    days: dict[str, list] = {}
+    for match, l in _lines(f):
+        if match == "not_reconciled":
+            continue
+        # A matched line with no expected cost is unpriced usage: not checked, so neither side counts.
+        unpriced = match == "matched" and l["expected_usd"] is None
+        day = days.setdefault(l["date"], [Decimal(0), Decimal(0), False])
+        if not unpriced:
+            day[0] += _d(l["expected_usd"]) or 0
+            day[1] += _d(l["billed_usd"]) or 0
+        day[2] = day[2] or not l["within_tolerance"]
+    if not days:
+        return []
+    order = sorted(days)
+    return [Chart("expected_vs_billed", "Expected vs billed by day", "line", order,
+                  [Series("Expected", [days[d][0] for d in order], role="expected"),
+                   Series("Billed", [days[d][1] for d in order], role="billed")],
+                  caption="Days with a line outside tolerance are flagged.",
+                  flagged=[i for i, d in enumerate(order) if days[d][2]])]
+
+
+def build_reconcile_report(figures: dict) -> Report:
+    """The reconciliation Report from its figures: the kind's JSON contract (``totals``, ``lines``,
+    ``unmatched``, ``not_reconciled``, ``tolerance``, ... plus ``catalogue_version``, and the
+    ``assumptions`` and ``warnings``). Exit code 3 when a line is outside tolerance."""
+    f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
+    return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
+                  catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
+                  tables=[*_tables(f), _long_table(f), _charges(f)], charts=_charts(f),
+                  assumptions=list(figures.get("assumptions", [])), warnings=list(figures.get("warnings", [])),
+                  exit_code=3 if f["lines_outside_tolerance"] else 0)
+
+
+# -- the figures, from calculator.reconciling -----------------------------------------------------
+
+def line_dict(line: Line) -> dict:
+    k = line.key
+    ctx = k.get("context_window")
+    return {"date": k["date"], "model": k.get("model"), "token_type": k.get("token_type"),
+            "service_tier": k.get("service_tier"), "context_window": CONTEXT_WINDOW_NAMES.get(ctx, ctx),
+            "workspace": k.get("workspace"), "expected_usd": line.expected, "billed_usd": line.billed,
+            "residual_usd": line.residual, "residual_percent": line.residual_percent,
+            "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
+            "list_price_usd": line.list_price, "rows_summed": line.rows, "tolerance_usd": line.tolerance}
+
+
+class _Result:
+    """The reconcile contract's figures of a ``ReconcileResult``."""
+
+    def __init__(self, result: ReconcileResult):
+        self.result = result
+
+    def payload(self) -> dict:
+        r = self.result
+        c = r.contract
+        return {
+            "totals": {"expected_usd": r.expected_total, "billed_usd": r.billed_total,
+                       "residual_usd": r.residual_total},
+            "lines_outside_tolerance": len(r.outside),
+            "level": list(r.level),
+            "tolerance": {"absolute_usd": r.tolerance.absolute, "relative_percent": r.tolerance.relative_percent},
+            "contract": None if c is None else {"path": c.path, "discount_percent": c.discount_percent,
+                                                "models": c.models, "effective_from": c.effective_from,
+                                                "effective_to": c.effective_to},
+            "constant_ratio": r.constant_ratio,
+            "model_ratios": r.model_ratios,
+            "usage_rows": r.usage_rows,
+            "cost_lines": r.cost_lines,
+            "usage_rows_skipped": r.usage_rows_skipped,
+            "cost_lines_skipped": r.cost_lines_skipped,
+            "lines": [line_dict(l) for l in r.lines],
+            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
+                          "costs": [line_dict(l) for l in r.unmatched_costs]},
+            "not_reconciled": [line_dict(l) for l in r.not_reconciled],
+        }
+
+
+
+def reconcile_figures(result: ReconcileResult) -> dict:
+    """The reconcile contract's figures of a ``ReconcileResult`` (money as Decimals)."""
+    return _Result(result).payload()
+
+
+def report_from_reconciliation(result: ReconcileResult) -> Report:
+    """The reconciliation Report of a ``calculator.reconciling.reconcile`` result."""
+    figures = to_json({"catalogue_version": result.catalogue_version, **_Result(result).payload(),
+                       "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
+    return build_reconcile_report(figures)
+
+
+def report_section(inputs: dict, options) -> Report:
+    """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
+    from calculator.contract import load_contract
+    from calculator.engine import UsageOptions
+    from calculator.errors import InputError
+    from calculator.reconciling import Tolerance, reconcile_inputs
+
+    costs = [str(p) for kind in ("admin_cost", "console_cost") for p in inputs.get(kind, [])]
+    usage = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]
+    if not usage:
+        kinds = " and ".join(k for k, key in (("an Admin API cost report (JSON)", "admin_cost"),
+                                              ("a Console cost export (CSV)", "console_cost")) if inputs.get(key))
+        raise InputError(f"{kinds} is reconciled against the usage it bills: give the usage export too",
+                         path=costs[0])
+    tol = options.extra.get("tolerance") or Tolerance()
+    contract = options.extra.get("contract")
+    if contract is not None and not hasattr(contract, "factor"):
+        contract = load_contract(contract, options.catalogue)
+    usage_options = UsageOptions(catalogue=options.catalogue, on=options.on, strict=options.strict,
+                                 skip_invalid=bool(options.extra.get("skip_invalid")),
+                                 since=options.extra.get("since"), until=options.extra.get("until"))
+    return report_from_reconciliation(reconcile_inputs(usage, costs, usage_options, tolerance=tol,
+                                                       contract=contract))

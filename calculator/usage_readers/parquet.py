@@ -1,0 +1,46 @@
+"""Parquet usage (a file, or a directory of files): the Console usage CSV's columns or the canonical
+names, read in record batches. DuckDB reads correct Parquet in two passes (``engine/scan.py``);
+this reader is the exact path that names a bad row ("row N", counted from 1 across the file).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from calculator.errors import InputError
+from calculator.usage_frame import COUNTS, DIMENSIONS, Chunk, ReaderInfo
+from calculator.usage_readers._policy import InvalidRows
+
+BATCH_ROWS = 1 << 20
+
+
+def read(path: str, info: ReaderInfo, policy: InvalidRows) -> Iterator[Chunk]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from calculator.engine.scan import CONSOLE_COLUMNS, REQUIRED
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
+    names = {}
+    for name in pf.schema_arrow.names:
+        low = name.lower()
+        canon = CONSOLE_COLUMNS.get(low, low if low in (*DIMENSIONS, *COUNTS) else None)
+        if canon is not None:
+            names.setdefault(canon, name)
+    missing = sorted(REQUIRED - set(names))
+    if missing:
+        raise InputError(f"Parquet usage: missing column(s) {', '.join(missing)} (canonical names or the Console "
+                         f"usage CSV's); found {', '.join(pf.schema_arrow.names)}", path=path)
+    start = 0
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=list(names.values())):
+        table = pa.Table.from_batches([batch]).rename_columns(
+            [next(c for c, n in names.items() if n == col) for col in batch.schema.names])
+        for c in DIMENSIONS:
+            if c in table.column_names:
+                table = table.set_column(table.column_names.index(c), c, table[c].cast(pa.string()))
+        first = start + 1
+        start += table.num_rows
+        yield Chunk(table, path, lambda i, _f=first: f"row {_f + i}", line_based=False)

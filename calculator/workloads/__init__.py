@@ -1,0 +1,1 @@
+"""Workloads and their scenarios: the cache assumption (``cache``)."""

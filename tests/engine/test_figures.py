@@ -1,0 +1,31 @@
+"""The seam the report builders use: the figures dict of usage and reconcile is exactly what the
+JSON contract carries (the CLI adds only the envelope: schema_version, kind, catalogue version,
+assumptions, warnings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from calculator.engine import UsageOptions, usage_figures
+from calculator.reconciling import reconcile_figures
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+USAGE = EXAMPLES / "claude_api_tokens_2026_02_10_to_2026_02_11.csv"
+COSTS = EXAMPLES / "claude_api_cost_2026_02_10_to_2026_02_11.csv"
+ENVELOPE = {"schema_version", "kind", "catalogue_version", "assumptions", "warnings", "presentation"}
+
+
+def test_usage_figures_are_the_json_contract(cli):
+    figures = usage_figures([USAGE], UsageOptions())
+    js = cli("usage", USAGE, "-f", "json").json()
+    assert set(js) - ENVELOPE == set(figures)
+    assert figures["totals"]["cost_usd"] == Decimal(js["totals"]["cost_usd"]) == Decimal("50.10")
+
+
+def test_reconcile_figures_are_the_json_contract(cli):
+    figures = reconcile_figures([USAGE], [COSTS], UsageOptions())
+    js = cli("reconcile", USAGE, COSTS, "-f", "json").json()
+    assert set(js) - ENVELOPE == set(figures)
+    # the planted line: $8.00 billed for $4.00 of Haiku batch input
+    assert figures["totals"]["residual_usd"] == Decimal("4.00") and figures["lines_outside_tolerance"] == 1
