@@ -76,10 +76,12 @@ def test_save_responses_then_the_same_run_offline(cli, analytics_api, tmp_path):
 
 def test_saved_pages_are_read_as_usage_and_not_mixed(cli, tmp_path):
     assert totals(cli("usage", EXAMPLES / "analytics", "-f", "json").json(), USAGE_TOTALS) == USAGE_TOTALS
+    # the same month as the Admin API report: refused, not summed
     r = cli("usage", EXAMPLES / "analytics", EXAMPLES / "usage_report.json")
-    assert r.code == 1 and "usage_report.json: Analytics API pages and other exports cannot be read in one run" in r.err
+    assert r.code == 1 and "the same usage given twice" in r.err and "examples/analytics both hold" in r.err
     r = cli("usage", EXAMPLES / "analytics" / "analytics_cost_2026-10_p1.json")
-    assert r.code == 1 and "no Analytics API usage pages: these are cost pages" in r.err
+    assert r.code == 1 and "analytics_cost_2026-10_p1.json: this is Usage and Cost Analytics API cost pages " \
+                           "(JSON), not usage" in r.err
 
 
 def test_an_expired_cursor_is_one_line_saying_to_rerun(cli, analytics_api, monkeypatch):
