@@ -200,7 +200,10 @@ class CostSource:
                  pages_from: str = "admin"):
         if source is not None and source not in COST_SOURCES:
             raise InputError(f"--cost-source {source!r}: expected one of {', '.join(COST_SOURCES)}")
+        paths = [str(p) for p in paths]
         self.paths = expand(paths) if pages is None else []
+        # Files found in a directory (not named): a saved Analytics run there holds usage pages too.
+        self.in_directory = set(self.paths) - set(paths) if pages is None else set()
         self.source, self.mapping, self.pages = source, mapping or {}, pages
         self.pages_from = pages_from  # "admin" (Admin API report pages) or "analytics"
         if catalogue is None:
@@ -255,6 +258,8 @@ class CostSource:
             return
         analytics = []
         for path in self.paths:
+            if path in self.in_directory and detect(path) == "analytics-usage":
+                continue  # the usage pages of a saved run, beside its cost pages: the usage side reads them
             kind = self._kind(path)
             self.kinds[path] = kind
             if kind == "analytics-cost":

@@ -29,9 +29,10 @@ class UsageSource:
                  catalogue=None, policy: Optional[InvalidRows] = None, pages=None, pages_from: str = "admin"):
         if source is not None and source not in USAGE_SOURCES:
             raise InputError(f"--source {source!r}: expected one of {', '.join(USAGE_SOURCES)}")
+        paths = [str(p) for p in paths]
         self.paths = expand(paths) if pages is None else []
         # Files found in a directory (not named): a saved Analytics run there holds cost pages too.
-        self.in_directory = set(self.paths) - {str(p) for p in paths} if pages is None else set()
+        self.in_directory = set(self.paths) - set(paths) if pages is None else set()
         self.source = source
         self.mapping = mapping or {}
         self.on = on or dt.datetime.now(dt.timezone.utc).date()

@@ -54,7 +54,9 @@ def chunks(table, name: str, info: ReaderInfo) -> Iterator[Chunk]:
 
     buf = RecordBuffer(name)
     ungrouped = set()
+    without_requests = 0
     for row in table.to_pylist():
+        without_requests += row["requests"] is None
         for dim in NOT_GROUPED_NOTES:
             if row[dim] is None:
                 ungrouped.add(dim)
@@ -73,3 +75,7 @@ def chunks(table, name: str, info: ReaderInfo) -> Iterator[Chunk]:
     info.warnings += [note for note in (f"{name}: {NOT_GROUPED_NOTES[d]}" for d in sorted(ungrouped))
                       if note not in info.warnings]
     info.stats["rows"] = info.stats.get("rows", 0) + table.num_rows
+    if without_requests:
+        info.stats["rows_without_requests"] = info.stats.get("rows_without_requests", 0) + without_requests
+        info.warnings.append(f"{name}: {without_requests:,} row(s) without a request count (null): no "
+                             f"per-request figures")
