@@ -16,6 +16,7 @@ from calculator.net import DEFAULT_TIMEOUT
 
 class CostSourceName(str, Enum):
     admin_cost = "admin-cost"
+    analytics_cost = "analytics-cost"
     console_cost_csv = "console-cost-csv"
     generic_invoice_csv = "generic-invoice-csv"
 

@@ -27,6 +27,7 @@ class Engine(str, Enum):
 class Source(str, Enum):
     batch_results = "batch-results"
     admin_usage = "admin-usage"
+    analytics_usage = "analytics-usage"
     console_csv = "console-csv"
     generic_csv = "generic-csv"
     parquet = "parquet"

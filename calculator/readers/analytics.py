@@ -197,17 +197,19 @@ def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
     pages, or one page per line."""
     from calculator.usage_readers._io import read_text
 
+    from calculator.io import loads_json
+
     text = read_text(path) if text is None else text
     if not text.strip():
         raise InputError("file is empty (expected an Analytics API response page)", path=path)
     try:
-        doc = json.loads(text)
+        doc = loads_json(text, path)
     except json.JSONDecodeError as first:
         doc = []
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    doc.append(json.loads(line))
+                    doc.append(loads_json(line, path, f"line {n}"))
                 except json.JSONDecodeError as exc:
                     where = f"line {n}: " if n > 1 or first.lineno > 1 else ""
                     raise InputError(f"{where}not valid JSON ({exc.msg} at column {exc.colno})",
