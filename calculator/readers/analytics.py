@@ -195,9 +195,8 @@ def looks_like_analytics(head: bytes) -> Optional[Kind]:
 def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
     """The pages in a file (or in ``text``, the file already read): one page, a JSON list of
     pages, or one page per line."""
-    from calculator.usage_readers._io import read_text
-
     from calculator.io import loads_json
+    from calculator.usage_readers._io import read_text
 
     text = read_text(path) if text is None else text
     if not text.strip():
