@@ -40,6 +40,9 @@ demo: $(VENV)/.installed
 	# examples/cost_report.json has one planted discrepancy (batch input billed at the standard
 	# rate): reconcile reports it and exits 3, which is the expected outcome here.
 	$(BIN)/batchcalc reconcile examples/usage_report.json examples/cost_report.json || test $$? -eq 3
+	# The same month as saved Usage and Cost Analytics API pages: the same totals, the same exit 3.
+	$(BIN)/batchcalc usage examples/analytics
+	$(BIN)/batchcalc reconcile examples/analytics || test $$? -eq 3
 	# The Console exports as downloaded (hourly usage with batch rows; the cost CSV with split
 	# charges, web-search rows and one planted discrepancy: batch input billed at the standard rate).
 	$(BIN)/batchcalc usage examples/claude_api_tokens_2026_02_10_to_2026_02_11.csv

@@ -295,6 +295,9 @@ class Api:
         seen: set[str] = set()
         for n in range(1, max_pages + 1):
             status, page = self.json("GET", path, what=what, params=params)
+            if status == 410 and n > 1:
+                raise NetworkError(f"{what}: the page cursor expired (HTTP 410) after {n - 1} page(s): "
+                                   f"rerun the command to fetch from the first page")
             if status != 200:
                 raise NetworkError(f"{what}: HTTP {status}{error_detail(page)}{self.key_hint(status)}")
             if not isinstance(page.get("data"), list):

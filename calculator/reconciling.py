@@ -74,6 +74,8 @@ class Expected:
     geos: set = field(default_factory=set)
     contexts: set = field(default_factory=set)
     deltas: dict = field(default_factory=dict)
+    list_amount: Decimal = Decimal(0)  # at the catalogue's published price, before any --contract
+    rate_cards: set = field(default_factory=set)  # (price source, checked date) of the rates used
 
     def add_variant(self, name: str, value: Optional[Decimal], base: Decimal) -> None:
         if value is not None:
@@ -201,6 +203,8 @@ class _UsageSide:
                 as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
             e.add_variant("as_5m", as5, amount)
             e.amount += amount
+            e.list_amount += base.line(col).cost
+            e.rate_cards.add((base.source, base.checked))
 
 
 def _project(key: tuple, level: tuple[str, ...]) -> tuple:
@@ -215,7 +219,8 @@ def _merge(a: Expected, b: Expected) -> Expected:
     for k, v in b.deltas.items():
         deltas[k] = deltas.get(k, Decimal(0)) + v
     return Expected(amount=a.amount + b.amount, tokens=a.tokens + b.tokens, unpriced=a.unpriced or b.unpriced,
-                    geos=a.geos | b.geos, contexts=a.contexts | b.contexts, deltas=deltas)
+                    geos=a.geos | b.geos, contexts=a.contexts | b.contexts, deltas=deltas,
+                    list_amount=a.list_amount + b.list_amount, rate_cards=a.rate_cards | b.rate_cards)
 
 
 def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
@@ -406,7 +411,8 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
     options.day_lines = True
     usage = usage_result(usage_paths, options)
     costs_src = CostSource(cost_paths, source=cost_source, mapping=cost_mapping, catalogue=options.catalogue,
-                           policy=options.policy, pages=cost_pages, tier_map=options.tier_map)
+                           policy=options.policy, pages=cost_pages, tier_map=options.tier_map,
+                           pages_from=options.pages_from)
     since, until = options.since, options.until
     costs = [c for c in costs_src.lines()
              if (since is None or c.date >= since) and (until is None or c.date <= until)]

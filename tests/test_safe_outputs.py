@@ -149,8 +149,10 @@ class FailingApi:
 @pytest.mark.parametrize("args", [
     ["usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-31"],
     ["reconcile", "--from-api", "--since", "2026-10-01", "--until", "2026-10-31"],
+    ["usage", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-31"],
+    ["reconcile", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-31"],
     ["count", str(CORPUS / "requests" / "ok.jsonl"), "--exact", "-O", "10"],
-], ids=["usage-from-api", "reconcile-from-api", "count-exact"])
+], ids=["usage-from-api", "reconcile-from-api", "usage-legacy-api", "reconcile-legacy-api", "count-exact"])
 def test_no_key_when_the_api_fails(args, status, keys, monkeypatch, tmp_path):
     api = FailingApi(status)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)

@@ -53,7 +53,7 @@ def fake_api(monkeypatch):
 
 def test_from_api_reads_every_page(cli, fake_api, tmp_path):
     out = tmp_path / "usage.json"
-    r = cli("usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02", "-f", "json", "-o", out)
+    r = cli("usage", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-02", "-f", "json", "-o", out)
     assert r.code == 0, r.err
     doc = json.loads(out.read_text())
     # the same buckets as examples/usage_report.json: see test_usage.py for the arithmetic
@@ -70,14 +70,14 @@ def test_from_api_reads_every_page(cli, fake_api, tmp_path):
     assert headers.get("x-api-key") == KEY
     assert KEY not in r.out and KEY not in r.err and KEY not in out.read_text()
     for fmt in ("table", "csv", "markdown", "json"):
-        r = cli("usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02", "-f", fmt)
+        r = cli("usage", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-02", "-f", fmt)
         assert KEY not in r.out + r.err
 
 
 def test_from_api_bad_key_is_one_line_without_the_key(cli, fake_api, monkeypatch):
     bad = "sk-ant-admin01-WRONG-key-9876543210"
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", bad)
-    r = cli("usage", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02")
+    r = cli("usage", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-02")
     assert r.code == 1
     assert "HTTP 401" in r.err and "ANTHROPIC_ADMIN_KEY" in r.err
     assert bad not in r.err + r.out and r.err.count("\n") == 1
@@ -140,7 +140,7 @@ def test_reconcile_from_api(cli, monkeypatch):
     try:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
         monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", KEY)
-        r = cli("reconcile", "--from-api", "--since", "2026-10-01", "--until", "2026-10-02", "-f", "json")
+        r = cli("reconcile", "--from-api", "--api", "legacy", "--since", "2026-10-01", "--until", "2026-10-02", "-f", "json")
     finally:
         server.shutdown()
     assert r.code == 3, r.err  # the planted discrepancy of examples/cost_report.json

@@ -1,8 +1,11 @@
 """Option values shared by several commands (estimate, count, check, plan, report), parsed one way."""
 
+import datetime as dt
 import functools
 import inspect
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 import typer
@@ -86,3 +89,58 @@ def cache_options(command: Callable) -> Callable:
 
     wrapper.__signature__ = sig.replace(parameters=params[:at] + added + params[at:])
     return wrapper
+
+
+class Api(str, Enum):
+    analytics = "analytics"
+    legacy = "legacy"
+
+
+ApiOpt = Annotated[Api, typer.Option(
+    "--api", case_sensitive=False,
+    help="--from-api source: analytics (the Usage and Cost Analytics API: request counts, list price "
+         "beside the amount billed; key in ANTHROPIC_ADMIN_KEY or a read:analytics key in "
+         "ANTHROPIC_ANALYTICS_KEY) or legacy (the Admin API usage and cost reports, ANTHROPIC_ADMIN_KEY).")]
+SaveResponsesOpt = Annotated[Optional[Path], typer.Option(
+    "--save-responses", metavar="DIR", file_okay=False,
+    help="With --from-api --api analytics: write every response page to DIR, so the run can be "
+         "audited and replayed offline (pass DIR as the input instead of --from-api).")]
+
+
+def check_save_responses(api: Api, from_api: bool, save_dir: Optional[Path]) -> None:
+    if save_dir is not None and not (from_api and api == Api.analytics):
+        raise typer.BadParameter("it saves the pages of --from-api with --api analytics (the default)",
+                                 param_hint="--save-responses")
+
+
+@dataclass
+class ApiPages:
+    """What --from-api fetched: the usage pages and (``cost=True``) the cost pages, in memory so
+    that one fetch can serve two reports; ``pages_from`` as ``engine.UsageOptions``."""
+
+    usage: list
+    cost: Optional[list]
+    pages_from: str
+
+
+def api_pages(api: Api, since: Optional[dt.date], until: Optional[dt.date], *, cost: bool = False,
+              bucket_width: str = "1d", group_by: tuple[str, ...] = (), save_dir: Optional[Path] = None,
+              timeout: float = DEFAULT_TIMEOUT) -> ApiPages:
+    """--from-api: every page for --since/--until (default the last 30 days) from the Analytics
+    API or (``Api.legacy``) the Admin API reports."""
+    end = until or dt.datetime.now(dt.timezone.utc).date()
+    start = since or end - dt.timedelta(days=30)
+    if api == Api.analytics:
+        from calculator.readers import analytics_api
+
+        query = analytics_api.Query(start, end, time_bucket_width=bucket_width, group_by=group_by or None)
+        usage = list(analytics_api.fetch_pages("usage", query, save_dir=save_dir, timeout=timeout))
+        costs = list(analytics_api.fetch_pages("cost", query, save_dir=save_dir, timeout=timeout)) if cost else None
+        return ApiPages(usage, costs, "analytics")
+    from calculator import admin_api
+
+    usage = list(admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
+        start, end, bucket_width, group_by or admin_api.USAGE_GROUP_BY), timeout=timeout))
+    costs = list(admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end), timeout=timeout)) \
+        if cost else None
+    return ApiPages(usage, costs, "admin")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import TimeoutOpt
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
 from calculator.cli.usage_cmd import Source, TierMapOpt, progress_bar
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
@@ -16,6 +16,7 @@ from calculator.net import DEFAULT_TIMEOUT
 
 class CostSourceName(str, Enum):
     admin_cost = "admin-cost"
+    analytics_cost = "analytics-cost"
     console_cost_csv = "console-cost-csv"
     generic_invoice_csv = "generic-invoice-csv"
 
@@ -74,9 +75,11 @@ def reconcile(
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
     tier_map: TierMapOpt = None,
     from_api: Annotated[bool, typer.Option(
-        "--from-api", help="Fetch the usage and cost reports from the Admin API (ANTHROPIC_ADMIN_KEY) "
-                           "for --since/--until (default the last 30 days).")] = False,
+        "--from-api", help="Fetch the usage and the costs from the API (see --api) for --since/--until "
+                           "(default the last 30 days).")] = False,
+    api: ApiOpt = Api.analytics,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -103,9 +106,10 @@ def reconcile(
         batchcalc reconcile --usage usage.json --costs invoice.csv --cost-map date=Day --cost-map model=Model --cost-map amount_usd=Amount
 
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc reconcile --from-api --since 2026-10-01 --until 2026-10-31
-    """
-    import datetime as dt
 
+        batchcalc reconcile examples/analytics
+    """
+    from calculator.cli.options import check_save_responses
     from calculator.contract import load_contract
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
     from calculator.engine import UsageOptions
@@ -126,27 +130,21 @@ def reconcile(
     cost_paths = [str(p) for p in cost_files or []]
     for path in expand([str(f) for f in files]) if files else []:
         kind = detect(path)
-        if kind in ("admin-cost", "console-cost-csv"):
+        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             cost_paths.append(path)
-        elif kind in ("batch-results", "admin-usage", "console-csv", "parquet"):
+        elif kind in ("batch-results", "admin-usage", "analytics-usage", "console-csv", "parquet"):
             usage_paths.append(path)
         elif kind == "empty":
             raise InputError("file is empty", path=path)
         else:
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
-    usage_pages = cost_pages = None
+    check_save_responses(api, from_api, save_responses)
+    fetched = None
     if from_api:
         if usage_paths or cost_paths:
             raise InputError("give either files or --from-api, not both")
-        from calculator import admin_api
-
-        end = until_d or dt.datetime.now(dt.timezone.utc).date()
-        start = since_d or end - dt.timedelta(days=30)
-        usage_pages = admin_api.fetch_pages(admin_api.USAGE_PATH, admin_api.usage_params(
-            start, end, "1d", ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")),
-            timeout=timeout)
-        cost_pages = admin_api.fetch_pages(admin_api.COST_PATH, admin_api.cost_params(start, end), timeout=timeout)
+        fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_responses, timeout=timeout)
     else:
         if not usage_paths:
             raise InputError("no usage given: pass a usage export (or --usage FILE)")
@@ -154,11 +152,25 @@ def reconcile(
             raise InputError("no costs given: pass a cost report (or --costs FILE)")
     options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
-                           strict=strict, pages=usage_pages, policy=policy)
+                           strict=strict, pages=fetched and fetched.usage, policy=policy,
+                           pages_from=fetched.pages_from if fetched else "admin")
     with progress_bar() as progress:
         options.progress = progress
         result = reconcile_inputs(usage_paths, cost_paths, options,
                                   cost_source=cost_source.value if cost_source else None,
-                                  cost_mapping=parse_cost_mapping(cost_mapping), cost_pages=cost_pages,
+                                  cost_mapping=parse_cost_mapping(cost_mapping), cost_pages=fetched and fetched.cost,
                                   tolerance=tol, contract=load_contract(contract, cat) if contract else None)
     emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)
+
+
+# The legacy usage report joined on the bill's grain: API keys would only split the lines.
+LEGACY_GROUP_BY = ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id")
+
+
+def api_pages_for_reconcile(api, since, until, *, save_dir=None, timeout=None):
+    """--from-api for a reconciliation: the usage and the cost pages of --since/--until."""
+    from calculator.cli.options import api_pages
+    from calculator.net import DEFAULT_TIMEOUT
+
+    return api_pages(api, since, until, cost=True, group_by=LEGACY_GROUP_BY if api == Api.legacy else (),
+                     save_dir=save_dir, timeout=timeout or DEFAULT_TIMEOUT)

@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
-from calculator.cli.options import Geo, Per, cache_options
+from calculator.cli.options import Api, ApiOpt, Geo, Per, SaveResponsesOpt, TimeoutOpt, cache_options
+from calculator.net import DEFAULT_TIMEOUT
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
 
@@ -73,6 +74,13 @@ def report(
         rich_help_panel="Usage and reconciliation")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
+    from_api: Annotated[bool, typer.Option(
+        "--from-api", help="Add the usage and the reconciliation of --since/--until (default the last 30 days) "
+                           "fetched from the API (see --api), as `batchcalc reconcile --from-api`.",
+        rich_help_panel="Usage and reconciliation")] = False,
+    api: ApiOpt = Api.analytics,
+    save_responses: SaveResponsesOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     try_model: Annotated[Optional[list[str]], typer.Option(
         "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
                                              "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
@@ -100,6 +108,8 @@ def report(
         batchcalc report estimate.json -o report.xlsx
 
         batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
+
+        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc report --from-api --since 2026-10-01 --until 2026-10-31 -o october.html
 
     Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
     tolerance, as `batchcalc reconcile`.
@@ -158,6 +168,12 @@ def report(
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
                                 strict=strict, quiet=STATE["quiet"], extra=extra)
         reports = build_sections(found, options) + reports
+    from calculator.cli.options import check_save_responses
+
+    check_save_responses(api, from_api, save_responses)
+    if from_api:
+        reports += api_reports(api, since, until, save_responses, timeout, cat, tolerance, contract, skip_invalid,
+                               strict)
     page = compose(reports, title)
     default = Format.html
     if (output is None or str(output) == "-") and fmt is None:
@@ -169,3 +185,28 @@ def report(
             if not STATE["quiet"]:
                 typer.echo("(the HTML page: add -o savings-report.html)", err=True)
     emit(page, fmt, output, compare_to, only_exceptions=only_exceptions, default=default)
+
+
+def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, skip_invalid: bool,
+                strict: bool) -> list:
+    """--from-api: the usage report and the reconciliation of one fetch, as `batchcalc usage` and
+    `batchcalc reconcile` show them."""
+    from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
+    from calculator.contract import load_contract
+    from calculator.engine import UsageOptions, usage_result
+    from calculator.reconciling import reconcile_inputs
+    from calculator.report.reconcile import report_from_reconciliation
+    from calculator.report.usage import report_from_analysis
+
+    since_d = parse_date(since, "--since") if since else None
+    until_d = parse_date(until, "--until") if until else None
+    fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_dir, timeout=timeout)
+
+    def options():
+        return UsageOptions(catalogue=cat, since=since_d, until=until_d, strict=strict, skip_invalid=skip_invalid,
+                            pages=fetched.usage, pages_from=fetched.pages_from)
+
+    return [report_from_analysis(usage_result([], options())),
+            report_from_reconciliation(reconcile_inputs(
+                [], [], options(), cost_pages=fetched.cost, tolerance=parse_tolerance(tolerance) if tolerance else None,
+                contract=load_contract(contract, cat) if contract else None))]

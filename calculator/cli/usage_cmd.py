@@ -8,7 +8,7 @@ import typer
 
 from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
-from calculator.cli.options import TimeoutOpt
+from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
@@ -27,6 +27,7 @@ class Engine(str, Enum):
 class Source(str, Enum):
     batch_results = "batch-results"
     admin_usage = "admin-usage"
+    analytics_usage = "analytics-usage"
     console_csv = "console-csv"
     generic_csv = "generic-csv"
     parquet = "parquet"
@@ -98,14 +99,17 @@ def usage(
         "--table", metavar="CATALOG.SCHEMA.NAME",
         help="With --engine spark: read usage from this table (Console or canonical columns).")] = None,
     from_api: Annotated[bool, typer.Option(
-        "--from-api", help="Fetch the usage report from the Admin API (key in ANTHROPIC_ADMIN_KEY; "
-                           "--since/--until give the range, default the last 30 days).")] = False,
+        "--from-api", help="Fetch the usage from the API (see --api; --since/--until give the range, "
+                           "default the last 30 days).")] = False,
+    api: ApiOpt = Api.analytics,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
-    bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d, 1h or 1m.")] = "1d",
+    bucket_width: Annotated[str, typer.Option("--bucket-width", help="--from-api bucket: 1d (or 1h; 1m "
+                                                                     "with --api legacy).")] = "1d",
     api_group_by: Annotated[Optional[list[str]], typer.Option(
         "--api-group-by", metavar="FIELDS",
         help="--from-api group_by[] fields (default: model, service_tier, context_window, "
-             "inference_geo, speed, workspace_id, api_key_id).")] = None,
+             "inference_geo, workspace_id, api_key_id; with --api legacy also speed).")] = None,
+    save_responses: SaveResponsesOpt = None,
     on: OnOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -133,10 +137,11 @@ def usage(
 
         batchcalc usage invoice.csv --map period=Date --map model=Model --map uncached_input="Input Tokens" --map output="Output Tokens"
 
-        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31
-    """
-    import datetime as dt
+        ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc usage --from-api --since 2026-10-01 --until 2026-10-31 --save-responses responses/2026-10
 
+        batchcalc usage responses/2026-10
+    """
+    from calculator.cli.options import api_pages, check_save_responses
     from calculator.engine import UsageOptions, usage_result
     from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
@@ -147,22 +152,20 @@ def usage(
     until_d = parse_date(until, "--until") if until else None
     if since_d and until_d and until_d < since_d:
         raise InputError(f"--until {until} is before --since {since}")
-    pages = None
+    check_save_responses(api, from_api, save_responses)
+    pages, pages_from = None, "admin"
     if from_api:
         if files:
             raise InputError("give either files or --from-api, not both")
-        from calculator import admin_api
-
-        end = until_d or dt.datetime.now(dt.timezone.utc).date()
-        start = since_d or end - dt.timedelta(days=30)
-        params = admin_api.usage_params(start, end, bucket_width,
-                                        split_list(api_group_by) or admin_api.USAGE_GROUP_BY)
-        pages = admin_api.fetch_pages(admin_api.USAGE_PATH, params, timeout=timeout)
+        fetched = api_pages(api, since_d, until_d, bucket_width=bucket_width, group_by=split_list(api_group_by),
+                            save_dir=save_responses, timeout=timeout)
+        pages, pages_from = fetched.usage, fetched.pages_from
     elif not files and not table:
         raise InputError("give one or more usage files (or --from-api); see batchcalc usage --help")
     options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
                            group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
+                           pages_from=pages_from,
                            engine=Engine(engine).value, spark_remote=spark_remote, table=table)
     with progress_bar() as progress:
         options.progress = progress

@@ -196,11 +196,16 @@ class CostSource:
 
     def __init__(self, paths: Iterable[str] = (), *, source: Optional[str] = None,
                  mapping: Optional[dict[str, str]] = None, catalogue=None,
-                 policy: Optional[InvalidRows] = None, pages=None, tier_map: Optional[dict[str, str]] = None):
+                 policy: Optional[InvalidRows] = None, pages=None, tier_map: Optional[dict[str, str]] = None,
+                 pages_from: str = "admin"):
         if source is not None and source not in COST_SOURCES:
             raise InputError(f"--cost-source {source!r}: expected one of {', '.join(COST_SOURCES)}")
+        paths = [str(p) for p in paths]
         self.paths = expand(paths) if pages is None else []
+        # Files found in a directory (not named): a saved Analytics run there holds usage pages too.
+        self.in_directory = set(self.paths) - set(paths) if pages is None else set()
         self.source, self.mapping, self.pages = source, mapping or {}, pages
+        self.pages_from = pages_from  # "admin" (Admin API report pages) or "analytics"
         if catalogue is None:
             from pricing import load_catalogue
 
@@ -225,7 +230,7 @@ class CostSource:
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)
-        if kind in ("admin-cost", "console-cost-csv"):
+        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             return kind
         if kind == "generic-csv" and self.mapping:
             return "generic-invoice-csv"
@@ -240,21 +245,33 @@ class CostSource:
         self.warnings.extend(self.policy.warnings())
 
     def _read(self) -> Iterator[BilledLine]:
-        from calculator.cost_readers import admin_cost, console_cost_csv, generic_invoice_csv
+        from calculator.cost_readers import admin_cost, analytics_cost, console_cost_csv, generic_invoice_csv
 
         maker = LineMaker(self.catalogue, self.policy, self.tier_map)
+        if self.pages is not None and self.pages_from == "analytics":
+            from calculator.readers.analytics import cost_table
+
+            yield from analytics_cost.lines(cost_table(self.pages, "Analytics API cost"), "Analytics API cost", maker)
+            return
         if self.pages is not None:
             yield from admin_cost.parse_pages(self.pages, "Admin API cost report", maker, self.policy, self.warnings)
             return
+        analytics = []
         for path in self.paths:
+            if path in self.in_directory and detect(path) == "analytics-usage":
+                continue  # the usage pages of a saved run, beside its cost pages: the usage side reads them
             kind = self._kind(path)
             self.kinds[path] = kind
-            if kind == "admin-cost":
+            if kind == "analytics-cost":
+                analytics.append(path)  # the pages of one run are read together, as one source
+            elif kind == "admin-cost":
                 yield from admin_cost.read(path, maker, self.policy, self.warnings)
             elif kind == "console-cost-csv":
                 yield from console_cost_csv.read(path, maker, self.policy, self.warnings)
             else:
                 yield from generic_invoice_csv.read(path, maker, self.policy, self.mapping, self.warnings)
+        if analytics:
+            yield from analytics_cost.read(analytics, maker)
 
     def _dedup(self, lines: Iterator[BilledLine]) -> Iterator[BilledLine]:
         """A line repeated within one file (every field, amount included) is a bad row: an error,

@@ -31,7 +31,8 @@ class UsageOptions:
     group_by: tuple = ()
     strict: bool = False
     skip_invalid: bool = False
-    pages: object = None  # Admin API pages fetched with --from-api
+    pages: object = None  # API pages fetched with --from-api
+    pages_from: str = "admin"  # whose pages: "admin" (the Admin API report) or "analytics"
     day_lines: bool = False  # also the (day, pricing key, workspace) lines reconcile joins on
     progress: Optional[Callable[[int], None]] = None  # called with the rows read so far
     policy: object = None  # a shared InvalidRows (reconcile: usage and cost skips in one count)
@@ -65,7 +66,8 @@ def usage_result(paths, options: UsageOptions):
         if result is not None:
             return result
     src = UsageSource([str(p) for p in paths], source=options.source, mapping=options.mapping, on=options.on,
-                      catalogue=catalogue, policy=policy, pages=options.pages)
+                      catalogue=catalogue, policy=policy, pages=options.pages,
+                      pages_from=options.pages_from)
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
                          group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
                          day_lines=options.day_lines)
@@ -123,7 +125,8 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     if files and not native:
         # Inputs Spark cannot read itself: the Python readers' rows, handed to Spark.
         src = UsageSource(files, source=options.source, mapping=options.mapping, on=options.on,
-                          catalogue=catalogue, policy=policy, pages=options.pages)
+                          catalogue=catalogue, policy=policy, pages=options.pages,
+                      pages_from=options.pages_from)
         for chunk in src.chunks():
             engine.add_chunk(chunk)
         kinds = dict(src.kinds)

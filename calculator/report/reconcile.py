@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from calculator.costing import ADMIN_TOKEN_TYPES
-from calculator.money import usd
+from calculator.money import CONTEXT, usd
 from calculator.report.charges import charges_table
 from calculator.reconciling import Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
@@ -50,6 +50,11 @@ MONEY_COLUMNS = [Column("expected_usd", "Expected", "money"), Column("billed_usd
 # Who spent it, when the data says: shown only when a line has one.
 WHO_COLUMNS = [Column("workspace", "Workspace"), Column("api_key", "API key")]
 EXCEPTION = "exception"
+
+
+def _fraction(value: Decimal) -> Decimal:
+    """A ratio to six places (0.000001 = 0.0001%): shown as a percent, never used as money."""
+    return value.quantize(Decimal("0.000001"), context=CONTEXT)
 
 
 def _d(value: Any) -> Decimal | None:
@@ -99,7 +104,42 @@ def _tables(f: dict) -> list[Table]:
     if f["not_reconciled"]:
         out.append(Table("not_reconciled", "Listed, not reconciled", shown,
                          [_row("not_reconciled", l, shown) for l in f["not_reconciled"]]))
+    return out + _list_price_tables(f)
+
+
+def _list_price_tables(f: dict) -> list[Table]:
+    """The discount line by line and the catalogue check, when the bill gives list prices."""
+    out = []
+    d = f.get("discount_by_line")
+    if d:
+        columns = [*KEY_COLUMNS, Column("list_amount_usd", "List", "money"), Column("amount_usd", "Billed", "money"),
+                   Column("discount", "Discount", "percent"), Column("contract_discount", "Contract", "percent"),
+                   Column("difference_usd", "Off contract", "money")]
+        rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+                 EXCEPTION: not r["within_tolerance"]} for r in d["lines"]]
+        contract = f"the contract {d['contract']}" if d["contract"] else "no contract (--contract): list price expected"
+        out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns,
+                         [{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows],
+                         caption=f"Checked against {contract}; {d['lines_outside_tolerance']:,} of "
+                                 f"{len(rows):,} lines off it.", flag=EXCEPTION, fold_by="date"))
+    c = f.get("catalogue_check")
+    if c and c["lines"]:
+        columns = [*KEY_COLUMNS, Column("list_amount_usd", "Bill's list price", "money"),
+                   Column("catalogue_usd", "Catalogue", "money"), Column("difference_usd", "Difference", "money"),
+                   Column("rate_card", "Rate card")]
+        rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+                 "rate_card": "; ".join(f"{rc['source']} (checked {rc['checked']})" for rc in r["rate_cards"]),
+                 EXCEPTION: not r["within_tolerance"]} for r in c["lines"]]
+        out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns,
+                         [{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows],
+                         caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of {len(rows):,} "
+                                 f"lines differ (a difference names the rate card and the date it was checked).",
+                         flag=EXCEPTION, fold_by="date"))
     return out
+
+
+def typed_row(row: dict, columns: list[Column]) -> dict:
+    return {c.key: cell_from_json(row.get(c.key), c.kind) for c in columns}
 
 
 def _long_table(f: dict) -> Table:
@@ -261,7 +301,49 @@ class _Result:
             "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
                           "costs": [line_dict(l) for l in r.unmatched_costs]},
             "not_reconciled": [line_dict(l) for l in r.not_reconciled],
+            **self.list_price_checks(),
         }
+
+    def _listed(self) -> list[Line]:
+        return [l for l in (*self.result.lines, *self.result.unmatched_costs) if l.list_price is not None]
+
+    def list_price_checks(self) -> dict:
+        """When the bill gives a list price beside the amount (the Analytics API's ``list_amount``,
+        the Console cost CSV's list price): the discount line by line, checked against --contract,
+        and the list price against the catalogue's (a check of the catalogue itself)."""
+        listed = self._listed()
+        if not listed:
+            return {}
+        r = self.result
+        discounts, catalogue = [], []
+        for l in listed:
+            k, tol = l.key, l.tolerance if l.tolerance is not None else r.tolerance.absolute
+            key = {"date": k["date"], "model": k.get("model"), "token_type": k.get("token_type"),
+                   "service_tier": k.get("service_tier"),
+                   "context_window": CONTEXT_WINDOW_NAMES.get(k.get("context_window"), k.get("context_window")),
+                   "workspace": k.get("workspace")}
+            model = k.get("model") if k.get("model") not in (None, "all") else None
+            factor = r.contract.factor(model, k["date"]) if r.contract is not None else Decimal(1)
+            contract_price = l.list_price * factor
+            discounts.append({**key, "list_amount_usd": l.list_price, "amount_usd": l.billed,
+                              "discount": _fraction(1 - CONTEXT.divide(l.billed, l.list_price)) if l.list_price else None,
+                              "contract_discount": 1 - factor, "contract_amount_usd": contract_price,
+                              "difference_usd": l.billed - contract_price,
+                              "within_tolerance": abs(l.billed - contract_price) <= tol})
+            e = l.exp
+            if e is None or e.unpriced or not e.rate_cards:
+                continue
+            catalogue.append({**key, "list_amount_usd": l.list_price, "catalogue_usd": e.list_amount,
+                              "difference_usd": l.list_price - e.list_amount,
+                              "within_tolerance": abs(l.list_price - e.list_amount) <= tol,
+                              "rate_cards": [{"source": src, "checked": checked}
+                                             for src, checked in sorted(e.rate_cards, key=str)]})
+        return {"discount_by_line": {"contract": r.contract.path if r.contract is not None else None,
+                                     "lines_outside_tolerance": sum(1 for d in discounts if not d["within_tolerance"]),
+                                     "lines": discounts},
+                "catalogue_check": {"catalogue_version": r.catalogue_version,
+                                    "lines_differing": sum(1 for c in catalogue if not c["within_tolerance"]),
+                                    "lines": catalogue}}
 
 
 

@@ -25,7 +25,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable
 
-from calculator.money import percent, usd
+from calculator.money import CONTEXT, percent, usd
 from calculator.report.charges import charges_table
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table, cell_from_json, to_json)
@@ -102,6 +102,14 @@ def _tables(f: dict) -> list[Table]:
         tables.append(_money_table("groups", "By " + " × ".join(groups["group_by"]),
                                    [Column(g, g.replace("_", " ").capitalize()) for g in groups["group_by"]],
                                    groups["rows"], 50))
+    if f.get("requests_by_model_tier"):
+        columns = [Column("model", "Model"), Column("service_tier", "Tier"), Column("requests", "Requests", "int"),
+                   Column("cost_usd", "Cost", "money"), Column("cost_per_request_usd", "Cost per request (USD)", "rate"),
+                   Column("batch_saving_per_request_usd", "Batch saving per request (USD)", "rate")]
+        tables.append(Table("requests_by_model_tier", "Requests by model and tier", columns,
+                            typed(f["requests_by_model_tier"], columns),
+                            caption="Batch saving per request: realised on the batch tier, missed (what batch "
+                                    "would save) on the standard tier."))
     if f["unpriced"]:
         columns = [Column("model", "Model"), Column("service_tier", "Tier"), Column("month", "Month"),
                    Column("rows", "Rows", "int"), Column("reason", "Reason")]
@@ -206,6 +214,11 @@ def _no_zero_for_unpriced(row: dict) -> dict:
     return row
 
 
+def _per_request(amount: Decimal, requests: int) -> Decimal:
+    """An average per request, to a millionth of a cent: a figure to compare, never summed."""
+    return CONTEXT.divide(amount, requests).quantize(Decimal("0.00000001"), context=CONTEXT)
+
+
 def _cost_key(row: dict):
     return -(row["cost_usd"] if row["cost_usd"] is not None else Decimal(-1))
 
@@ -281,7 +294,40 @@ class _Analysis:
             out["batch_results"] = {**batch, "billed": batch.get("succeeded", 0)}
         if "pages" in r.stats:
             out["pages_read"] = r.stats["pages"]
+        requests = self.requests_by_model_tier()
+        if requests:
+            out["requests_by_model_tier"] = requests
         return out
+
+    def requests_by_model_tier(self) -> list[dict]:
+        """Requests per model and service tier, when the data counts them (the Analytics API, a
+        mapped CSV): cost per request, and per request what batch saved (batch tier) or would save
+        (standard tier). Unpriced usage has no cost per request (never $0)."""
+        if self.result.stats.get("rows_without_requests"):
+            return []  # their cost would be spread over requests that are not theirs (the reader warns)
+        acc: dict[tuple, dict] = {}
+        for g in self.result.groups:
+            row = acc.setdefault((g.model, g.service_tier), {
+                "model": g.model, "service_tier": g.service_tier, "requests": 0, "cost_usd": Decimal(0),
+                "batch_savings_usd": Decimal(0), "unpriced_rows": 0})
+            row["requests"] += g.counts.get("requests", 0)
+            if g.priced:
+                row["cost_usd"] += g.money.cost
+                row["batch_savings_usd"] += g.money.realised if g.service_tier == "batch" else g.money.missed
+            else:
+                row["unpriced_rows"] += g.rows
+        out = []
+        for row in acc.values():
+            n = row["requests"]
+            if not n:
+                continue
+            priced = not row["unpriced_rows"]
+            out.append({**row, "cost_usd": row["cost_usd"] if priced else None,
+                        "batch_savings_usd": row["batch_savings_usd"] if priced else None,
+                        "cost_per_request_usd": _per_request(row["cost_usd"], n) if priced else None,
+                        "batch_saving_per_request_usd": _per_request(row["batch_savings_usd"], n) if priced else None,
+                        "batch_saving": "realised" if row["service_tier"] == "batch" else "missed"})
+        return sorted(out, key=lambda r: (r["model"], r["service_tier"]))
 
     @staticmethod
     def _priced_lines(base: dict, a) -> list[dict]:

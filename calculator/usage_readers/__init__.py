@@ -2,6 +2,7 @@
 
     batch_results.py   Message Batches results JSONL (only succeeded results are billed)
     admin_usage.py     Admin API usage report JSON (a page, a list of pages, a directory)
+    analytics_usage.py Usage and Cost Analytics API usage pages (saved, or fetched with --from-api)
     console_csv.py     the Console usage CSV
     generic_csv.py     any CSV with a --map column mapping
     admin_api.py       --from-api: the usage report fetched with httpx, every page
@@ -25,16 +26,20 @@ class UsageSource:
 
     def __init__(self, paths: Iterable[str] = (), *, source: Optional[str] = None,
                  mapping: Optional[dict[str, str]] = None, on: Optional[dt.date] = None,
-                 catalogue=None, policy: Optional[InvalidRows] = None, pages=None):
+                 catalogue=None, policy: Optional[InvalidRows] = None, pages=None, pages_from: str = "admin"):
         if source is not None and source not in USAGE_SOURCES:
             raise InputError(f"--source {source!r}: expected one of {', '.join(USAGE_SOURCES)}")
+        paths = [str(p) for p in paths]
         self.paths = expand(paths) if pages is None else []
+        # Files found in a directory (not named): a saved Analytics run there holds cost pages too.
+        self.in_directory = set(self.paths) - set(paths) if pages is None else set()
         self.source = source
         self.mapping = mapping or {}
         self.on = on or dt.datetime.now(dt.timezone.utc).date()
         self.catalogue = catalogue
         self.policy = policy or InvalidRows()
         self.pages = pages
+        self.pages_from = pages_from  # "admin" (Admin API report pages) or "analytics"
         self.info = ReaderInfo(source=source or "auto", paths=list(self.paths))
         self.kinds: dict[str, str] = {}
 
@@ -45,7 +50,7 @@ class UsageSource:
         kind = detect(path)
         if kind == "empty":
             raise InputError("file is empty", path=path)
-        if kind in ("admin-cost", "console-cost-csv"):
+        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not usage: use "
                                       f"`batchcalc reconcile USAGE --costs {path}`", path=path)
         if kind == "unknown":
@@ -63,16 +68,31 @@ class UsageSource:
         return kind
 
     def chunks(self) -> Iterator[Chunk]:
-        from calculator.usage_readers import admin_usage, batch_results, console_csv, generic_csv
+        from calculator.usage_readers import admin_usage, analytics_usage, batch_results, console_csv, generic_csv
 
+        if self.pages is not None and self.pages_from == "analytics":
+            from calculator.readers.analytics import usage_table
+
+            self.info.source = "analytics-api"
+            yield from analytics_usage.chunks(usage_table(self.pages, "Analytics API usage"), "Analytics API usage",
+                                              self.info)
+            return
         if self.pages is not None:
             self.info.source = "admin-api"
             yield from admin_usage.parse_pages(self.pages, "Admin API", self.info, self.policy)
             return
+        analytics = []
         for path in self.paths:
+            if path in self.in_directory and detect(path) == "analytics-cost":
+                self.kinds[path] = "analytics-cost"
+                self.info.stats["analytics cost pages left to reconcile"] = \
+                    self.info.stats.get("analytics cost pages left to reconcile", 0) + 1
+                continue
             kind = self._kind(path)
             self.kinds[path] = kind
-            if kind == "batch-results":
+            if kind == "analytics-usage":
+                analytics.append(path)  # the pages of one run are read together, as one source
+            elif kind == "batch-results":
                 if self.catalogue is None:
                     from pricing import load_catalogue
 
@@ -88,6 +108,8 @@ class UsageSource:
                 yield from console_csv.read(path, self.info, self.policy)
             else:
                 yield from generic_csv.read(path, self.info, self.policy, self.mapping, self.on)
+        if analytics:
+            yield from analytics_usage.read(analytics, self.info)
 
 
 def open_usage(paths: Iterable[str] = (), *, source: Optional[str] = None,

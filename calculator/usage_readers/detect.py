@@ -9,8 +9,8 @@ from calculator.errors import InputError
 from calculator.usage_readers._io import head
 
 # --source names (CLI) -> reader kinds.
-USAGE_SOURCES = ("batch-results", "admin-usage", "console-csv", "generic-csv", "parquet")
-COST_SOURCES = ("admin-cost", "console-cost-csv", "generic-invoice-csv")
+USAGE_SOURCES = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "generic-csv", "parquet")
+COST_SOURCES = ("admin-cost", "analytics-cost", "console-cost-csv", "generic-invoice-csv")
 DESCRIPTIONS = {
     "batch-results": "a Message Batches results JSONL file",
     "admin-usage": "an Admin API usage report (JSON)",
@@ -18,6 +18,8 @@ DESCRIPTIONS = {
     "generic-csv": "a CSV with a --map column mapping",
     "parquet": "Parquet usage (the Console usage CSV's columns or the canonical names)",
     "admin-cost": "an Admin API cost report (JSON)",
+    "analytics-usage": "Usage and Cost Analytics API usage pages (JSON)",
+    "analytics-cost": "Usage and Cost Analytics API cost pages (JSON)",
     "console-cost-csv": "a Console cost CSV",
     "generic-invoice-csv": "an invoice CSV with a --map column mapping",
     "empty": "an empty file",
@@ -40,6 +42,12 @@ def detect_bytes(data: bytes) -> str:
     if not text:
         return "empty"
     if text[:1] in (b"{", b"["):
+        from calculator.readers.analytics import looks_like_analytics
+
+        # Before the Admin API checks: an Analytics cost page also has "amount".
+        analytics = looks_like_analytics(text)
+        if analytics:
+            return analytics.replace("_", "-")
         if b'"custom_id"' in text[:65536]:
             return "batch-results"
         if b'"amount"' in text or b'"cost_type"' in text:
