@@ -422,14 +422,6 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
                      cost_lines_skipped=costs_src.skipped)
 
 
-def reconcile_figures(usage_paths, cost_paths, options, **kwargs) -> dict:
-    """The ``reconcile`` report's figures: exactly the keys of its JSON contract (money as Decimals).
-    ``kwargs`` as ``reconcile_inputs``."""
-    from calculator.report.reconcile import reconcile_figures as figures_of
-
-    return figures_of(reconcile_inputs(usage_paths, cost_paths, options, **kwargs))
-
-
 def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:
     """A billed/expected ratio shared by every judgeable line (or every line of a model)."""
     def common(ls: list[Line]) -> Optional[Decimal]:

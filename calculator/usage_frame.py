@@ -25,8 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from calculator.engine.pipeline import COUNTS, TOKEN_COUNTS  # noqa: F401
-from calculator.engine.pipeline import RAW_DIMENSIONS as DIMENSIONS  # noqa: F401
+# The frame's columns: dimensions as the readers find them, then the int64 counts.
+RAW_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
+                  "workspace", "api_key", "source")
+DIMENSIONS = RAW_DIMENSIONS
+TOKEN_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+COUNTS = (*TOKEN_COUNTS, "web_search_requests", "requests")
 
 
 @dataclass

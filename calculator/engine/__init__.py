@@ -7,7 +7,6 @@
 Library entry points (the CLI's ``usage``, ``reconcile`` and ``report`` call these):
 
     usage_result(paths, UsageOptions(...)) -> UsageResult
-    usage_figures(paths, UsageOptions(...)) -> dict   the ``usage`` JSON contract's figures
 """
 
 from __future__ import annotations
@@ -155,11 +154,4 @@ def read_usage_frame(paths, *, source: Optional[str] = None, mapping: Optional[d
     return usage_result(paths, options).frame
 
 
-def usage_figures(paths, options: UsageOptions) -> dict:
-    """The ``usage`` report's figures: exactly the keys of its JSON contract, money as Decimals."""
-    from calculator.report.usage import usage_figures as figures_of
-
-    return figures_of(usage_result(paths, options))
-
-
-__all__ = ["UsageOptions", "usage_result", "usage_figures", "read_usage_frame"]
+__all__ = ["UsageOptions", "usage_result", "read_usage_frame"]

@@ -33,11 +33,9 @@ from calculator.errors import InputError, ModelError
 
 import pyarrow as pa  # the engine's tables cross from Python as Arrow (this module is imported lazily)
 
-RAW_DIMENSIONS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed",
-                  "workspace", "api_key", "source")
+from calculator.usage_frame import COUNTS, RAW_DIMENSIONS, TOKEN_COUNTS, ReaderInfo  # noqa: F401
+
 NORMALISED = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
-TOKEN_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
-COUNTS = (*TOKEN_COUNTS, "web_search_requests", "requests")
 GROUPABLE = ("month", "day", *RAW_DIMENSIONS)
 DEFAULTS = {"service_tier": "standard", "context_tier": "", "inference_geo": "global", "speed": "standard",
             "workspace": "", "api_key": "", "source": "usage"}
@@ -583,7 +581,6 @@ class UsageEngine:
     def finish_scan(self, result: UsageResult, kinds: dict[str, str]) -> None:
         """Counts and notes of a one-scan result (``scan.Scan``)."""
         from calculator.engine.normalise import parse_period
-        from calculator.usage_frame import ReaderInfo
 
         for attr in ("first_period", "last_period"):
             value = getattr(result, attr)

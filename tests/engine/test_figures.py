@@ -7,8 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from calculator.engine import UsageOptions, usage_figures
-from calculator.reconciling import reconcile_figures
+from calculator.engine import UsageOptions, usage_result
+from calculator.reconciling import reconcile_inputs
+from calculator.report.reconcile import reconcile_figures
+from calculator.report.usage import usage_figures
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 USAGE = EXAMPLES / "claude_api_tokens_2026_02_10_to_2026_02_11.csv"
@@ -17,14 +19,14 @@ ENVELOPE = {"schema_version", "kind", "catalogue_version", "assumptions", "warni
 
 
 def test_usage_figures_are_the_json_contract(cli):
-    figures = usage_figures([USAGE], UsageOptions())
+    figures = usage_figures(usage_result([USAGE], UsageOptions()))
     js = cli("usage", USAGE, "-f", "json").json()
     assert set(js) - ENVELOPE == set(figures)
     assert figures["totals"]["cost_usd"] == Decimal(js["totals"]["cost_usd"]) == Decimal("50.10")
 
 
 def test_reconcile_figures_are_the_json_contract(cli):
-    figures = reconcile_figures([USAGE], [COSTS], UsageOptions())
+    figures = reconcile_figures(reconcile_inputs([USAGE], [COSTS], UsageOptions()))
     js = cli("reconcile", USAGE, COSTS, "-f", "json").json()
     assert set(js) - ENVELOPE == set(figures)
     # the planted line: $8.00 billed for $4.00 of Haiku batch input
