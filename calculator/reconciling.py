@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Optional
 
 from calculator.contract import Contract
-from calculator.cost_readers import NOT_RECONCILABLE, BilledLine
+from calculator.cost_readers.lines import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT, MTOK

@@ -26,7 +26,7 @@ OPTIONAL = ["token_type", "usage_type", "context_window", "workspace", "list_pri
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:
-    from calculator.cost_readers import BilledLine, parse_amount
+    from calculator.cost_readers.lines import BilledLine, parse_amount
 
     header, body = rows(path, policy)
     require(path, header, REQUIRED, OPTIONAL, "Console cost CSV")

@@ -25,7 +25,7 @@ def parse_cost_mapping(items) -> dict[str, str]:
 
 
 def read(path: str, maker, policy, mapping: dict[str, str], warnings) -> Iterator:
-    from calculator.cost_readers import BilledLine, parse_amount
+    from calculator.cost_readers.lines import BilledLine, parse_amount
 
     if "date" not in mapping or not ({"amount_usd", "amount_cents"} & set(mapping)):
         raise InputError("an invoice CSV needs --cost-map date=COLUMN and --cost-map amount_usd=COLUMN "
