@@ -19,8 +19,27 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator, Optional
 
-from calculator.errors import NetworkError
+from calculator.errors import InputError, NetworkError
 from calculator.net import DEFAULT_TIMEOUT, MAX_PAGES, Api, error_detail
+
+
+def parse_time(value, where: str, name: str) -> Optional[dt.datetime]:
+    """An RFC 3339 timestamp (as the API writes it, ``Z`` or an offset) in UTC; None for null."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            t = dt.datetime.fromisoformat(text)
+        except ValueError:
+            t = None
+        if t is not None:
+            return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    raise InputError(f"{name} = {value!r}: expected an RFC 3339 timestamp such as "
+                     f"2026-11-02T09:15:00Z", path=where)
+
 
 BATCHES_PATH = "/v1/messages/batches"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -49,7 +68,6 @@ class Client:
 
     def list_batches(self, since: Optional[dt.date], until: Optional[dt.date]) -> list[dict]:
         """Batch objects created between ``since`` and ``until`` (inclusive UTC days)."""
-        from calculator.batches.results import parse_time
 
         out: list[dict] = []
         params: dict = {"limit": PAGE_LIMIT}

@@ -39,6 +39,7 @@ from typing import Iterable, Optional
 from calculator.costing import TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT
+from calculator.batches.api import parse_time
 from calculator.net import DEFAULT_TIMEOUT
 from pricing import Catalogue
 
@@ -65,24 +66,6 @@ FLAG_UNPRICED = "unpriced_requests"
 FLAG_NO_RESULTS = "no_results"
 FLAG_NOT_ENDED = "not_ended"
 FLAG_COUNTS_DIFFER = "request_counts_differ_from_results"
-
-
-def parse_time(value, where: str, name: str) -> Optional[dt.datetime]:
-    """An RFC 3339 timestamp (as the API writes it, ``Z`` or an offset) in UTC; None for null."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            t = dt.datetime.fromisoformat(text)
-        except ValueError:
-            t = None
-        if t is not None:
-            return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
-    raise InputError(f"{name} = {value!r}: expected an RFC 3339 timestamp such as "
-                     f"2026-11-02T09:15:00Z", path=where)
 
 
 @dataclass
