@@ -89,28 +89,6 @@ def test_from_api_needs_the_key_in_the_environment(cli, monkeypatch):
     assert r.code == 1 and "ANTHROPIC_ADMIN_KEY" in r.err
 
 
-def test_fetch_pages_with_mock_transport():
-    import httpx
-
-    from calculator.errors import NetworkError
-    from calculator.usage_readers.admin_api import fetch_pages
-
-    calls = []
-
-    def handler(request):
-        calls.append(request)
-        if len(calls) == 1:
-            return httpx.Response(429, headers={"retry-after": "0"})
-        return httpx.Response(200, json={"data": [], "has_more": False})
-
-    pages = list(fetch_pages("/v1/x", {}, key="k", base_url="http://test",
-                             transport=httpx.MockTransport(handler), sleep=lambda s: None))
-    assert pages == [{"data": [], "has_more": False}] and len(calls) == 2
-    with pytest.raises(NetworkError, match="has_more"):
-        list(fetch_pages("/v1/x", {}, key="k", base_url="http://test", sleep=lambda s: None,
-                         transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"data": [], "has_more": True}))))
-
-
 def test_reconcile_from_api(cli, monkeypatch):
     """Usage and cost reports both fetched from the (fake) Admin API."""
     import json as _json

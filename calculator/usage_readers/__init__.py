@@ -5,7 +5,6 @@
     analytics_usage.py Usage and Cost Analytics API usage pages (saved, or fetched with --from-api)
     console_csv.py     the Console usage CSV
     generic_csv.py     any CSV with a --map column mapping
-    admin_api.py       --from-api: the usage report fetched with httpx, every page
     detect.py          which of these a file is (gzip is undone first)
 """
 
