@@ -424,6 +424,29 @@ def parse_json(text: str | bytes, *, path: str, line: Optional[int] = None):
                          path=path, line=line) from None
 
 
+def json_pages(text: str, path: str, what: str) -> list:
+    """The JSON documents of an API export as saved: one document, a JSON list of them, or one per
+    line (each response appended to the file). An empty file or a line that is not JSON is a
+    one-line error naming ``what`` was expected, or the line."""
+    import json
+
+    if not text.strip():
+        raise InputError(f"file is empty (expected {what})", path=path)
+    try:
+        doc = loads_json(text, path)
+    except json.JSONDecodeError as first:
+        doc = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    doc.append(loads_json(line, path, f"line {n}"))
+                except json.JSONDecodeError as exc:
+                    where = f"line {n}: " if n > 1 or first.lineno > 1 else ""
+                    raise InputError(f"{where}not valid JSON ({exc.msg} at column {exc.colno})",
+                                     path=path) from None
+    return doc if isinstance(doc, list) else [doc]
+
+
 def loads_json(text: str | bytes, path: str, where: Optional[str] = None):
     """``json.loads`` for export readers that word malformed JSON their own way: too deep a
     nesting or a thousand-digit integer is a one-line error naming the file; a

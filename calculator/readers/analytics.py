@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -195,25 +194,11 @@ def looks_like_analytics(head: bytes) -> Optional[Kind]:
 def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
     """The pages in a file (or in ``text``, the file already read): one page, a JSON list of
     pages, or one page per line."""
-    from calculator.io import loads_json
+    from calculator.io import json_pages
     from calculator.usage_readers._io import read_text
 
     text = read_text(path) if text is None else text
-    if not text.strip():
-        raise InputError("file is empty (expected an Analytics API response page)", path=path)
-    try:
-        doc = loads_json(text, path)
-    except json.JSONDecodeError as first:
-        doc = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    doc.append(loads_json(line, path, f"line {n}"))
-                except json.JSONDecodeError as exc:
-                    where = f"line {n}: " if n > 1 or first.lineno > 1 else ""
-                    raise InputError(f"{where}not valid JSON ({exc.msg} at column {exc.colno})",
-                                     path=path) from None
-    pages = doc if isinstance(doc, list) else [doc]
+    pages = json_pages(text, path, "an Analytics API response page")
     rows_key = FIELDS["page.rows"].name
     for i, page in enumerate(pages):
         if not isinstance(page, dict) or not isinstance(page.get(rows_key), list):

@@ -208,7 +208,10 @@ def _headline(f: dict) -> Headline:
         Figure("Residual", t["residual_usd"], tone="bad" if outside else "good", detail="billed minus expected"),
         Figure("Lines outside tolerance", len(outside), kind="int", tone="bad" if outside else "good",
                detail=f"tolerance {usd(Decimal(tol['absolute_usd']))} per line"
-                      + (f" or {tol['relative_percent']}%" if _d(tol["relative_percent"]) else "")),
+                      + (f" or {tol['relative_percent']}%" if _d(tol["relative_percent"]) else "")
+                      + (", more on cent-rounded Console lines (rows summed x $0.005)"
+                         if any((_d(l.get("tolerance_usd")) or 0) > _d(tol["absolute_usd"])
+                                for _, l in _lines(f)) else "")),
     ]
     rec = "The bill matches the published rates." if not outside else ""
     if outside:

@@ -11,14 +11,13 @@ files. Each result has ``uncached_input_tokens``, ``cache_creation.ephemeral_5m_
 
 from __future__ import annotations
 
-import json
 from typing import Iterable, Iterator
 
-from calculator.errors import InputError, SourceMismatchError
+from calculator.errors import SourceMismatchError
 from calculator import admin_pages
 from calculator.engine.rates import NOT_GROUPED
 from calculator.usage_frame import Chunk, ReaderInfo
-from calculator.io import loads_json
+from calculator.io import json_pages
 from calculator.usage_readers._io import read_text
 from calculator.usage_readers._policy import InvalidRows
 from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
@@ -36,23 +35,7 @@ REQUIRED = ("uncached_input_tokens", "output_tokens")
 
 def load_pages(path: str) -> list[dict]:
     """The pages in a file: one page, a list of pages, or one page per line."""
-    text = read_text(path)
-    if not text.strip():
-        raise InputError("file is empty (expected an Admin API report: {\"data\": [...]})", path=path)
-    try:
-        doc = loads_json(text, path)
-    except json.JSONDecodeError as exc:
-        pages = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                pages.append(loads_json(line, path, f"line {n}"))
-            except json.JSONDecodeError:
-                raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-                                 path=path) from None
-        doc = pages
-    pages = doc if isinstance(doc, list) else [doc]
+    pages = json_pages(read_text(path), path, "an Admin API report: {\"data\": [...]}")
     for i, page in enumerate(pages):
         if not isinstance(page, dict) or not isinstance(page.get("data"), list):
             found = sorted(page)[:6] if isinstance(page, dict) else type(page).__name__
