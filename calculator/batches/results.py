@@ -483,6 +483,14 @@ def _objects_or_results(path: str):
                          path=path, line=exc.lineno) from None
 
 
+def read_batch_objects(path: str) -> list[BatchObject]:
+    """The batch objects of a JSON file (one object, a list, or a ``.list()`` page)."""
+    doc = _objects_or_results(path)
+    if doc is None:
+        raise InputError("holds batch results (JSONL), expected batch objects (JSON)", path=path)
+    return batch_objects_from_json(doc, path)
+
+
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
     from calculator.usage_readers._io import open_binary
 

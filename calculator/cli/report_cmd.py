@@ -18,7 +18,8 @@ from calculator.workloads.cache import CacheAssumptions, parse_fraction
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
         help="Input files, detected by their content (gzip too): sample requests (Message Batches "
-             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Admin API usage or cost "
+             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Message Batch objects "
+             "(JSON, with their results named msgbatch_<id>.jsonl: the Batches part), Admin API usage or cost "
              "report JSON, Console usage or cost CSV, workloads YAML, or a report saved with --format json.",
         show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
@@ -72,6 +73,10 @@ def report(
     contract: Annotated[Optional[Path], typer.Option(
         "--contract", help="contract.yaml with a negotiated discount, as batchcalc reconcile.",
         rich_help_panel="Usage and reconciliation")] = None,
+    batch_results: Annotated[Optional[list[str]], typer.Option(
+        "--results", metavar="BATCH_ID=FILE", help="The results file of a batch object given, whatever its name "
+                                                   "(as batchcalc batches). Repeatable.",
+        rich_help_panel="Usage and reconciliation")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
     from_api: Annotated[bool, typer.Option(
@@ -109,11 +114,14 @@ def report(
 
         batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
 
+        batchcalc report examples/usage_report.json examples/batches.json examples/msgbatch_*.jsonl -o batches.html
+
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc report --from-api --since 2026-10-01 --until 2026-10-31 -o october.html
 
     Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
     tolerance, as `batchcalc reconcile`.
     """
+    from calculator.cli.batches_cmd import _results_option
     from calculator.cli.count_cmd import _progress_factory
     from calculator.report.compose import compose
     from calculator.errors import InputError
@@ -122,6 +130,10 @@ def report(
     cat = catalogue(prices_path)
     day = parse_date(on)
     found = detect(list(inputs)) if inputs else {}
+    paired = {bid: Path(p) for bid, p in _results_option(batch_results).items()}
+    if paired and not found.get("batch_objects"):
+        raise InputError("--results BATCH_ID=FILE pairs a results file with its batch object: give the batch "
+                         "objects (JSON) too")
     sample = bool(found.get("batch_requests"))
     reports = []
     # --model with a workload (-n, -i) is an estimate, as `batchcalc estimate`; without one, beside a
@@ -166,7 +178,7 @@ def report(
             "tolerance": parse_tolerance(tolerance) if tolerance else None, "contract": contract,
         }
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
-                                strict=strict, quiet=STATE["quiet"], extra=extra)
+                                strict=strict, quiet=STATE["quiet"], extra=extra, batch_results=paired)
         reports = build_sections(found, options) + reports
     from calculator.cli.options import check_save_responses
 

@@ -124,7 +124,10 @@ class Table:
     ``flag`` names a row key (a column or not) whose truthy value marks the row as an exception
     (a line outside tolerance, an unmatched line): renderers put flagged rows first, the HTML
     page folds the others (grouped by ``fold_by`` when set), ``--only-exceptions`` keeps only
-    them. ``cards``: on a phone each row is a card of label: value lines.
+    them. ``total`` names a row key whose truthy value marks a total row: renderers list it
+    last and the HTML page never folds it (a total is read with the rows it sums, not opened);
+    ``--only-exceptions`` drops it (it sums every row, not the exceptions). ``cards``: on a
+    phone each row is a card of label: value lines.
     """
 
     name: str
@@ -135,6 +138,7 @@ class Table:
     cards: bool = False
     flag: Optional[str] = None
     fold_by: Optional[str] = None
+    total: Optional[str] = None
 
     def __post_init__(self) -> None:
         # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
@@ -148,11 +152,16 @@ class Table:
     def flagged(self, row: dict) -> bool:
         return bool(self.flag and row.get(self.flag))
 
+    def is_total(self, row: dict) -> bool:
+        return bool(self.total and row.get(self.total))
+
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title,
                 "columns": [c.to_dict() for c in self.columns],
                 "rows": [to_json(r) for r in self.rows], "caption": self.caption,
-                "cards": self.cards, "flag": self.flag, "fold_by": self.fold_by}
+                "cards": self.cards, "flag": self.flag, "fold_by": self.fold_by,
+                # Only when set, so the JSON of a table without a total row is unchanged.
+                **({"total": self.total} if self.total else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Table":
@@ -160,7 +169,7 @@ class Table:
         kinds = {c.key: c.kind for c in columns}
         rows = [{k: cell_from_json(v, kinds.get(k, "json")) for k, v in r.items()} for r in d["rows"]]
         return cls(d["name"], d["title"], columns, rows, d.get("caption"), d.get("cards", False),
-                   d.get("flag"), d.get("fold_by"))
+                   d.get("flag"), d.get("fold_by"), d.get("total"))
 
 
 @dataclass(frozen=True)
