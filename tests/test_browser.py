@@ -287,8 +287,49 @@ def prices_page(tmp_path_factory) -> Path:
     return out
 
 
+BATCHES_PAGE_ARGS = [str(EXAMPLES / "usage_report.json"), str(EXAMPLES / "batches.json"),
+                     str(EXAMPLES / "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d.jsonl"),
+                     str(EXAMPLES / "msgbatch_01JqXb4M8pRZt2wNcE7uYd3F.jsonl"), "--on", "2026-11-21"]
+
+
+@pytest.fixture(scope="module")
+def batches_page(tmp_path_factory) -> Path:
+    """Usage and the Batches part (examples/batches.json and its two results files) on one page."""
+    out = tmp_path_factory.mktemp("batches") / "batches.html"
+    assert main(["--quiet", "report", *BATCHES_PAGE_ARGS, "-o", str(out)]) == 0
+    return out
+
+
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("which", ["sample_page", "demo_page", "prices_page"])
+def test_batches_part_charts_and_total_row_visible(browser, batches_page, width, tmp_path):
+    page, problems, requests = open_page(browser, batches_page, width, 900 if width > 600 else 844)
+    part = page.locator("section.part-batches")
+    assert part.count() == 1
+    for chart in ("turnaround", "savings", "error_rate"):
+        svg = part.locator(f"figure[id$='-{chart}'] svg")
+        svg.scroll_into_view_if_needed()
+        assert svg.is_visible() and svg.bounding_box()["width"] > 300, chart
+    # Both example batches are flagged; the Total row sums them and is shown, not folded away.
+    ran = part.locator("[id$='-batches-batches']")
+    total = ran.locator(":scope > .table-wrap tr.total")
+    assert total.count() == 1
+    total.scroll_into_view_if_needed()
+    assert total.is_visible()
+    # 194 + 50 succeeded; 4 errored of 250 requests: 1.6%.
+    text = total.inner_text()
+    assert "Total" in text and "244" in text and "1.6%" in text
+    assert ran.locator("details").count() == 0
+    costs = part.locator("[id$='-batches-costs'] tr.total")
+    costs.scroll_into_view_if_needed()
+    assert costs.is_visible() and "$0.58" in costs.inner_text()  # $0.582257 saved in all
+    page.screenshot(path=str(tmp_path / f"batches-{width}.png"), full_page=True)
+    assert problems == []
+    assert requests == [batches_page.as_uri()], "the page must fetch nothing"
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("which", ["sample_page", "demo_page", "prices_page", "batches_page"])
 def test_no_table_is_wider_than_its_box(browser, request, which, width, tmp_path):
     path = request.getfixturevalue(which)
     page, problems, _ = open_page(browser, path, width, 900 if width > 600 else 844)
