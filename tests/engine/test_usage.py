@@ -370,3 +370,30 @@ def test_usage_html_page_and_report_section(cli, tmp_path):
     assert "Invoice reconciliation" in html and "batch tokens billed at the standard rate" in html
     focus = cli("usage", EXAMPLES / "usage_report.json", "-f", "focus").out.splitlines()
     assert focus[0].startswith("BilledCost,") and any("2026-10-02T00:00:00Z,2026-10-03T00:00:00Z" in l for l in focus)
+
+
+def test_usage_from_python_gives_a_frame_of_exact_values():
+    """The notebook path (README "From Python"): the same figures as the CLI, tables as DataFrames."""
+    import datetime as dt
+
+    from calculator import UsageOptions, usage
+
+    r = usage(EXAMPLES / "usage_report.json")
+    assert Decimal(r.figures["totals"]["cost_usd"]) == TOTAL_COST
+    long = r.frame()
+    # every priced line of the long form, summed exactly (Decimal, never float): the total
+    assert all(isinstance(v, Decimal) for v in long["cost_usd"].dropna())
+    assert sum(long["cost_usd"].dropna()) == TOTAL_COST
+    by_token = long.groupby("token_type")["cost_usd"].sum()
+    # outputs: r1 6.00 + r2 7.50 + r3 2.50 + r4 2.75 + r5 6.00 = 24.75
+    assert by_token["output"] == Decimal("24.75")
+    by_model = r.frame("by_model").set_index("model")
+    # Sonnet 4.6: r1 12.00 + r2 23.40 + r5 12.00 = 47.40; Mythos is unpriced, never $0
+    assert by_model.loc["claude-sonnet-4-6", "cost_usd"] == Decimal("47.40")
+    assert by_model.loc["claude-mythos-preview", "cost_usd"] is None
+    assert list(long.columns[:2]) == ["month", "model"]
+    # day 2 only: r4 10.45 + r5 12.00 = 22.45
+    day2 = usage(EXAMPLES / "usage_report.json", options=UsageOptions(since=dt.date(2026, 10, 2)))
+    assert Decimal(day2.figures["totals"]["cost_usd"]) == Decimal("22.45")
+    with pytest.raises(KeyError, match="no table 'by_day'"):
+        r.frame("by_day")

@@ -347,3 +347,13 @@ def test_json_money_is_exact_strings_never_floats(cli):
     walk(cli("usage", USAGE, "-f", "json", "-g", "model").json())
     r = cli("reconcile", USAGE, EXAMPLES / "cost_report.json", "-f", "csv")
     assert r.code == 3 and "uncached_input_tokens" in r.out and "batch tokens billed at the standard rate" in r.out
+
+
+def test_reconcile_from_python_tells_usage_from_costs():
+    from calculator import Tolerance, reconcile
+
+    r = reconcile(EXAMPLES / "cost_report.json", USAGE)  # in any order: told apart by content
+    # the planted line: Sonnet 4.6 batch input 10M billed at $3 instead of $1.50 -> $15.00
+    assert r.exit_code == 3 and Decimal(r.figures["totals"]["residual_usd"]) == Decimal("15")
+    assert reconcile(USAGE, costs=[EXAMPLES / "cost_report.json"],
+                     tolerance=Tolerance(absolute=Decimal("20"))).exit_code == 0

@@ -93,3 +93,14 @@ def test_impossible_workloads_are_refused(catalogue):
         CacheAssumptions.given(hit_rate=D("1.5"))
     with pytest.raises(InvalidUsageError):
         TokenCounts(uncached_input=-1)
+
+
+def test_the_public_estimate_returns_the_report_and_its_scenarios_as_a_frame():
+    import calculator
+
+    r = calculator.estimate(calculator.Workload("claude-sonnet-4-6", requests=10_000, input_tokens=2_500,
+                                                output_tokens=200, on=DAY))
+    assert r.kind == "estimate"
+    totals = dict(zip(r.frame("scenarios")["scenario"], r.frame("scenarios")["total_usd"]))
+    # sync: 10,000 x (2,500 x $3 + 200 x $15) / 1M = 10,000 x $0.0105 = $105; batch half: $52.50
+    assert totals["sync"] == D("105") and totals["batch"] == D("52.5")
