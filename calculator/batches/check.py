@@ -187,7 +187,6 @@ class _Tap:
         self.duplicate_requests = 0
         self.requests = 0
         self.bytes = 0
-        self.sizes_ok = True
         self.model_status: dict[str, Optional[str]] = {}  # spelling -> None (ok), "unknown", "unpriced"
         self.unknown: dict[str, list] = {}  # spelling -> [count, examples]
         self.unpriced: dict[str, int] = {}

@@ -1,6 +1,6 @@
 """`batchcalc estimate`."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 

@@ -235,20 +235,3 @@ def test_break_even_hit_rate_is_where_caching_starts_to_pay(catalogue):
         e = estimate(catalogue, demo_workload(cache_hit_rate=h))
         assert (e.scenario("batch+cache").total < e.scenario("batch").total) is cheaper
     assert break_even_hit_rate(estimate(catalogue, demo_workload(cached_prefix_tokens=0))) is None
-
-
-def test_a_kind_can_add_its_own_section(monkeypatch):
-    """reports/templates/kinds/<kind>.html.j2 is included in that kind's part, autoescaped."""
-    from jinja2 import ChoiceLoader, DictLoader
-
-    from calculator.report.model import Column, Report, Table
-    from reports import html_format
-
-    env = html_format.environment()
-    custom = env.overlay(loader=ChoiceLoader([
-        DictLoader({"kinds/usage.html.j2": '<p class="extra">{{ part.report.meta.note }}</p>'}), env.loader]))
-    monkeypatch.setattr(html_format, "environment", lambda: custom)
-    report = Report("usage", "U", "v", tables=[Table("t", "T", [Column("a", "A")], [{"a": "x"}])],
-                    meta={"note": "<b>not bold</b>"})
-    html = html_format.render(report)
-    assert '<p class="extra">&lt;b&gt;not bold&lt;/b&gt;</p>' in html
