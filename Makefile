@@ -63,12 +63,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-# The readers fuzzed much longer than in `make test` (tests/test_fuzz.py): FUZZ_EXAMPLES random
+# The readers fuzzed much longer than in `make test` (tests/readers/test_fuzz.py): FUZZ_EXAMPLES random
 # inputs per reader, on every core, failing examples kept in .hypothesis/ and replayed first.
 # make fuzz FUZZ_EXAMPLES=20000 for a night.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(VENV)/.installed-test
-	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/test_fuzz.py
+	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/readers/test_fuzz.py
 
 # Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
 # (100,000 requests) with its peak memory on 256 MB files; `batchcalc usage` and `batchcalc report`

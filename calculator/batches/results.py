@@ -420,6 +420,9 @@ def results_file_batch_id(path: str) -> Optional[str]:
 
 @dataclass
 class BatchesOptions:
+    """Which batches `batchcalc batches` analyses (files, or the API with dates and ids) and
+    where the retry file goes."""
+
     files: list[str] = field(default_factory=list)  # batch objects JSON and results JSONL, any order
     results: dict[str, str] = field(default_factory=dict)  # batch id -> results file (--results)
     on: Optional[dt.date] = None  # rates for results without a batch object (default today, UTC)

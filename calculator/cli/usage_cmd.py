@@ -141,11 +141,11 @@ def usage(
 
         batchcalc usage responses/2026-10
     """
+    from calculator import commands
     from calculator.cli.options import api_pages, check_save_responses
-    from calculator.engine import UsageOptions, usage_result
+    from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
-    from calculator.report.usage import report_from_analysis
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None
@@ -169,5 +169,5 @@ def usage(
                            engine=Engine(engine).value, spark_remote=spark_remote, table=table)
     with progress_bar() as progress:
         options.progress = progress
-        result = usage_result([str(f) for f in files or []], options)
-    emit(report_from_analysis(result), fmt, output, compare_to, only_exceptions=only_exceptions)
+        report = commands.usage(*(files or []), options=options)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

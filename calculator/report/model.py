@@ -155,6 +155,14 @@ class Table:
     def is_total(self, row: dict) -> bool:
         return bool(self.total and row.get(self.total))
 
+    def frame(self):
+        """The rows as a pandas DataFrame, a column per column key, the values exact (money and
+        rates stay Decimal, in object columns; token counts are int64)."""
+        import pandas as pd
+
+        keys = [c.key for c in self.columns]
+        return pd.DataFrame([[row.get(k) for k in keys] for row in self.rows], columns=keys)
+
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title,
                 "columns": [c.to_dict() for c in self.columns],
@@ -337,7 +345,16 @@ class Report:
         self.figures = to_json(self.figures)
 
     def table(self, name: str) -> Table:
-        return next(t for t in self.tables if t.name == name)
+        found = next((t for t in self.tables if t.name == name), None)
+        if found is None:
+            raise KeyError(f"a {self.kind!r} report has no table {name!r} (it has: "
+                           f"{', '.join(t.name for t in self.tables)})")
+        return found
+
+    def frame(self, table: Optional[str] = None):
+        """A table as a pandas DataFrame of exact values (``Table.frame``): the one named, else the
+        long form (one row per period x model x token type x tier for usage)."""
+        return (self.table(table) if table else self.long_table()).frame()
 
     def long_table(self) -> Table:
         """The long form CSV and FOCUS write (one row per period x model x token type x tier): the
