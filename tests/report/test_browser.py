@@ -295,7 +295,7 @@ BATCHES_PAGE_ARGS = [str(EXAMPLES / "usage_report.json"), str(EXAMPLES / "batche
 def batches_page(tmp_path_factory) -> Path:
     """Usage and the Batches part (examples/batches.json and its two results files) on one page."""
     out = tmp_path_factory.mktemp("batches") / "batches.html"
-    assert main(["--quiet", "report", *BATCHES_PAGE_ARGS, "-o", str(out)]) == 0
+    assert run_cli("--quiet", "report", *BATCHES_PAGE_ARGS, "-o", str(out)).code == 0
     return out
 
 
