@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date, resolve_format
 from calculator.cli.options import Api, ApiOpt, Geo, Per, SaveResponsesOpt, TimeoutOpt, cache_options
 from calculator.net import DEFAULT_TIMEOUT
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
@@ -174,7 +174,7 @@ def report(
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
             "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
             # usage and reconciliation, as `batchcalc usage` and `batchcalc reconcile`
-            "since": since_d, "until": until_d,
+            "since": since_d, "until": until_d, "charges": resolve_format(fmt, output, Format.html) == Format.focus,
             "tolerance": parse_tolerance(tolerance) if tolerance else None, "contract": contract,
         }
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
@@ -185,7 +185,7 @@ def report(
     check_save_responses(api, from_api, save_responses)
     if from_api:
         reports += api_reports(api, since, until, save_responses, timeout, cat, tolerance, contract, skip_invalid,
-                               strict)
+                               strict, charges=resolve_format(fmt, output, Format.html) == Format.focus)
     page = compose(reports, title)
     default = Format.html
     if (output is None or str(output) == "-") and fmt is None:
@@ -200,9 +200,11 @@ def report(
 
 
 def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, skip_invalid: bool,
-                strict: bool) -> list:
+                strict: bool, *, charges: bool = False) -> list:
     """--from-api: the usage report and the reconciliation of one fetch, as `batchcalc usage` and
     `batchcalc reconcile` show them."""
+    from dataclasses import replace
+
     from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
     from calculator.contract import load_contract
     from calculator.engine import UsageOptions, usage_result
@@ -218,7 +220,7 @@ def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, 
         return UsageOptions(catalogue=cat, since=since_d, until=until_d, strict=strict, skip_invalid=skip_invalid,
                             pages=fetched.usage, pages_from=fetched.pages_from)
 
-    return [report_from_analysis(usage_result([], options())),
+    return [report_from_analysis(usage_result([], replace(options(), charges=charges))),
             report_from_reconciliation(reconcile_inputs(
                 [], [], options(), cost_pages=fetched.cost, tolerance=parse_tolerance(tolerance) if tolerance else None,
                 contract=load_contract(contract, cat) if contract else None))]

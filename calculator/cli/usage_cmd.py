@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
-                                emit, parse_date)
+from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app,
+                                catalogue, emit, parse_date, resolve_format)
 from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
@@ -166,7 +166,8 @@ def usage(
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
                            group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
                            pages_from=pages_from,
-                           engine=Engine(engine).value, spark_remote=spark_remote, table=table)
+                           engine=Engine(engine).value, spark_remote=spark_remote, table=table,
+                           charges=resolve_format(fmt, output) == Format.focus)
     with progress_bar() as progress:
         options.progress = progress
         report = commands.usage(*(files or []), options=options)

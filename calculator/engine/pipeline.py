@@ -141,7 +141,8 @@ class UsageResult:
     sources: dict[str, str] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
     frame: object = None  # the canonical relation (pandas), when asked for
-    charges: list[Charge] = field(default_factory=list)  # per day, workspace and API key
+    # Per day, workspace and API key; None unless asked for (UsageOptions.charges: FOCUS output).
+    charges: Optional[list[Charge]] = None
 
     @property
     def unpriced(self) -> list[PricedGroup]:
@@ -200,7 +201,8 @@ class UsageEngine:
 
     def __init__(self, catalogue, *, since: Optional[dt.date] = None, until: Optional[dt.date] = None,
                  policy=None, group_by: tuple[str, ...] = (), strict: bool = False,
-                 tier_map: Optional[dict[str, str]] = None, day_lines: bool = False):
+                 tier_map: Optional[dict[str, str]] = None, day_lines: bool = False,
+                 charges: bool = False):
         import duckdb
 
         from calculator.usage_readers._policy import InvalidRows
@@ -214,9 +216,13 @@ class UsageEngine:
         self.group_by = tuple(group_by)
         self.strict = strict
         self.day_lines = day_lines
+        self.charges = charges
         self.normaliser = Normaliser(catalogue, tier_map)
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = false")
+        # batchcalc shows its own progress (rich, on a terminal only); DuckDB's bar would print
+        # into piped stderr too.
+        self.con.execute("SET enable_progress_bar = false")
         # Large inputs spill to disk instead of growing the process: usage of any size in bounded memory.
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         cols = ", ".join([*(f"{_q(d)} VARCHAR" for d in RAW_DIMENSIONS), *(f"{_q(c)} BIGINT" for c in COUNTS),
@@ -442,7 +448,8 @@ class UsageEngine:
             sets["group"] = self.group_by
         if self.day_lines:
             sets["day_lines"] = ("day", "workspace")
-        sets["charges"] = ("day", "workspace", "api_key")
+        if self.charges:
+            sets["charges"] = ("day", "workspace", "api_key")
         return sets
 
     def sums_query(self, rated: str, dialect: "Dialect") -> str:
@@ -534,8 +541,8 @@ class UsageEngine:
                       counts_of(rec), int(rec["nrows"]), int(rec["unpriced_rows"]))
                 for rec in sorted(by_set["day_lines"], key=lambda r: (r["day"], r["rate_id"], r["workspace"]))]
         n = len(PRICED)
-        charges = []
-        for rec in sorted(by_set["charges"], key=lambda r: (r["day"], r["rate_id"], r["workspace"] or "",
+        charges = [] if self.charges else None
+        for rec in sorted(by_set.get("charges", ()), key=lambda r: (r["day"], r["rate_id"], r["workspace"] or "",
                                                             r["api_key"] or "")):
             r = self._rate_rows[rec["rate_id"]]
             priced = r[8] is None

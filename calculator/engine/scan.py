@@ -153,7 +153,8 @@ class DuckDBBackend:
         return "count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw)))"
 
     def digits_only(self, expr: str) -> str:
-        return f"regexp_full_match({expr}, '[0-9,]*')"
+        # Stripping the allowed characters is cheaper than a regular expression on every row.
+        return f"ltrim({expr}, '0123456789,') = ''"
 
     def sums(self, query: str) -> None:
         self.engine.con.execute(f"CREATE OR REPLACE TABLE agg AS {query}")
