@@ -23,6 +23,8 @@ decimal point in Python.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
@@ -221,8 +223,12 @@ class UsageEngine:
         # batchcalc shows its own progress (rich, on a terminal only); DuckDB's bar would print
         # into piped stderr too.
         self.con.execute("SET enable_progress_bar = false")
-        # Large inputs spill to disk instead of growing the process: usage of any size in bounded memory.
+        # Large inputs spill to disk instead of growing the process: usage of any size in bounded
+        # memory. Into the system's temp directory, not DuckDB's default ./.tmp in the user's folder
+        # (DuckDB removes the directory it created when the connection closes).
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        spill = os.path.join(tempfile.gettempdir(), f"batchcalc-{os.getpid()}-{id(self):x}")
+        self.con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
         cols = ", ".join([*(f"{_q(d)} VARCHAR" for d in RAW_DIMENSIONS), *(f"{_q(c)} BIGINT" for c in COUNTS),
                           "_c INTEGER", "_p INTEGER"])
         self.con.execute(f"CREATE TABLE raw ({cols})")

@@ -7,9 +7,11 @@ directory) are read by DuckDB in two passes instead:
 1. the distinct raw pricing keys (period, model, tier, context, geo, speed) per file, with their
    row counts, distinct buckets (workspace x API key) and negative counts; each distinct spelling
    is resolved in Python through ``normalise`` (the one definition) and given its rate-table row;
-2. every row joined to its resolved key and summed into every breakdown (``_aggregate``).
+2. every row joined to its resolved key (on one 64-bit hash) and summed into every breakdown
+   (``_aggregate``).
 
-A count that is not a whole number (the typed read refuses it), a negative count, a spelling
+A count that is not plain digits (DuckDB's typed read would round 12.5 to 13 and take 1e3, so
+counts are read as text and checked), a negative count, a spelling
 that does not resolve, or the same bucket twice sends the files to the exact path, which names
 the row by line; a correct file is never held in memory.
 """
@@ -149,9 +151,6 @@ class DuckDBBackend:
     def table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
         self.engine._table(name, columns, rows, types)
 
-    def distinct_buckets(self) -> str:
-        return "count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw)))"
-
     # A 64-bit hash of a pricing key's columns: pass 2 joins every row to its key on this one
     # number instead of seven strings (a collision sends the files to the exact path).
     KEY_TYPE = "UBIGINT"
@@ -189,11 +188,17 @@ class Scan:
         casts = ", ".join(f"CAST(CASE WHEN {q(c)} = '' THEN '0' ELSE {q(c)} END AS BIGINT) AS {q(c)}" for c in COUNTS)
         be.view("scan_src", f"SELECT file, source, {raw}, workspace_raw, api_key_raw, {casts} FROM scan_text")
         try:
+            # Buckets (workspace x API key) per pricing key: counted by grouping twice, which spills
+            # to disk like any GROUP BY (a DISTINCT aggregate held 100M rows in memory). A hash
+            # collision of two buckets looks like a duplicate: the exact path then decides.
+            bucket = be.key_hash(["trim(workspace_raw)", "trim(api_key_raw)"])
             keys = be.sql(f"""
-                SELECT file, {raw}, {be.key_hash(['file', *self.RAW])} AS h, count(*) AS nrows,
-                       {be.distinct_buckets()} AS buckets,
-                       sum(CASE WHEN {be.digits_only(digits)} THEN 0 ELSE 1 END) AS negative
-                FROM scan_text GROUP BY file, {raw}""")
+                SELECT file, {raw}, {be.key_hash(['file', *self.RAW])} AS h, sum(n) AS nrows,
+                       count(*) AS buckets, sum(bad) AS negative
+                FROM (SELECT file, {raw}, {bucket} AS bucket, count(*) AS n,
+                             sum(CASE WHEN {be.digits_only(digits)} THEN 0 ELSE 1 END) AS bad
+                      FROM scan_text GROUP BY file, {raw}, {bucket}) b
+                GROUP BY file, {raw}""")
         except be.errors:
             return None  # a file the engine cannot read as it is: the exact path says why
         # Pass 1 gave the distinct raw pricing keys: resolve them through the definition (Python).

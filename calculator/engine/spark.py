@@ -79,10 +79,6 @@ class SparkBackend:
         self.spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
 
     @staticmethod
-    def distinct_buckets() -> str:
-        return "count(DISTINCT trim(workspace_raw), trim(api_key_raw))"
-
-    @staticmethod
     def digits_only(expr: str) -> str:
         return f"({expr}) RLIKE '^[0-9,]*$'"
 
