@@ -86,8 +86,8 @@ def usage(*files: PathLike, options: Optional["UsageOptions"] = None) -> "Report
 def split_reconcile_inputs(files: Iterable[PathLike]) -> tuple[list[str], list[str]]:
     """Usage and cost files told apart by their contents (directories expanded)."""
     from calculator.errors import InputError
-    from calculator.usage_readers._io import expand
-    from calculator.usage_readers.detect import detect
+    from calculator.readers._io import expand
+    from calculator.readers.detect import detect
 
     usage_paths: list[str] = []
     cost_paths: list[str] = []

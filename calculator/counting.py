@@ -2,7 +2,7 @@
 
 The pipeline, streamed so that memory stays small for a 256 MB file:
 
-1. :mod:`calculator.requests_reader` yields requests; each is split into blocks
+1. :mod:`calculator.readers.requests` yields requests; each is split into blocks
    (:func:`calculator.tokens.request_blocks`) whose texts are interned, so a shared system prompt
    is tokenized once. On large inputs new texts are encoded in a worker process while this one
    parses the next chunks. Per request only a few integers are kept.
@@ -339,7 +339,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     saw and skipped."""
     from calculator.calibration import (calibration_path, fit_factor, load_calibration, read_results,
                                         save_calibration)
-    from calculator.requests_reader import ReadStats, input_size, read_requests
+    from calculator.readers.requests import ReadStats, input_size, read_requests
 
     warnings: list[str] = []
     cal_path = calibration_path(opts.calibration_file)

@@ -97,7 +97,7 @@ class ReportOptions:
 
 _HEAD_BYTES = 64 * 1024
 
-# The usage and cost readers' kinds (calculator/usage_readers/detect.py) -> report input kinds.
+# The usage and cost readers' kinds (calculator/readers/detect.py) -> report input kinds.
 READER_KINDS = {"batch-results": "batch_results", "admin-usage": "admin_usage", "admin-cost": "admin_cost",
                 "console-csv": "console_usage", "console-cost-csv": "console_cost"}
 
@@ -123,11 +123,11 @@ def sniff_head(data: bytes, path: Path) -> str:
 
     batchcalc's own files (a saved report, a workloads YAML) are recognised here; everything else
     by the readers' detection, so `report` and the commands agree on what a file is: sample
-    requests by :func:`calculator.requests_reader.looks_like_requests`, usage and cost exports by
-    :func:`calculator.usage_readers.detect.detect_bytes`.
+    requests by :func:`calculator.readers.requests.looks_like_requests`, usage and cost exports by
+    :func:`calculator.readers.detect.detect_bytes`.
     """
-    from calculator.requests_reader import looks_like_requests
-    from calculator.usage_readers.detect import detect_bytes
+    from calculator.readers.requests import looks_like_requests
+    from calculator.readers.detect import detect_bytes
 
     stripped = data.lstrip()
     if not stripped:

@@ -230,7 +230,7 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     """Check one request file (JSONL, a ``{"requests": [...]}`` body, gzip, ``-`` for stdin).
     ``progress_factory`` as for ``counting.count_workload``."""
     from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS, CountOptions, count_workload
-    from calculator.requests_reader import ReadStats
+    from calculator.readers.requests import ReadStats
 
     stem = "requests" if path == "-" else Path(path).name.split(".")[0] or "requests"
     splitter = _Splitter(opts.split_to, stem) if opts.split_to else None

@@ -457,7 +457,7 @@ def _objects_or_results(path: str):
     One open, so a pipe (``<(zcat batches.json.gz)``) works too."""
     import gzip
 
-    from calculator.usage_readers._io import BOM, open_binary
+    from calculator.readers._io import BOM, open_binary
 
     fh = open_binary(path)
     try:
@@ -495,7 +495,7 @@ def read_batch_objects(path: str) -> list[BatchObject]:
 
 
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
-    from calculator.usage_readers._io import open_binary
+    from calculator.readers._io import open_binary
 
     fh = open_binary(path)
     try:

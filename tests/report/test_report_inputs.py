@@ -52,7 +52,7 @@ def test_a_saved_count_report_is_a_saved_report_not_batch_results(tmp_path):
 def test_sniff_agrees_with_the_usage_readers():
     """One set of rules: every usage or cost export the readers recognise, report recognises."""
     from calculator.inputs import READER_KINDS, sniff
-    from calculator.usage_readers.detect import detect
+    from calculator.readers.detect import detect
 
     for name in ("usage_report.json", "cost_report.json", "console_usage.csv", "batch_results.jsonl"):
         path = EXAMPLES / name

@@ -6,7 +6,7 @@ import csv
 import io
 
 from calculator.errors import InputError
-from calculator.usage_readers._io import head
+from calculator.readers._io import head
 
 # --source names (CLI) -> reader kinds.
 USAGE_SOURCES = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "generic-csv", "parquet")
