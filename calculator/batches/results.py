@@ -509,7 +509,7 @@ def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
 
 def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:
     """Every batch priced and flagged, the total, and the resubmission file when asked for."""
-    from calculator.counting import percentile
+    from calculator.workloads.count import percentile
 
     today = dt.datetime.now(dt.timezone.utc).date()
     warnings: list[str] = []

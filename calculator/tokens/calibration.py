@@ -228,7 +228,7 @@ class Fit:
 
 def fit_factor(model: str, samples: list[tuple[int, int, int]], previous: Decimal) -> Fit:
     """``samples`` are (raw cl100k count, fixed tokens, real tokens) per request."""
-    from calculator.tokens import estimate_tokens
+    from calculator.tokens.counter import estimate_tokens
 
     if not samples:
         raise InputError(f"no request of {model} matched a succeeded result: nothing to calibrate")

@@ -65,7 +65,7 @@ class Section:
 
 # Order = order on the page. When a branch lands, point its line at its builder.
 SECTIONS: list[Section] = [
-    Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
+    Section("plan", "calculator.report.inputs:plan_section", ("workloads",), "batchcalc plan"),
     Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
     Section("usage", "calculator.report.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),

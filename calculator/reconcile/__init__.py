@@ -1,0 +1,1 @@
+"""Reconciling a bill: the contract terms an invoice is checked against (``contract``)."""
