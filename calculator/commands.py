@@ -113,7 +113,7 @@ def reconcile(*files: PathLike, usage: Iterable[PathLike] = (), costs: Iterable[
     """A bill checked line by line against the usage at the published rates. ``files`` are told
     apart by their contents; ``usage`` and ``costs`` are taken as given. ``cost_pages`` (and
     ``options.pages``) are API pages fetched already."""
-    from calculator.reconcile.contract import load_contract
+    from calculator.contract import load_contract
     from calculator.engine import UsageOptions
     from calculator.errors import InputError
     from calculator.reconciling import reconcile_inputs

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from calculator.reconcile.contract import Contract
+from calculator.contract import Contract
 from calculator.cost_readers.lines import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError

@@ -206,7 +206,7 @@ def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, 
     from dataclasses import replace
 
     from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
-    from calculator.reconcile.contract import load_contract
+    from calculator.contract import load_contract
     from calculator.engine import UsageOptions, usage_result
     from calculator.reconciling import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation

@@ -364,7 +364,7 @@ def report_from_reconciliation(result: ReconcileResult) -> Report:
 
 def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
-    from calculator.reconcile.contract import load_contract
+    from calculator.contract import load_contract
     from calculator.engine import UsageOptions
     from calculator.errors import InputError
     from calculator.reconciling import Tolerance, reconcile_inputs

@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 
 
-from calculator.reconcile.contract import load_contract
+from calculator.contract import load_contract
 from calculator.engine import UsageOptions, usage_result
 from calculator.reconciling import reconcile_inputs
 from calculator.report.reconcile import reconcile_figures, report_from_reconciliation

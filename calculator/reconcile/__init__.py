@@ -1,1 +1,0 @@
-"""Reconciling a bill: the contract terms an invoice is checked against (``contract``)."""
