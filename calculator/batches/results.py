@@ -458,19 +458,13 @@ def _objects_or_results(path: str):
     import gzip
 
     from calculator.readers._io import BOM, open_binary
+    from calculator.readers.detect import detect_bytes
 
     fh = open_binary(path)
     try:
         head = fh.peek(65536)
-        first = (head[3:] if head.startswith(BOM) else head).lstrip().split(b"\n", 1)[0]
-        try:
-            obj = json.loads(first)
-            if isinstance(obj, dict) and "custom_id" in obj and "result" in obj:
-                return None
-        except ValueError:
-            # A first line longer than the peek: its keys are still at its start.
-            if b'"custom_id"' in first and b'"result"' in first and b'"message_batch"' not in first:
-                return None
+        if detect_bytes(head[3:] if head.startswith(BOM) else head) == "batch-results":
+            return None
         data = fh.read()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read file ({exc})", path=path) from None

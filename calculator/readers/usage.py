@@ -10,7 +10,7 @@ from calculator.errors import InputError, SourceMismatchError
 from calculator.readers.frame import Chunk, ReaderInfo
 from calculator.readers._io import expand
 from calculator.readers._policy import InvalidRows
-from calculator.readers.detect import DESCRIPTIONS, USAGE_SOURCES, check_kind, detect
+from calculator.readers.detect import DESCRIPTIONS, OTHER_KINDS, USAGE_SOURCES, check_kind, detect
 
 
 class UsageSource:
@@ -45,6 +45,8 @@ class UsageSource:
         if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not usage: use "
                                       f"`batchcalc reconcile USAGE --costs {path}`", path=path)
+        if kind in OTHER_KINDS:
+            raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not a usage export", path=path)
         if kind == "unknown":
             raise InputError("not a recognised usage export (expected batch results JSONL, an Admin API "
                              "usage report, a Console usage CSV, or a CSV with --map); use --source",
