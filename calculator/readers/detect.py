@@ -62,6 +62,8 @@ def looks_like_requests(data: bytes) -> bool:
     first, newline, _ = text.partition(b"\n")
     try:
         obj = json.loads(first)
+    except RecursionError:
+        return False  # nested too deeply for any request: the reader of its kind says so
     except ValueError:
         # A first request longer than the head: its keys are still at its start.
         return not newline and b'"custom_id"' in first and b'"params"' in first
