@@ -38,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from calculator.report.estimate import build_estimate_report
-    from calculator.scenarios import Workload
+    from calculator.workloads.scenarios import Workload
     from calculator.workloads.cache import CacheAssumptions
     from pricing import load_catalogue
     from reports import render

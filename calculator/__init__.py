@@ -26,14 +26,14 @@ _EXPORTS = {
     "check": "calculator.commands",
     "batches": "calculator.commands",
     # their options
-    "Workload": "calculator.scenarios",
+    "Workload": "calculator.workloads.scenarios",
     "CacheAssumptions": "calculator.workloads.cache",
-    "CountOptions": "calculator.counting",
+    "CountOptions": "calculator.workloads.count",
     "UsageOptions": "calculator.engine",
     "Tolerance": "calculator.reconciling",
     "CheckOptions": "calculator.batches.check",
     "BatchesOptions": "calculator.batches.results",
-    "ReportOptions": "calculator.inputs",
+    "ReportOptions": "calculator.report.inputs",
     # what they return
     "Report": "calculator.report.model",
     "Table": "calculator.report.model",

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional, Union
 if TYPE_CHECKING:
     from calculator.batches.check import CheckOptions
     from calculator.batches.results import BatchesOptions
-    from calculator.counting import CountOptions
+    from calculator.workloads.count import CountOptions
     from calculator.engine import UsageOptions
-    from calculator.inputs import ReportOptions
+    from calculator.report.inputs import ReportOptions
     from calculator.reconciling import Tolerance
     from calculator.report.model import Report
-    from calculator.scenarios import Workload
+    from calculator.workloads.scenarios import Workload
     from calculator.workloads.cache import CacheAssumptions
     from pricing.catalogue import Catalogue
 
@@ -57,7 +57,7 @@ def estimate(workload: "Workload", *, catalogue: Optional["Catalogue"] = None) -
 def count(*inputs: PathLike, options: Optional["CountOptions"] = None, catalogue: Optional["Catalogue"] = None,
           progress: Optional[Callable] = None) -> "Report":
     """A sample of requests (request JSONL, prompt files, a CSV) counted and priced four ways."""
-    from calculator.counting import CountOptions
+    from calculator.workloads.count import CountOptions
     from calculator.report.count import build_count_report
 
     return build_count_report(_catalogue(catalogue), [str(i) for i in inputs], options or CountOptions(), progress)
@@ -86,8 +86,8 @@ def usage(*files: PathLike, options: Optional["UsageOptions"] = None) -> "Report
 def split_reconcile_inputs(files: Iterable[PathLike]) -> tuple[list[str], list[str]]:
     """Usage and cost files told apart by their contents (directories expanded)."""
     from calculator.errors import InputError
-    from calculator.usage_readers._io import expand
-    from calculator.usage_readers.detect import detect
+    from calculator.readers._io import expand
+    from calculator.readers.detect import detect
 
     usage_paths: list[str] = []
     cost_paths: list[str] = []
@@ -158,7 +158,7 @@ def batches(options: "BatchesOptions", *, catalogue: Optional["Catalogue"] = Non
 def report(*inputs: PathLike, options: Optional["ReportOptions"] = None, title: Optional[str] = None) -> "Report":
     """One page from every input given (workload files, request samples, usage exports, cost
     reports, saved JSON reports), each detected by its contents, as `batchcalc report` builds it."""
-    from calculator.inputs import ReportOptions, build_sections, detect
+    from calculator.report.inputs import ReportOptions, build_sections, detect
     from calculator.report.compose import compose
 
     options = options or ReportOptions(catalogue=_catalogue(None))

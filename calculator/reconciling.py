@@ -400,7 +400,7 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
     --since/--until narrow the bill to the same days as the usage."""
     from calculator.cost_readers import CostSource
     from calculator.engine import usage_result
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.readers._policy import InvalidRows
 
     if options.catalogue is None:
         from pricing import load_catalogue

@@ -126,7 +126,7 @@ def golden(update_goldens):
 def demo_workload(cache_hit_rate=None, cache_ttl="1h", **kw):
     """The demo workload; ``cache_hit_rate`` and ``cache_ttl`` as --cache-hit-rate and --cache-ttl
     (both kinds of traffic)."""
-    from calculator.scenarios import Workload
+    from calculator.workloads.scenarios import Workload
     from calculator.workloads.cache import CacheAssumptions
 
     args = dict(model="claude-sonnet-4-6", requests=10_000, input_tokens=2_500, output_tokens=200,
@@ -146,7 +146,7 @@ def demo_report(catalogue):
 @pytest.fixture
 def demo_estimate(catalogue):
     """The priced scenarios behind ``demo_report``, to check its figures against."""
-    from calculator.scenarios import estimate
+    from calculator.workloads.scenarios import estimate
 
     return estimate(catalogue, demo_workload())
 

@@ -137,7 +137,7 @@ class _Splitter:
     every part in place at once (atomically, each), ``discard`` leaves nothing behind."""
 
     def __init__(self, directory: str, stem: str):
-        from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
+        from calculator.workloads.count import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
 
         self.max_requests, self.max_bytes = BATCH_MAX_REQUESTS, BATCH_MAX_BYTES
         self.dir = Path(directory)
@@ -228,9 +228,9 @@ class _Tap:
 def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
                    progress_factory: Optional[Callable] = None) -> CheckResult:
     """Check one request file (JSONL, a ``{"requests": [...]}`` body, gzip, ``-`` for stdin).
-    ``progress_factory`` as for ``counting.count_workload``."""
-    from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS, CountOptions, count_workload
-    from calculator.requests_reader import ReadStats
+    ``progress_factory`` as for ``workloads.count.count_workload``."""
+    from calculator.workloads.count import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS, CountOptions, count_workload
+    from calculator.readers.requests import ReadStats
 
     stem = "requests" if path == "-" else Path(path).name.split(".")[0] or "requests"
     splitter = _Splitter(opts.split_to, stem) if opts.split_to else None
@@ -270,7 +270,7 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     if counted is not None:
         from dataclasses import replace
 
-        from calculator.scenarios import SCENARIOS, price_scenarios
+        from calculator.workloads.scenarios import SCENARIOS, price_scenarios
 
         batches_needed = counted.batches["batches"]
         # The worst case writes every cacheable prefix: count's worst-case groups at a 0% hit rate.

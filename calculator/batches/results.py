@@ -457,20 +457,14 @@ def _objects_or_results(path: str):
     One open, so a pipe (``<(zcat batches.json.gz)``) works too."""
     import gzip
 
-    from calculator.usage_readers._io import BOM, open_binary
+    from calculator.readers._io import BOM, open_binary
+    from calculator.readers.detect import detect_bytes
 
     fh = open_binary(path)
     try:
         head = fh.peek(65536)
-        first = (head[3:] if head.startswith(BOM) else head).lstrip().split(b"\n", 1)[0]
-        try:
-            obj = json.loads(first)
-            if isinstance(obj, dict) and "custom_id" in obj and "result" in obj:
-                return None
-        except ValueError:
-            # A first line longer than the peek: its keys are still at its start.
-            if b'"custom_id"' in first and b'"result"' in first and b'"message_batch"' not in first:
-                return None
+        if detect_bytes(head[3:] if head.startswith(BOM) else head) == "batch-results":
+            return None
         data = fh.read()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read file ({exc})", path=path) from None
@@ -495,7 +489,7 @@ def read_batch_objects(path: str) -> list[BatchObject]:
 
 
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
-    from calculator.usage_readers._io import open_binary
+    from calculator.readers._io import open_binary
 
     fh = open_binary(path)
     try:
@@ -509,7 +503,7 @@ def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
 
 def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:
     """Every batch priced and flagged, the total, and the resubmission file when asked for."""
-    from calculator.counting import percentile
+    from calculator.workloads.count import percentile
 
     today = dt.datetime.now(dt.timezone.utc).date()
     warnings: list[str] = []

@@ -78,7 +78,7 @@ def write_retry(requests_path: str, retry_path: str, to_retry: dict[str, tuple[s
                 originals_taken: Optional[set[str]] = None) -> RetryResult:
     """Write the requests of ``requests_path`` whose custom_id is in ``to_retry``
     (custom_id -> (batch id, reason)) to ``retry_path`` with fresh ids, and the mapping file."""
-    from calculator.requests_reader import read_requests
+    from calculator.readers.requests import read_requests
 
     if requests_path != "-" and Path(retry_path).resolve() == Path(requests_path).resolve():
         raise InputError("--retry-to would overwrite the original requests", path=retry_path)

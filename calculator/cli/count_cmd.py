@@ -117,7 +117,7 @@ def count(
         batchcalc count requests.jsonl --calibrate results.jsonl
     """
     from calculator import commands
-    from calculator.counting import CountOptions
+    from calculator.workloads.count import CountOptions
 
     given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
     if len(given) > 1:

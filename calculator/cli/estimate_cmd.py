@@ -47,7 +47,7 @@ def estimate(
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
     """
     from calculator import commands
-    from calculator.scenarios import Workload
+    from calculator.workloads.scenarios import Workload
 
     w = Workload(model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
                  cached_prefix_tokens=cached_prefix_tokens,

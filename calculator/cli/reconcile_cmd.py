@@ -114,7 +114,7 @@ def reconcile(
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
     from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
-    from calculator.usage_readers.generic_csv import parse_mapping
+    from calculator.readers.generic import parse_mapping
 
     cat = catalogue(prices_path)
     tol = parse_tolerance(tolerance)

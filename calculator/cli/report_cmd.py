@@ -125,7 +125,7 @@ def report(
     from calculator.cli.count_cmd import _progress_factory
     from calculator.report.compose import compose
     from calculator.errors import InputError
-    from calculator.inputs import ReportOptions, build_sections, detect
+    from calculator.report.inputs import ReportOptions, build_sections, detect
 
     cat = catalogue(prices_path)
     day = parse_date(on)
@@ -145,7 +145,7 @@ def report(
         if missing:
             raise InputError(f"--model needs {', '.join(missing)} to estimate a workload")
         from calculator.report.estimate import build_estimate_report
-        from calculator.scenarios import Workload
+        from calculator.workloads.scenarios import Workload
 
         reports.append(build_estimate_report(cat, Workload(
             model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,

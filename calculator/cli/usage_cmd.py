@@ -145,7 +145,7 @@ def usage(
     from calculator.cli.options import api_pages, check_save_responses
     from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
-    from calculator.usage_readers.generic_csv import parse_mapping
+    from calculator.readers.generic import parse_mapping
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None

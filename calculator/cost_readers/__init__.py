@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
-from calculator.usage_readers._io import expand
-from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
+from calculator.readers._io import expand
+from calculator.readers._policy import InvalidRows
+from calculator.readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
 
 from calculator.cost_readers.lines import BilledLine, LineMaker  # noqa: F401 (BilledLine is public)
 

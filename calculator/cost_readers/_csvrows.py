@@ -8,7 +8,7 @@ import re
 from typing import Iterator
 
 from calculator.errors import InputError
-from calculator.usage_readers._io import read_text
+from calculator.readers._io import read_text
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
@@ -19,7 +19,7 @@ def rows(path: str, policy=None) -> tuple[list[str], Iterator[tuple[int, dict]]]
     A row with more or fewer fields than the header is a bad row (through ``policy``): an
     unquoted "1,234.56" splits an amount in two, and taking the first half would be a wrong
     number, never an error. Line numbers are physical lines (a quoted newline counts)."""
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.readers._policy import InvalidRows
 
     policy = policy or InvalidRows()
     text = read_text(path, errors="surrogateescape")

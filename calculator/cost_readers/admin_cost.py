@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Iterable, Iterator
 
 from calculator.errors import SourceMismatchError
-from calculator import admin_pages
+from calculator.readers import admin_pages
 
 CENTS = Decimal(100)
 
@@ -53,7 +53,7 @@ def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> It
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:
-    from calculator.usage_readers.admin_usage import load_pages
+    from calculator.readers.admin_usage import load_pages
 
     pages = load_pages(path)
     note = admin_pages.incomplete(pages, path)

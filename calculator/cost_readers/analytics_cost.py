@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Iterator
 
-from calculator.usage_readers.analytics_usage import name_of, where_of
+from calculator.readers.analytics_usage import name_of, where_of
 
 
 def read(paths: Iterable[str], maker) -> Iterator:

@@ -19,7 +19,7 @@ NAMES = ("date", "amount_usd", "amount_cents", "model", "token_type", "cost_type
 
 
 def parse_cost_mapping(items) -> dict[str, str]:
-    from calculator.usage_readers.generic_csv import parse_mapping
+    from calculator.readers.generic import parse_mapping
 
     return parse_mapping(items, option="--cost-map", names=NAMES, example='amount_usd="Amount"')
 

@@ -11,7 +11,7 @@ from typing import Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.engine.normalise import CONTEXT_SPELLINGS, TIER_SPELLINGS
-from calculator.usage_readers._policy import InvalidRows
+from calculator.readers._policy import InvalidRows
 
 ADMIN_NAMES = set(ADMIN_TOKEN_TYPES.values())
 # Token type spellings (Console cost CSV, invoices) -> Admin API names.

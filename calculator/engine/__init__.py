@@ -47,8 +47,8 @@ class UsageOptions:
 def usage_result(paths, options: UsageOptions):
     """Read every usage input in ``paths`` and run the pipeline: a ``pipeline.UsageResult``."""
     from calculator.engine.pipeline import UsageEngine
-    from calculator.usage_readers import UsageSource
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.readers.usage import UsageSource
+    from calculator.readers._policy import InvalidRows
 
     catalogue = options.catalogue
     if catalogue is None:
@@ -88,7 +88,7 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     """The whole pipeline as one DuckDB query over the files, when they allow it (see scan.py)."""
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
-    from calculator.usage_readers._io import expand
+    from calculator.readers._io import expand
 
     files = expand([str(p) for p in paths])
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
@@ -112,8 +112,8 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     from calculator.engine import spark as sp
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
-    from calculator.usage_readers import UsageSource
-    from calculator.usage_readers._io import expand
+    from calculator.readers.usage import UsageSource
+    from calculator.readers._io import expand
 
     files = expand([str(p) for p in paths]) if paths else []
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,

@@ -33,7 +33,7 @@ from calculator.engine.normalise import CONTEXT_WINDOW_NAMES, Normaliser
 from calculator.engine.rates import NOT_GROUPED, PRICED, PricedKey, rate_rows, scale_of
 from calculator.errors import InputError, ModelError
 
-from calculator.usage_frame import COUNTS, RAW_DIMENSIONS, TOKEN_COUNTS, ReaderInfo  # noqa: F401
+from calculator.readers.frame import COUNTS, RAW_DIMENSIONS, TOKEN_COUNTS, ReaderInfo  # noqa: F401
 
 NORMALISED = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
 GROUPABLE = ("month", "day", *RAW_DIMENSIONS)
@@ -205,7 +205,7 @@ class UsageEngine:
                  charges: bool = False):
         import duckdb
 
-        from calculator.usage_readers._policy import InvalidRows
+        from calculator.readers._policy import InvalidRows
 
         for g in group_by:
             if g not in GROUPABLE:

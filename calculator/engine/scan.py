@@ -105,8 +105,8 @@ def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list
     """One-scan relations for ``paths`` when every one is a Console usage CSV on disk or Parquet."""
     import stat
 
-    from calculator.usage_readers.detect import csv_header, detect_bytes
-    from calculator.usage_readers._io import head
+    from calculator.readers.detect import csv_header, detect_bytes
+    from calculator.readers._io import head
 
     if source not in (None, "console-csv", "parquet") or not paths:
         return None

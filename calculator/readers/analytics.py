@@ -178,7 +178,7 @@ def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
     """The pages in a file (or in ``text``, the file already read): one page, a JSON list of
     pages, or one page per line."""
     from calculator.io import json_pages
-    from calculator.usage_readers._io import read_text
+    from calculator.readers._io import read_text
 
     text = read_text(path) if text is None else text
     pages = json_pages(text, path, "an Analytics API response page")
@@ -195,7 +195,7 @@ def files_of_kind(paths: Iterable[str], kind: Kind) -> list[tuple[str, str]]:
     """(path, text) of the files of ``kind`` among ``paths``, each read once (a pipe cannot be
     read twice): a directory contributes its files of that kind (a saved run holds usage and
     cost pages side by side); a file named on its own must be of that kind."""
-    from calculator.usage_readers._io import expand, read_text
+    from calculator.readers._io import expand, read_text
 
     out = []
     for given in paths:

@@ -303,7 +303,7 @@ def _price_sources(res: BatchesResult, catalogue) -> list[PriceSource]:
 
 def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: the batch objects given with their results files
-    (``options.batch_results``, paired by :func:`calculator.inputs.pair_batch_results`), as
+    (``options.batch_results``, paired by :func:`calculator.report.inputs.pair_batch_results`), as
     `batchcalc batches` reports them."""
     from dataclasses import replace
 

@@ -37,7 +37,7 @@ def money_text(value: Optional[Decimal]) -> str:
 
 def verdict(res: CheckResult) -> str:
     """The result in one line (the CLI prints it on standard error when the gate fails)."""
-    from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
+    from calculator.workloads.count import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
 
     reasons = []
     if res.over_limits and not res.split:
@@ -67,7 +67,7 @@ def verdict(res: CheckResult) -> str:
 
 
 def build_check_report(res: CheckResult, catalogue_version: str) -> Report:
-    from calculator.counting import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
+    from calculator.workloads.count import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS
 
     opts = res.options
     line = verdict(res)

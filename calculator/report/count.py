@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Callable, Optional
 
-from calculator.counting import BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end, count_workload
+from calculator.workloads.count import BATCH_MAX_REQUESTS, TURNAROUND, CountOptions, CountResult, _period_end, count_workload
 from calculator.money import usd
-from calculator.scenarios import scaling_text
+from calculator.workloads.scenarios import scaling_text
 from calculator.report.estimate import (SCENARIO_LABELS, SCENARIO_ROLES, hit_rate_caption, hit_rate_columns,
                                         pct_text, price_source, price_source_of, scenario_dicts)
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,

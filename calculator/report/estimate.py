@@ -9,7 +9,7 @@ from calculator.costing import TOKEN_COLUMNS, Cost
 from calculator.money import money_str, percent, usd
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
-from calculator.scenarios import Estimate, Scenario, Workload, estimate
+from calculator.workloads.scenarios import Estimate, Scenario, Workload, estimate
 from calculator.workloads.cache import TTL_WORDS
 from pricing import Catalogue
 

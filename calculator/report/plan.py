@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from calculator.money import percent, usd
-from calculator.planning import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Plan,
+from calculator.workloads.plan import (CLASS_LABELS, CLASSIFICATIONS, MOST_BATCHES_HOURS, Plan,
                                  WorkloadPlan, build_plan, totals_of)
 from calculator.report.estimate import fraction, pct_text, price_source_of
 from calculator.report.model import (CHARGE_CONTEXT, LONG_TABLE, Brief, Chart, Column, Figure, Headline,
                                      PriceSource, Report, Series, Table)
-from calculator.workload_file import DAYS_PER_MONTH
+from calculator.workloads.workload_file import DAYS_PER_MONTH
 from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 

@@ -37,5 +37,5 @@ def load(path: str | Path) -> Report:
 
 
 def report_section(inputs: dict, options) -> list[Report]:
-    """Section builder for `batchcalc report` (see calculator/inputs.py): each saved report given."""
+    """Section builder for `batchcalc report` (see calculator/report/inputs.py): each saved report given."""
     return [load(p) for p in inputs.get("report_json", [])]

@@ -171,7 +171,7 @@ def test_strict_refuses_an_unpriced_batch_request(cli, tmp_path):
 def test_sniff_batch_objects_in_every_form(tmp_path):
     import gzip
 
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     one = tmp_path / "one.json"
     one.write_text(json.dumps(sb.BATCH_A))
@@ -188,7 +188,7 @@ def test_sniff_batch_objects_in_every_form(tmp_path):
 def test_page_round_trips(catalogue):
     import datetime as dt
 
-    from calculator.inputs import ReportOptions, build_sections, detect
+    from calculator.report.inputs import ReportOptions, build_sections, detect
     from calculator.report.compose import compose
     from calculator.report.model import Report
 

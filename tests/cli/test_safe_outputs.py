@@ -260,7 +260,7 @@ BUG_TARGETS = {
     "count": (COMMANDS["count"], "calculator.report.count", "build_count_report"),
     "usage": (COMMANDS["usage"], "calculator.report.usage", "build_usage_report"),
     "reconcile": (COMMANDS["reconcile"], "calculator.reconciling", "reconcile"),
-    "report": (COMMANDS["report"], "calculator.inputs", "build_sections"),
+    "report": (COMMANDS["report"], "calculator.report.inputs", "build_sections"),
 }
 
 

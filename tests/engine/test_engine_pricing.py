@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from calculator.costing import TokenCounts, price_usage
 from calculator.engine.pipeline import COUNTS, UsageEngine
 from calculator.errors import InvalidUsageError, ModelError
-from calculator.usage_frame import Chunk
+from calculator.readers.frame import Chunk
 from pricing import load_catalogue
 
 CAT = load_catalogue()

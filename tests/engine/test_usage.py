@@ -329,7 +329,7 @@ def test_malformed_row_then_bad_count_line_numbers(cli, tmp_path):
 def test_many_small_blocks_same_result_and_cross_block_duplicates(cli, tmp_path, monkeypatch):
     """Reading in blocks of a few rows gives the same figures; duplicates across blocks (and a
     block made only of duplicates) are caught."""
-    import calculator.usage_readers._csv as csvmod
+    import calculator.readers._csv as csvmod
 
     monkeypatch.setattr(csvmod, "BLOCK_SIZE", 150)  # about one row per block
     path = write_console(tmp_path)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator import TokenCounts, Workload, price_usage
-from calculator.scenarios import estimate
+from calculator.workloads.scenarios import estimate
 from calculator.report.estimate import build_estimate_report
 from calculator.workloads.cache import CacheAssumptions
 from pricing import load_catalogue

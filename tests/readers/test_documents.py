@@ -232,7 +232,7 @@ def test_two_calibrations_at_once_keep_both_models(tmp_path, calibration_file):
         import datetime as dt, sys
         from decimal import Decimal
         from pathlib import Path
-        from calculator.calibration import Calibration, save_calibration
+        from calculator.tokens.calibration import Calibration, save_calibration
         for i in range(20):
             save_calibration(Path(sys.argv[1]), [Calibration(sys.argv[2], Decimal("1.1"), Decimal(1), Decimal("1.2"),
                              i, Decimal(1), Decimal(2), dt.date(2026, 10, 1), "r.jsonl")])
@@ -240,7 +240,7 @@ def test_two_calibrations_at_once_keep_both_models(tmp_path, calibration_file):
     procs = [subprocess.Popen([sys.executable, "-c", script, str(calibration_file), model])
              for model in ("claude-haiku-4-5", "claude-sonnet-4-6")]
     assert all(p.wait(60) == 0 for p in procs)
-    from calculator.calibration import load_calibration
+    from calculator.tokens.calibration import load_calibration
 
     assert sorted(load_calibration(calibration_file)) == ["claude-haiku-4-5", "claude-sonnet-4-6"]
 

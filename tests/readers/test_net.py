@@ -289,7 +289,7 @@ def test_progress_counts_a_failure_as_a_failure(api_env):
     """One request counted, one refused (400): progress reports (1 counted, 0 failed) then
     (1 counted, 1 failed), never 2 done."""
     from calculator.errors import InputError
-    from calculator.exact_count import ExactCounter
+    from calculator.tokens.exact import ExactCounter
 
     def handle(h):
         body = json.loads(h.rfile.read(int(h.headers["content-length"])))

@@ -227,7 +227,7 @@ def test_recommendation_reflects_the_numbers(catalogue):
 
 def test_break_even_hit_rate_is_where_caching_starts_to_pay(catalogue):
     from calculator.report.estimate import break_even_hit_rate
-    from calculator.scenarios import estimate
+    from calculator.workloads.scenarios import estimate
 
     even = break_even_hit_rate(estimate(catalogue, demo_workload()))
     assert Decimal("0.52") < even < Decimal("0.53")

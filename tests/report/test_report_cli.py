@@ -39,7 +39,7 @@ SAMPLES = {
 
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_sniff_recognises_every_input(kind, tmp_path):
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     name, text = SAMPLES[kind]
     p = tmp_path / name
@@ -52,7 +52,7 @@ def test_sniff_recognises_every_input(kind, tmp_path):
 
 
 def test_sniff_saved_report(tmp_path):
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     out = tmp_path / "e.json"
     assert run_cli("estimate", *DEMO, "-f", "json", "-o", str(out)).code == 0
@@ -61,7 +61,7 @@ def test_sniff_saved_report(tmp_path):
 
 def test_sniff_rejects_unknown_files(tmp_path):
     from calculator.errors import InputError
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     p = tmp_path / "notes.txt"
     p.write_text("hello\n", encoding="utf-8")
@@ -76,7 +76,7 @@ def test_sections_are_looked_up_lazily(tmp_path, monkeypatch):
     import sys
     import types
 
-    from calculator import inputs
+    from calculator.report import inputs
     from calculator.report.estimate import build_estimate_report
     from conftest import demo_workload
     from pricing import load_catalogue

@@ -20,7 +20,7 @@ EVIL = "<script>alert(1)</script>"
 # -- detection ------------------------------------------------------------------------------------
 
 def test_sniff_sample_workloads_in_every_form(tmp_path):
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     lines = REQUESTS.read_text(encoding="utf-8").splitlines()
     gz = tmp_path / "requests.jsonl.gz"
@@ -40,7 +40,7 @@ def test_sniff_sample_workloads_in_every_form(tmp_path):
 
 
 def test_a_saved_count_report_is_a_saved_report_not_batch_results(tmp_path):
-    from calculator.inputs import sniff
+    from calculator.report.inputs import sniff
 
     out = tmp_path / "count.json"
     code, _, _ = run_cli("count", str(REQUESTS), "-O", "60", "-f", "json", "-o", str(out))
@@ -51,8 +51,8 @@ def test_a_saved_count_report_is_a_saved_report_not_batch_results(tmp_path):
 
 def test_sniff_agrees_with_the_usage_readers():
     """One set of rules: every usage or cost export the readers recognise, report recognises."""
-    from calculator.inputs import READER_KINDS, sniff
-    from calculator.usage_readers.detect import detect
+    from calculator.report.inputs import READER_KINDS, sniff
+    from calculator.readers.detect import detect
 
     for name in ("usage_report.json", "cost_report.json", "console_usage.csv", "batch_results.jsonl"):
         path = EXAMPLES / name
@@ -101,7 +101,7 @@ def test_output_options_are_exclusive():
 @pytest.fixture(scope="module")
 def demo_parts():
     from calculator.report.compose import compose
-    from calculator.inputs import ReportOptions, build_sections, detect
+    from calculator.report.inputs import ReportOptions, build_sections, detect
     from pricing import load_catalogue
     import datetime as dt
 

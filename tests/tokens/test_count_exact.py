@@ -32,7 +32,7 @@ def test_exact_counts_dedupe_and_retry(cli, tmp_path, fake_api):
 
 
 def test_exact_gives_up_after_retries_with_one_line(fake_api):
-    from calculator.exact_count import ExactCounter
+    from calculator.tokens.exact import ExactCounter
 
     fake_api.statuses = [500] * 20
     counter = ExactCounter(max_retries=2, backoff=0.001)

@@ -14,7 +14,7 @@ import zlib
 
 from conftest import request, write_jsonl
 
-from calculator.tokens import BlockCounter, count_texts, image_size, image_tokens, request_blocks
+from calculator.tokens.counter import BlockCounter, count_texts, image_size, image_tokens, request_blocks
 
 FOX = "The quick brown fox jumps over the lazy dog."
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from conftest import request, write_jsonl
 
-from calculator.counting import BATCH_MAX_BYTES, plan_batches
-from calculator.scenarios import RequestGroup, Workload, estimate, group_usage
+from calculator.workloads.count import BATCH_MAX_BYTES, plan_batches
+from calculator.workloads.scenarios import RequestGroup, Workload, estimate, group_usage
 from calculator.workloads.cache import CacheAssumptions
 from pricing import load_catalogue
 

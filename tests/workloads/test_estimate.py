@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from calculator import TokenCounts, Workload
-from calculator.scenarios import estimate
+from calculator.workloads.scenarios import estimate
 from calculator.errors import InputError, InvalidUsageError
 from calculator.workloads.cache import CacheAssumptions
 

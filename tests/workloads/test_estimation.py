@@ -18,9 +18,9 @@ import pytest
 from conftest import request, write_jsonl
 
 from calculator.report.count import build_count_report
-from calculator.counting import CountOptions
+from calculator.workloads.count import CountOptions
 from calculator.report.estimate import build_estimate_report
-from calculator.scenarios import Workload
+from calculator.workloads.scenarios import Workload
 from calculator.workloads.cache import CacheAssumptions
 from pricing import load_catalogue
 

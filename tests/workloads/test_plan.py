@@ -11,9 +11,9 @@ from fractions import Fraction
 
 import pytest
 
-from calculator.planning import build_plan, classify, tokenizer_ratio
-from calculator.scenarios import Workload, estimate
-from calculator.workload_file import monthly_requests
+from calculator.workloads.plan import build_plan, classify, tokenizer_ratio
+from calculator.workloads.scenarios import Workload, estimate
+from calculator.workloads.workload_file import monthly_requests
 from calculator.workloads.cache import FILE_KEYS, CacheAssumptions
 from pricing import load_catalogue
 

@@ -423,25 +423,6 @@ def _is_body_start(head: bytes) -> bool:
     return re.match(rb'\s*\{[ \t\r]*(?:\n|"requests"|$)', head) is not None
 
 
-def looks_like_requests(head: bytes) -> bool:
-    """Whether the first bytes of a (decompressed, BOM-less) file are a Message Batches request
-    file: a JSONL line with "custom_id" and "params", or the {"requests": [...]} body. Used by
-    `batchcalc report` to pick the files it counts (prompt files and CSVs need --model and are
-    given to `batchcalc count` instead)."""
-    text = head.lstrip()
-    if not text.startswith(b"{"):
-        return False
-    if re.match(rb'\{\s*"requests"\s*:\s*\[', text):
-        return True
-    first, newline, _ = text.partition(b"\n")
-    try:
-        obj = json.loads(first)
-    except ValueError:
-        # A first request longer than the head: its keys are still at its start.
-        return not newline and b'"custom_id"' in first and b'"params"' in first
-    return isinstance(obj, dict) and "custom_id" in obj and "params" in obj
-
-
 def _detect_and_read(src: Input, *, model, column, max_tokens, stats: ReadStats,
                      progress: Optional[Callable[[int], None]]) -> Iterator[Request]:
     lower = src.name.lower()

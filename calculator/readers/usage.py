@@ -1,12 +1,5 @@
-"""Usage readers: every export format into chunks of the canonical Usage frame.
-
-    batch_results.py   Message Batches results JSONL (only succeeded results are billed)
-    admin_usage.py     Admin API usage report JSON (a page, a list of pages, a directory)
-    analytics_usage.py Usage and Cost Analytics API usage pages (saved, or fetched with --from-api)
-    console_csv.py     the Console usage CSV
-    generic_csv.py     any CSV with a --map column mapping
-    detect.py          which of these a file is (gzip is undone first)
-"""
+"""Usage from any source: ``open_usage`` detects each file's kind and streams it, through the
+reader of that kind, as chunks of the canonical Usage frame (``frame.py``)."""
 
 from __future__ import annotations
 
@@ -14,10 +7,10 @@ import datetime as dt
 from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
-from calculator.usage_frame import Chunk, ReaderInfo
-from calculator.usage_readers._io import expand
-from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers.detect import DESCRIPTIONS, USAGE_SOURCES, check_kind, detect
+from calculator.readers.frame import Chunk, ReaderInfo
+from calculator.readers._io import expand
+from calculator.readers._policy import InvalidRows
+from calculator.readers.detect import DESCRIPTIONS, OTHER_KINDS, USAGE_SOURCES, check_kind, detect
 
 
 class UsageSource:
@@ -52,13 +45,15 @@ class UsageSource:
         if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
             raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not usage: use "
                                       f"`batchcalc reconcile USAGE --costs {path}`", path=path)
+        if kind in OTHER_KINDS:
+            raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not a usage export", path=path)
         if kind == "unknown":
             raise InputError("not a recognised usage export (expected batch results JSONL, an Admin API "
                              "usage report, a Console usage CSV, or a CSV with --map); use --source",
                              path=path)
         if kind == "generic-csv" and not self.mapping:
-            from calculator.usage_readers._io import head
-            from calculator.usage_readers.detect import csv_header
+            from calculator.readers._io import head
+            from calculator.readers.detect import csv_header
 
             found = ", ".join(repr(c) for c in csv_header(head(path)))
             raise InputError(f"a CSV that is not a Console usage export (columns {found}): map its "
@@ -67,7 +62,7 @@ class UsageSource:
         return kind
 
     def chunks(self) -> Iterator[Chunk]:
-        from calculator.usage_readers import admin_usage, analytics_usage, batch_results, console_csv, generic_csv
+        from calculator.readers import admin_usage, analytics_usage, batch_results, console_usage, generic
 
         if self.pages is not None and self.pages_from == "analytics":
             from calculator.readers.analytics import usage_table
@@ -100,13 +95,13 @@ class UsageSource:
             elif kind == "admin-usage":
                 yield from admin_usage.read(path, self.info, self.policy)
             elif kind == "parquet":
-                from calculator.usage_readers import parquet
+                from calculator.readers import parquet
 
                 yield from parquet.read(path, self.info, self.policy)
             elif kind == "console-csv":
-                yield from console_csv.read(path, self.info, self.policy)
+                yield from console_usage.read(path, self.info, self.policy)
             else:
-                yield from generic_csv.read(path, self.info, self.policy, self.mapping, self.on)
+                yield from generic.read(path, self.info, self.policy, self.mapping, self.on)
         if analytics:
             yield from analytics_usage.read(analytics, self.info)
 

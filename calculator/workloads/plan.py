@@ -1,6 +1,6 @@
 """`batchcalc plan`: which workloads of a portfolio can move to batch, and the monthly budget.
 
-Each workload of the file (``calculator.workload_file``) is priced with :func:`estimate`, the
+Each workload of the file (``calculator.workloads.workload_file``) is priced with :func:`estimate`, the
 same four scenarios as `batchcalc estimate`, so a plan's figures are exactly the sums of its
 workloads' estimates. On top of that the plan decides:
 
@@ -44,8 +44,8 @@ from typing import Optional
 
 from calculator.errors import BatchcalcError, InputError, ModelError
 from calculator.money import percent
-from calculator.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios, scaling_text
-from calculator.workload_file import PlannedWorkload, read_workload_file
+from calculator.workloads.scenarios import Estimate, Scenario, Workload, estimate, scale_scenarios, scaling_text
+from calculator.workloads.workload_file import PlannedWorkload, read_workload_file
 from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
@@ -267,7 +267,7 @@ def _measure(catalogue: Catalogue, p: PlannedWorkload, model: str, on: dt.date,
              cache: CacheAssumptions) -> tuple[Estimate, Measured]:
     """A ``sample:`` workload priced as `batchcalc count` prices the sample (the workload's model
     replacing the requests'), its exact cost scaled to the requests per month."""
-    from calculator.counting import CountOptions, count_workload
+    from calculator.workloads.count import CountOptions, count_workload
 
     s = p.spec
     sample = _sample_path(p)

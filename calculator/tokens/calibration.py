@@ -145,9 +145,9 @@ class ResultUsage:
 def read_results(path: str, *, skip_invalid: bool = False, stats=None) -> tuple[dict[str, ResultUsage], int]:
     """Succeeded results of a Message Batches results JSONL by custom_id, and how many lines
     were not succeeded results (errored, canceled, expired). With ``skip_invalid`` a bad line
-    is counted in ``stats`` (a :class:`~calculator.requests_reader.ReadStats`) and skipped."""
+    is counted in ``stats`` (a :class:`~calculator.readers.requests.ReadStats`) and skipped."""
     from calculator.io import DATA_LIMIT, open_input, parse_json
-    from calculator.requests_reader import _decode_line, _iter_lines, _Skip
+    from calculator.readers.requests import _decode_line, _iter_lines, _Skip
 
     src = open_input(path, limit=DATA_LIMIT, what="batch results file")
     out: dict[str, ResultUsage] = {}
@@ -228,7 +228,7 @@ class Fit:
 
 def fit_factor(model: str, samples: list[tuple[int, int, int]], previous: Decimal) -> Fit:
     """``samples`` are (raw cl100k count, fixed tokens, real tokens) per request."""
-    from calculator.tokens import estimate_tokens
+    from calculator.tokens.counter import estimate_tokens
 
     if not samples:
         raise InputError(f"no request of {model} matched a succeeded result: nothing to calibrate")

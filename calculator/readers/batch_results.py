@@ -13,12 +13,12 @@ import json
 from typing import Iterator
 
 from calculator.errors import InputError, ModelError, SourceMismatchError
-from calculator.usage_frame import Chunk, ReaderInfo
-from calculator.usage_readers._io import BOM, open_binary
-from calculator.usage_readers._policy import InvalidRows
+from calculator.readers.frame import Chunk, ReaderInfo
+from calculator.readers._io import BOM, open_binary
+from calculator.readers._policy import InvalidRows
 from calculator.io import loads_json
-from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
-from calculator.usage_readers.admin_usage import split_problem
+from calculator.readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
+from calculator.readers.admin_usage import split_problem
 
 RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calculator.usage_frame import COUNTS, DIMENSIONS, Chunk
+from calculator.readers.frame import COUNTS, DIMENSIONS, Chunk
 
 CHUNK_ROWS = 100_000
 

@@ -14,10 +14,10 @@ import re
 from typing import Iterator
 
 from calculator.errors import InputError
-from calculator.usage_frame import COUNTS, Chunk
-from calculator.usage_readers._io import BOM, open_binary
-from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers.detect import csv_header
+from calculator.readers.frame import COUNTS, Chunk
+from calculator.readers._io import BOM, open_binary
+from calculator.readers._policy import InvalidRows
+from calculator.readers.detect import csv_header
 
 BLOCK_SIZE = 16 << 20  # 16 MiB of text per block: ~130,000 Console rows
 INT64_MAX = (1 << 63) - 1

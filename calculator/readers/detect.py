@@ -1,16 +1,21 @@
-"""Which kind of export a file is, from its first bytes."""
+"""What an input is, from its first bytes: the one detector for every kind batchcalc reads (usage
+and cost exports, sample requests, batch objects, workloads files, saved reports)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 
 from calculator.errors import InputError
-from calculator.usage_readers._io import head
+from calculator.readers._io import head
 
 # --source names (CLI) -> reader kinds.
 USAGE_SOURCES = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "generic-csv", "parquet")
 COST_SOURCES = ("admin-cost", "analytics-cost", "console-cost-csv", "generic-invoice-csv")
+# Kinds that are neither usage nor cost: the inputs of count/plan/check/batches and saved reports.
+OTHER_KINDS = ("batch-requests", "batch-objects", "workloads", "report-json")
 DESCRIPTIONS = {
     "batch-results": "a Message Batches results JSONL file",
     "admin-usage": "an Admin API usage report (JSON)",
@@ -22,9 +27,19 @@ DESCRIPTIONS = {
     "analytics-cost": "Usage and Cost Analytics API cost pages (JSON)",
     "console-cost-csv": "a Console cost CSV",
     "generic-invoice-csv": "an invoice CSV with a --map column mapping",
+    "batch-requests": "a Message Batches request file (sample requests)",
+    "batch-objects": "Message Batch objects (JSON)",
+    "workloads": "a workloads file (YAML)",
+    "report-json": "a report saved with --format json",
     "empty": "an empty file",
     "unknown": "an unrecognised file",
 }
+
+# A saved report opens with its schema version and kind (and may quote custom_ids later).
+_REPORT_START = re.compile(rb'\{\s*"schema_version"\s*:\s*"[^"]*"\s*,\s*"kind"\s*:')
+# No results line, usage or cost report holds this type (a results line's is "succeeded").
+_BATCH_OBJECT = re.compile(rb'"type"\s*:\s*"message_batch"')
+_WORKLOADS = re.compile(rb"^workloads\s*:", re.M)
 
 
 def csv_header(data: bytes) -> list[str]:
@@ -35,13 +50,43 @@ def csv_header(data: bytes) -> list[str]:
         return []
 
 
+def looks_like_requests(data: bytes) -> bool:
+    """Whether the first bytes of a (decompressed, BOM-less) file are a Message Batches request
+    file: a JSONL line with "custom_id" and "params", or the {"requests": [...]} body (prompt
+    files and prompt CSVs need --model and are told by the requests reader itself)."""
+    text = data.lstrip()
+    if not text.startswith(b"{"):
+        return False
+    if re.match(rb'\{\s*"requests"\s*:\s*\[', text):
+        return True
+    first, newline, _ = text.partition(b"\n")
+    try:
+        obj = json.loads(first)
+    except RecursionError:
+        return False  # nested too deeply for any request: the reader of its kind says so
+    except ValueError:
+        # A first request longer than the head: its keys are still at its start.
+        return not newline and b'"custom_id"' in first and b'"params"' in first
+    return isinstance(obj, dict) and "custom_id" in obj and "params" in obj
+
+
 def detect_bytes(data: bytes) -> str:
+    """The kind of input whose first bytes (decompressed, BOM-less) are ``data``: a key of
+    DESCRIPTIONS ("empty" and "unknown" included)."""
     if data[:4] == b"PAR1":
         return "parquet"
     text = data.lstrip()
     if not text:
         return "empty"
     if text[:1] in (b"{", b"["):
+        if _REPORT_START.match(text):
+            return "report-json"
+        if looks_like_requests(text):
+            return "batch-requests"
+        if _BATCH_OBJECT.search(text):
+            return "batch-objects"
+        if re.search(rb'"schema_version"\s*:', text) and re.search(rb'"kind"\s*:', text):
+            return "report-json"
         from calculator.readers.analytics import looks_like_analytics
 
         # Before the Admin API checks: an Analytics cost page also has "amount".
@@ -55,6 +100,8 @@ def detect_bytes(data: bytes) -> str:
         if b'"results"' in text or b'"data"' in text:
             return "admin-usage"
         return "unknown"
+    if _WORKLOADS.search(text):
+        return "workloads"
     cols = {c.lower() for c in csv_header(text)}
     if "usage_input_tokens_no_cache" in cols or "usage_output_tokens" in cols:
         return "console-csv"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from calculator.usage_frame import Chunk, ReaderInfo
-from calculator.usage_readers._csv import CsvBlocks, find_columns, read_chunks
-from calculator.usage_readers._policy import InvalidRows
+from calculator.readers.frame import Chunk, ReaderInfo
+from calculator.readers._csv import CsvBlocks, find_columns, read_chunks
+from calculator.readers._policy import InvalidRows
 
 COLUMNS = {
     "period": "usage_date_utc",

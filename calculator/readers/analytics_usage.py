@@ -11,8 +11,8 @@ from typing import Iterable, Iterator
 
 from calculator.engine.normalise import parse_period
 from calculator.engine.rates import NOT_GROUPED
-from calculator.usage_frame import Chunk, ReaderInfo
-from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer
+from calculator.readers.frame import Chunk, ReaderInfo
+from calculator.readers._records import CHUNK_ROWS, RecordBuffer
 
 NOT_GROUPED_NOTES = {
     "context_window": "not grouped by context_window: priced at base (≤200K) rates; long-context usage "

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from calculator.errors import InputError
-from calculator.usage_frame import COUNTS, DIMENSIONS, Chunk, ReaderInfo
-from calculator.usage_readers._policy import InvalidRows
+from calculator.readers.frame import COUNTS, DIMENSIONS, Chunk, ReaderInfo
+from calculator.readers._policy import InvalidRows
 
 BATCH_ROWS = 1 << 20
 

@@ -2,8 +2,8 @@
 
 The pipeline, streamed so that memory stays small for a 256 MB file:
 
-1. :mod:`calculator.requests_reader` yields requests; each is split into blocks
-   (:func:`calculator.tokens.request_blocks`) whose texts are interned, so a shared system prompt
+1. :mod:`calculator.readers.requests` yields requests; each is split into blocks
+   (:func:`calculator.tokens.counter.request_blocks`) whose texts are interned, so a shared system prompt
    is tokenized once. On large inputs new texts are encoded in a worker process while this one
    parses the next chunks. Per request only a few integers are kept.
 2. Input tokens per request: the cl100k_base count times the factor of the model's tokenizer
@@ -14,8 +14,8 @@ The pipeline, streamed so that memory stays small for a 256 MB file:
    breakpoint) follows the hit-rate rule, the rest is written by every request. Without
    breakpoints, the longest block prefix shared by all the model's requests is what a
    breakpoint could cache. Prefixes below the model's minimum cacheable length cache nothing.
-4. Requests become :class:`~calculator.scenarios.RequestGroup` s per model (by shared prefix and
-   context tier) and are priced by :func:`calculator.scenarios.price_scenarios`, the scenario
+4. Requests become :class:`~calculator.workloads.scenarios.RequestGroup` s per model (by shared prefix and
+   context tier) and are priced by :func:`calculator.workloads.scenarios.price_scenarios`, the scenario
    engine of ``estimate`` and ``plan``. A scaled volume is the sample's exact cost times the
    scale ratio.
 """
@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Optional
 
-from calculator.calibration import Calibration, Fit
+from calculator.tokens.calibration import Calibration, Fit
 from calculator.errors import InputError, ModelError, NoRequestsError
 from calculator.money import CONTEXT
 from calculator.net import DEFAULT_TIMEOUT
-from calculator.scenarios import RequestGroup, Scenario, price_scenarios, scale_scenarios
+from calculator.workloads.scenarios import RequestGroup, Scenario, price_scenarios, scale_scenarios
 from calculator.workloads.cache import CacheAssumptions
 from pricing import Catalogue
 
@@ -209,7 +209,7 @@ class _Counter:
 
     def __init__(self, cat: Catalogue, opts: CountOptions, calibrations: dict[str, Calibration],
                  stats, warn: Callable[[str], None], workers: int = 1):
-        from calculator.tokens import BlockCounter
+        from calculator.tokens.counter import BlockCounter
 
         self.cat, self.opts, self.calibrations, self.stats = cat, opts, calibrations, stats
         self.blocks = BlockCounter(workers=workers)
@@ -259,7 +259,7 @@ class _Counter:
 
     # -- the stream ------------------------------------------------------------------------
     def run(self, requests_iter):
-        from calculator.tokens import request_blocks
+        from calculator.tokens.counter import request_blocks
 
         from collections import deque
 
@@ -337,9 +337,9 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     sees every request the reader yields, before it is counted (``batchcalc check`` validates
     and splits the file in the same single pass); ``stats`` (a ReadStats) receives what the reader
     saw and skipped."""
-    from calculator.calibration import (calibration_path, fit_factor, load_calibration, read_results,
+    from calculator.tokens.calibration import (calibration_path, fit_factor, load_calibration, read_results,
                                         save_calibration)
-    from calculator.requests_reader import ReadStats, input_size, read_requests
+    from calculator.readers.requests import ReadStats, input_size, read_requests
 
     warnings: list[str] = []
     cal_path = calibration_path(opts.calibration_file)
@@ -350,7 +350,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     big = total is None or total > WORKER_MIN_BYTES
     counter = _Counter(cat, opts, calibrations, stats, warnings.append, workers=opts.workers if big else 1)
     if opts.exact:
-        from calculator.exact_count import ExactCounter
+        from calculator.tokens.exact import ExactCounter
 
         counter.exact = ExactCounter(base_url=opts.base_url, concurrency=opts.concurrency, timeout=opts.timeout)
 

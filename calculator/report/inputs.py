@@ -2,7 +2,8 @@
 section it feeds.
 
 Detection reads at most the first 64 KiB of a file, gunzipped (so a 10-million-row export costs
-nothing here), and uses the readers' own rules (see ``sniff``) to recognise:
+nothing here), and uses the one detector of every input (``calculator.readers.detect``) to
+recognise:
 
     batch_requests   Message Batches request JSONL: lines with "custom_id" and "params"
     batch_results    Message Batches results JSONL: lines with "custom_id" and "result"
@@ -65,7 +66,7 @@ class Section:
 
 # Order = order on the page. When a branch lands, point its line at its builder.
 SECTIONS: list[Section] = [
-    Section("plan", "calculator.inputs:plan_section", ("workloads",), "batchcalc plan"),
+    Section("plan", "calculator.report.inputs:plan_section", ("workloads",), "batchcalc plan"),
     Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
     Section("usage", "calculator.report.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
@@ -97,9 +98,12 @@ class ReportOptions:
 
 _HEAD_BYTES = 64 * 1024
 
-# The usage and cost readers' kinds (calculator/usage_readers/detect.py) -> report input kinds.
+# The usage and cost readers' kinds (calculator/readers/detect.py) -> report input kinds ...
 READER_KINDS = {"batch-results": "batch_results", "admin-usage": "admin_usage", "admin-cost": "admin_cost",
                 "console-csv": "console_usage", "console-cost-csv": "console_cost"}
+# ... and the kinds only `report` takes as they are.
+REPORT_KINDS = {**READER_KINDS, "batch-requests": "batch_requests", "batch-objects": "batch_objects",
+                "workloads": "workloads", "report-json": "report_json"}
 
 
 # What each kind of input may weigh (decompressed): see calculator.io.
@@ -119,36 +123,18 @@ def sniff(path: Path | str) -> str:
 
 
 def sniff_head(data: bytes, path: Path) -> str:
-    """The kind of input whose first bytes (decompressed, BOM-less) are ``data``.
+    """The kind of input whose first bytes (decompressed, BOM-less) are ``data``, told by the one
+    detector the commands use too (:func:`calculator.readers.detect.detect_bytes`); a file named
+    .yaml or .yml is not taken for a CSV export (a YAML document can look like one)."""
+    from calculator.readers.detect import detect_bytes
 
-    batchcalc's own files (a saved report, a workloads YAML) are recognised here; everything else
-    by the readers' detection, so `report` and the commands agree on what a file is: sample
-    requests by :func:`calculator.requests_reader.looks_like_requests`, usage and cost exports by
-    :func:`calculator.usage_readers.detect.detect_bytes`.
-    """
-    from calculator.requests_reader import looks_like_requests
-    from calculator.usage_readers.detect import detect_bytes
-
-    stripped = data.lstrip()
-    if not stripped:
+    kind = detect_bytes(data)
+    if kind == "empty":
         raise InputError("is empty", path=str(path))
-    if stripped[:1] in (b"{", b"["):
-        # A saved report opens with its schema version and kind (and may quote custom_ids later).
-        if re.match(rb'\{\s*"schema_version"\s*:\s*"[^"]*"\s*,\s*"kind"\s*:', stripped):
-            return "report_json"
-        if looks_like_requests(stripped):
-            return "batch_requests"
-        # No results line, usage or cost report holds this type (a results line's is "succeeded").
-        if re.search(rb'"type"\s*:\s*"message_batch"', stripped):
-            return "batch_objects"
-        if re.search(rb'"schema_version"\s*:', stripped) and re.search(rb'"kind"\s*:', stripped):
-            return "report_json"
-    elif re.search(rb"^workloads\s*:", data, re.M):
-        return "workloads"
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        kind = READER_KINDS.get(detect_bytes(data))
-        if kind is not None:
-            return kind
+    if path.suffix.lower() in (".yaml", ".yml") and kind in READER_KINDS:
+        kind = "unknown"
+    if kind in REPORT_KINDS:
+        return REPORT_KINDS[kind]
     raise InputError(
         "cannot tell what this file is: expected a batch request or results JSONL, Message Batch "
         "objects (JSON), an Admin API "

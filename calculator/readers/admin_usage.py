@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from calculator.errors import SourceMismatchError
-from calculator import admin_pages
+from calculator.readers import admin_pages
 from calculator.engine.rates import NOT_GROUPED
-from calculator.usage_frame import Chunk, ReaderInfo
+from calculator.readers.frame import Chunk, ReaderInfo
 from calculator.io import json_pages
-from calculator.usage_readers._io import read_text
-from calculator.usage_readers._policy import InvalidRows
-from calculator.usage_readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
+from calculator.readers._io import read_text
+from calculator.readers._policy import InvalidRows
+from calculator.readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
 
 COUNT_FIELDS = {
     "uncached_input": ("uncached_input_tokens",),

@@ -13,9 +13,9 @@ import datetime as dt
 from typing import Iterator
 
 from calculator.errors import InputError
-from calculator.usage_frame import COUNTS, DIMENSIONS, TOKEN_COUNTS, Chunk, ReaderInfo
-from calculator.usage_readers._csv import CsvBlocks, find_columns, read_chunks
-from calculator.usage_readers._policy import InvalidRows
+from calculator.readers.frame import COUNTS, DIMENSIONS, TOKEN_COUNTS, Chunk, ReaderInfo
+from calculator.readers._csv import CsvBlocks, find_columns, read_chunks
+from calculator.readers._policy import InvalidRows
 
 MAPPABLE = tuple(d for d in DIMENSIONS if d != "source") + COUNTS
 
