@@ -78,24 +78,27 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             writer.write_table(pa.Table.from_arrays(cols, schema=schema))
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one child process."""
+def timed(cmd: list[str], ok: tuple[int, ...] = ()) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one child process; exit codes in ``ok`` besides 0 are
+    accepted (reconcile exits 3 when it finds what it was planted to find)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
+    if proc.returncode not in (0, *ok):
         sys.exit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()}")
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; measure each command in a fresh
     # wrapper so the figure is its own (see peak_rss below).
     return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
-def peak_rss(cmd: list[str]) -> int:
+def peak_rss(cmd: list[str], ok: tuple[int, ...] = ()) -> int:
     """Peak RSS of ``cmd`` alone: run it under a wrapper process that reports its children's maximum."""
-    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
-               " check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True)
+    wrapper = ("import resource, subprocess, sys; ok = (0, *map(int, sys.argv[1].split(',')[1:])); "
+               "rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL).returncode; "
+               "sys.exit(rc) if rc not in ok else print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    codes = ",".join(["0", *map(str, ok)])
+    out = subprocess.run([sys.executable, "-c", wrapper, codes, *cmd], capture_output=True, text=True, check=True)
     return int(out.stdout.strip()) * 1024
 
 
