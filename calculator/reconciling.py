@@ -20,7 +20,7 @@ way and comparing that with the bill:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
@@ -174,7 +174,8 @@ class _Prices:
             else:
                 qty = getattr(tokens, line.token_type)
                 lines.append(CostLine(line.token_type, qty, line.unit_price, per_mtok(qty, line.unit_price)))
-        return replace(unit, on=day, lines=tuple(lines))
+        return Cost(unit.model, day, unit.service_tier, unit.long_context, unit.multiplier, tuple(lines),
+                    unit.source, unit.status, unit.checked)
 
 
 class _UsageSide:
@@ -223,6 +224,9 @@ class _UsageSide:
             og = "global" if geo == "us" else "us"
             other = self._price(model, day, tokens, tier, ctx == "long", og, speed)
             geov = other if other is not None and other.total != base.total else None
+        costs = {} if base is None else {l.token_type: l.cost for l in base.lines}
+        std_costs, ctx_costs, geo_costs = ({} if v is None else {l.token_type: l.cost for l in v.lines}
+                                           for v in (std, ctxv, geov))
         for col in (*TOKEN_COUNTS, "web_search"):
             qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
             if not qty:
@@ -238,16 +242,15 @@ class _UsageSide:
             if base is None:
                 e.unpriced = reason
                 continue
-            amount = base.line(col).cost * f
-            e.add_variant("as_standard", std.line(col).cost * f if std is not None and std.line(col) else None, amount)
-            e.add_variant("other_context", ctxv.line(col).cost * f if ctxv is not None and ctxv.line(col) else None, amount)
-            e.add_variant("other_geo", geov.line(col).cost * f if geov is not None and geov.line(col) else None, amount)
+            amount = costs[col] * f
+            for name, variant in (("as_standard", std_costs), ("other_context", ctx_costs), ("other_geo", geo_costs)):
+                e.add_variant(name, variant[col] * f if col in variant else None, amount)
             as5 = None
             if col == "cache_write_1h":
                 as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
             e.add_variant("as_5m", as5, amount)
             e.amount += amount
-            e.list_amount += base.line(col).cost
+            e.list_amount += costs[col]
             e.rate_cards.add((base.source, base.checked))
 
 
