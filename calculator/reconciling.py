@@ -157,12 +157,14 @@ class _Prices:
         bounds = self._bounds.get(model)
         if bounds is None:
             bounds = self._bounds[model] = epoch_bounds(self.catalogue, model)
-        key = (model, epoch_of(bounds, day), service_tier, long_context, inference_geo, speed)
+        searches = 1 if tokens.web_search_requests else 0  # the fee is looked up only when there are searches
+        key = (model, epoch_of(bounds, day), service_tier, long_context, inference_geo, speed, searches)
         unit = self._units.get(key)
         if unit is None:
             # One of each unit: the unit prices (an error names the day asked for, so it is not kept).
-            unit = price_usage(self.catalogue, model, day, TokenCounts(1, 1, 1, 1, 1, 1), service_tier=service_tier,
-                               long_context=long_context, inference_geo=inference_geo, speed=speed)
+            unit = price_usage(self.catalogue, model, day, TokenCounts(1, 1, 1, 1, 1, searches),
+                               service_tier=service_tier, long_context=long_context, inference_geo=inference_geo,
+                               speed=speed)
             self._units[key] = unit
         lines = []
         for line in unit.lines:
