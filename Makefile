@@ -48,6 +48,11 @@ demo: $(VENV)/.installed
 	$(BIN)/batchcalc usage examples/claude_api_tokens_2026_02_10_to_2026_02_11.csv
 	$(BIN)/batchcalc reconcile examples/claude_api_tokens_2026_02_10_to_2026_02_11.csv \
 	    examples/claude_api_cost_2026_02_10_to_2026_02_11.csv || test $$? -eq 3
+	# The usage and the batches on one page: the results files of examples/batches.json make its
+	# Batches part (turnaround, error rate, saving per batch), not usage a second time.
+	$(BIN)/batchcalc report examples/usage_report.json examples/batches.json \
+	    examples/msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d.jsonl examples/msgbatch_01JqXb4M8pRZt2wNcE7uYd3F.jsonl \
+	    -o batches-report.html
 	# The page finance gets: the plan, the sample requests, the usage and the invoice check on one
 	# page. The planted discrepancy makes report exit 3 too (as reconcile), after writing the page.
 	$(BIN)/batchcalc --quiet report examples/workloads.yaml examples/requests.jsonl \
@@ -58,12 +63,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-# The readers fuzzed much longer than in `make test` (tests/test_fuzz.py): FUZZ_EXAMPLES random
+# The readers fuzzed much longer than in `make test` (tests/readers/test_fuzz.py): FUZZ_EXAMPLES random
 # inputs per reader, on every core, failing examples kept in .hypothesis/ and replayed first.
 # make fuzz FUZZ_EXAMPLES=20000 for a night.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(VENV)/.installed-test
-	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/test_fuzz.py
+	BATCHCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n auto tests/readers/test_fuzz.py
 
 # Benchmarks: the HTML report render vs JSON, and `batchcalc count` vs a plain tiktoken loop
 # (100,000 requests) with its peak memory on 256 MB files; `batchcalc usage` and `batchcalc report`

@@ -1,30 +1,48 @@
 """batchcalc: Claude API costs on sync, batch and batch + cache, and invoice checks.
 
-The library is usable without the CLI::
+The public API is the names in ``__all__``: one function per command, taking typed options and
+returning the plain-data ``Report`` the command renders; ``report.frame()`` gives a table as a
+pandas DataFrame of exact values. The library is usable without the CLI::
 
-    from calculator import Workload, estimate, load_catalogue
-    est = estimate(load_catalogue(), Workload("claude-sonnet-4-6", 10_000, 500, 200))
-    est.scenario("batch").total   # Decimal('22.5')
-    cache = CacheAssumptions.given(sync_hit_rate="95%", batch_ttl="1h")   # the cache options, as values
+    from calculator import Workload, estimate, usage
+    estimate(Workload("claude-sonnet-4-6", 10_000, 500, 200)).figures["scenarios"]
+    usage("examples/usage_report.json").frame()        # a row per day x model x token type x tier
+    usage("examples/usage_report.json").frame("by_model")
 """
 
 __version__ = "0.1.0"
 
-# Public names, imported on first use so `import calculator.errors` (which the pricing package
-# needs) stays light and free of import cycles.
+# Public names, imported on first use: `import calculator` (which the pricing package needs for
+# its errors) stays light, and `batchcalc --help` imports none of pandas, duckdb or tiktoken.
 _EXPORTS = {
+    # the commands
+    "prices": "calculator.commands",
+    "estimate": "calculator.commands",
+    "count": "calculator.commands",
+    "plan": "calculator.commands",
+    "usage": "calculator.commands",
+    "reconcile": "calculator.commands",
+    "report": "calculator.commands",
+    "check": "calculator.commands",
+    "batches": "calculator.commands",
+    # their options
+    "Workload": "calculator.scenarios",
+    "CacheAssumptions": "calculator.workloads.cache",
+    "CountOptions": "calculator.counting",
+    "UsageOptions": "calculator.engine",
+    "Tolerance": "calculator.reconciling",
+    "CheckOptions": "calculator.batches.check",
+    "BatchesOptions": "calculator.batches.results",
+    "ReportOptions": "calculator.inputs",
+    # what they return
+    "Report": "calculator.report.model",
+    "Table": "calculator.report.model",
+    # the price of usage, and the catalogue it comes from
     "TokenCounts": "calculator.costing",
     "price_usage": "calculator.costing",
-    "BatchcalcError": "calculator.errors",
-    "Workload": "calculator.scenarios",
-    "estimate": "calculator.scenarios",
-    "CacheAssumptions": "calculator.workloads.cache",
-    "build_plan": "calculator.planning",
-    "CheckOptions": "calculator.batches.check",
-    "check_requests": "calculator.batches.check",
-    "BatchesOptions": "calculator.batches.results",
-    "analyse_batches": "calculator.batches.results",
     "load_catalogue": "pricing.catalogue",
+    "BatchcalcError": "calculator.errors",
+    "InputError": "calculator.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -36,3 +54,7 @@ def __getattr__(name):
 
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'calculator' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -51,6 +51,8 @@ TURNAROUND = "most batches finish within 1 hour; results are guaranteed within 2
 
 @dataclass
 class CountOptions:
+    """How `batchcalc count` reads, counts and prices a sample (its options, as values)."""
+
     model: Optional[str] = None  # replaces the requests' model; required for prompt files / CSV
     column: Optional[str] = None  # CSV prompt column
     default_max_tokens: int = 1024  # for prompt files and CSV rows, which carry none

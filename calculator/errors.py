@@ -56,6 +56,9 @@ class BatchcalcError(Exception):
 
 
 class InputError(BatchcalcError):
+    """A file, line or row that is not what was expected; the message names where (``path``,
+    ``line``)."""
+
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
         where = ""
         if path is not None:

@@ -6,6 +6,7 @@ nothing here), and uses the readers' own rules (see ``sniff``) to recognise:
 
     batch_requests   Message Batches request JSONL: lines with "custom_id" and "params"
     batch_results    Message Batches results JSONL: lines with "custom_id" and "result"
+    batch_objects    Message Batch objects JSON (one, a list, or a .list() page: "type": "message_batch")
     admin_usage      Admin API usage report JSON (usage_report/messages pages)
     admin_cost       Admin API cost report JSON (cost_report pages: "amount", "cost_type")
     console_usage    Console usage CSV (usage_input_tokens_no_cache, ...)
@@ -19,14 +20,21 @@ detects a usage export and says clearly that it cannot read it yet. A builder is
 ``builder(inputs, options)`` where ``inputs`` maps every detected kind to its paths (a
 reconciliation needs the cost report *and* the usage export) and ``options`` is a
 ``ReportOptions``; it returns one Report (or a list of them) for the page.
+
+Batch objects take their results files out of ``batch_results`` before the builders run
+(:func:`pair_batch_results`): a results file feeds the Batches part when it is named after a
+batch object given (``msgbatch_<id>.jsonl``, as saved from the API) or paired with one by
+``--results BATCH_ID=FILE``; any other results file feeds the usage part, as without batch
+objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -35,6 +43,7 @@ from calculator.errors import InputError
 KIND_DESCRIPTIONS = {
     "batch_requests": "Message Batches request file (JSONL)",
     "batch_results": "Message Batches results file (JSONL)",
+    "batch_objects": "Message Batch objects (JSON)",
     "admin_usage": "Admin API usage report (JSON)",
     "admin_cost": "Admin API cost report (JSON)",
     "console_usage": "Console usage export (CSV)",
@@ -60,6 +69,7 @@ SECTIONS: list[Section] = [
     Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
     Section("usage", "calculator.report.usage:report_section",
             ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
+    Section("batches", "calculator.report.batches:report_section", ("batch_objects",), "batchcalc batches"),
     Section("reconcile", "calculator.report.reconcile:report_section",
             ("admin_cost", "console_cost"), "batchcalc reconcile"),
     Section("saved", "calculator.report.saved:report_section", ("report_json",), "--format json"),
@@ -72,6 +82,8 @@ class ReportOptions:
 
     ``extra`` carries command-specific options (e.g. ``scale_to``, ``tolerance``) by name, so a
     builder can take what it knows without this class growing a field per command.
+    ``batch_results``: the results file of a batch, by batch id: given as ``--results``, then
+    completed by :func:`pair_batch_results` with the files named after a batch object given.
     """
 
     catalogue: Any
@@ -80,6 +92,7 @@ class ReportOptions:
     strict: bool = False
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    batch_results: dict[str, Path] = field(default_factory=dict)
 
 
 _HEAD_BYTES = 64 * 1024
@@ -93,7 +106,8 @@ READER_KINDS = {"batch-results": "batch_results", "admin-usage": "admin_usage", 
 def _kind_limit(kind: str) -> int:
     from calculator.io import CONFIG_LIMIT, DATA_LIMIT, DOCUMENT_LIMIT
 
-    return {"workloads": CONFIG_LIMIT, "report_json": DOCUMENT_LIMIT}.get(kind, DATA_LIMIT)
+    return {"workloads": CONFIG_LIMIT, "report_json": DOCUMENT_LIMIT,
+            "batch_objects": DOCUMENT_LIMIT}.get(kind, DATA_LIMIT)
 
 
 def sniff(path: Path | str) -> str:
@@ -124,6 +138,9 @@ def sniff_head(data: bytes, path: Path) -> str:
             return "report_json"
         if looks_like_requests(stripped):
             return "batch_requests"
+        # No results line, usage or cost report holds this type (a results line's is "succeeded").
+        if re.search(rb'"type"\s*:\s*"message_batch"', stripped):
+            return "batch_objects"
         if re.search(rb'"schema_version"\s*:', stripped) and re.search(rb'"kind"\s*:', stripped):
             return "report_json"
     elif re.search(rb"^workloads\s*:", data, re.M):
@@ -133,7 +150,8 @@ def sniff_head(data: bytes, path: Path) -> str:
         if kind is not None:
             return kind
     raise InputError(
-        "cannot tell what this file is: expected a batch request or results JSONL, an Admin API "
+        "cannot tell what this file is: expected a batch request or results JSONL, Message Batch "
+        "objects (JSON), an Admin API "
         "usage or cost report (JSON), a Console usage or cost CSV, a workloads YAML, or a report "
         "saved with --format json", path=str(path))
 
@@ -176,6 +194,8 @@ def load_builder(section: Section) -> Callable:
 
 def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
     """The reports the inputs make, in page order."""
+    inputs, paired = pair_batch_results(inputs, options.batch_results)
+    options = replace(options, batch_results=paired)
     reports = []
     for section in SECTIONS:
         mine = [p for kind in section.triggers for p in inputs.get(kind, [])]
@@ -189,6 +209,98 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
         made = builder(inputs, options)
         reports.extend(made if isinstance(made, list) else [made])
     return reports
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def pair_batch_results(inputs: dict[str, list[Path]], explicit: dict[str, Path]
+                       ) -> tuple[dict[str, list[Path]], dict[str, Path]]:
+    """The inputs without the results files of the batch objects given, and those files by batch id.
+
+    A results file of a batch object given is read by the Batches part only, not by the usage
+    part (nor the reconciliation, which prices the usage part's usage). The Batches part already
+    prices exactly those results, at the rates of the day the batch was created (a results file
+    alone carries no date: the usage part would price it at --on's rates, on the wrong day), and
+    an Admin or Console usage export of the same days already holds that batch traffic (service
+    tier "batch"): counting the file in the usage part too would count it twice. The Batches part
+    says so in its assumptions. A results file that holds the same results (message ids) as a
+    paired one is the same usage given twice, and refused.
+    """
+    from calculator.errors import InputError
+
+    objects = inputs.get("batch_objects", [])
+    if not objects:
+        if explicit:
+            bid, path = next(iter(explicit.items()))
+            raise InputError(f"--results {bid}=FILE pairs a results file with its batch object: give the "
+                             f"batch objects (JSON) too", path=str(path))
+        return inputs, {}
+    from calculator.batches.results import read_batch_objects, results_file_batch_id
+
+    ids = {o.id for p in objects for o in read_batch_objects(str(p))}
+    paired: dict[str, Path] = {}
+    for bid, path in explicit.items():
+        if bid not in ids:
+            raise InputError(f"--results {bid}=FILE: no batch object {bid} among the inputs", path=str(path))
+        paired[bid] = Path(path)
+    rest: list[Path] = []
+    for p in inputs.get("batch_results", []):
+        if any(_same_file(p, q) for q in paired.values()):
+            continue  # given as --results too: read once, by the Batches part
+        bid = results_file_batch_id(str(p))
+        if bid not in ids:
+            rest.append(p)
+        elif bid in paired:
+            raise InputError(f"two results files for batch {bid} (also {paired[bid]})", path=str(p))
+        else:
+            paired[bid] = p
+    if rest and paired:
+        _refuse_shared_results(rest, paired)
+    out = {k: v for k, v in inputs.items() if k != "batch_results"}
+    if rest:
+        out["batch_results"] = rest
+    return out, paired
+
+
+_MESSAGE_ID = re.compile(rb'"id"\s*:\s*"(msg_[^"\\]+)"')
+
+
+def _message_ids(path: Path):
+    """(line number, message id) of each succeeded result of a results file: message ids are
+    unique across batches, unlike custom_ids."""
+    from calculator.io import open_input
+
+    with open_input(path) as src:
+        for n, line in enumerate(src.stream, 1):
+            m = _MESSAGE_ID.search(line)
+            if m:
+                yield n, m.group(1)
+
+
+def _refuse_shared_results(rest: list[Path], paired: dict[str, Path]) -> None:
+    """A results file not paired with a batch that holds results of a paired one (a renamed
+    copy, or several batches' results in one file) would be counted in the usage part and the
+    Batches part: an error naming both files. The paired files' ids are held (a batch holds at
+    most 100,000 requests); the others, which may be large, are streamed."""
+    from calculator.errors import InputError
+
+    ours: dict[bytes, tuple[str, Path, int]] = {}
+    for bid, path in paired.items():
+        for n, mid in _message_ids(path):
+            ours.setdefault(mid, (bid, path, n))
+    for p in rest:
+        for n, mid in _message_ids(p):
+            if mid in ours:
+                bid, path, line = ours[mid]
+                raise InputError(
+                    f"holds results of batch {bid} (message {mid.decode(errors='replace')} is also on line "
+                    f"{line} of {path}): the same usage would be counted twice, in the usage part and the "
+                    f"Batches part; give each batch's results once", path=str(p), line=n)
 
 
 # -- adapters from a command's library function to the builder signature ------------------------

@@ -8,7 +8,6 @@ from decimal import Decimal
 # 50 significant digits: a 10^15-token month at a 3-decimal rate stays exact.
 CONTEXT = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
 MTOK = Decimal(1_000_000)
-CENT = Decimal("0.01")
 
 
 def per_mtok(tokens: int, usd_per_mtok: Decimal) -> Decimal:
@@ -36,11 +35,6 @@ def usd(value: Decimal, places: int = 2) -> str:
     rounded = value.quantize(q, rounding=decimal.ROUND_HALF_UP, context=ctx)
     sign = "-" if rounded < 0 else ""
     return f"{sign}${abs(rounded):,.{places}f}"
-
-
-def rate_str(value: Decimal) -> str:
-    """A per-MTok rate as printed on the pricing page: 3, 3.75, 0.3, 0.125."""
-    return f"${money_str(value)}"
 
 
 PERCENT_PLACES = Decimal("0.0001")

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -364,4 +364,3 @@ def build_plan(catalogue: Catalogue, path: str | Path, on: dt.date, *, try_model
     cache = cache or CacheAssumptions.default()
     plans = tuple(plan_workload(catalogue, p, on, tuple(try_models), cache) for p in loaded)
     return Plan(str(path), on, plans, tuple(ids), cache=cache)
-    return plan

@@ -170,13 +170,6 @@ class Catalogue:
             key = f"claude-{key}"
         return difflib.get_close_matches(key, ids, n=n, cutoff=0.6)
 
-    def is_known(self, spelling: str) -> bool:
-        try:
-            self.model(spelling)
-            return True
-        except UnknownModelError:
-            return False
-
     # -- rates ----------------------------------------------------------------------------
     def rate_card(self, spelling: str, on: dt.date) -> RateCard:
         model = self.model(spelling)

@@ -86,10 +86,13 @@ def is_decimal(column: Column) -> bool:
 
 def ordered_rows(table: Table, *, only_exceptions: bool = False) -> list[dict]:
     """The rows as every renderer lists them: flagged rows (exceptions) first, in their order,
-    then the others; ``only_exceptions`` keeps only the flagged rows of a table with a flag."""
+    then the others, then the total rows; ``only_exceptions`` keeps only the flagged rows of a
+    table with a flag."""
+    body = [r for r in table.rows if not table.is_total(r)]
+    totals = [r for r in table.rows if table.is_total(r)]
     if not table.flag:
-        return list(table.rows)
-    flagged = [r for r in table.rows if table.flagged(r)]
+        return body + totals
+    flagged = [r for r in body if table.flagged(r)]
     if only_exceptions:
         return flagged
-    return flagged + [r for r in table.rows if not table.flagged(r)]
+    return flagged + [r for r in body if not table.flagged(r)] + totals

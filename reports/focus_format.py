@@ -102,6 +102,11 @@ def charges(report: Report) -> list[tuple[Report, Table]]:
     if report.kind in ESTIMATE_KINDS or any(p.kind in ESTIMATE_KINDS for p in parts):
         raise InputError(f"FOCUS export: this {report.kind} report is an estimate, not billed or "
                          f"consumed charges; FOCUS is for cost and usage data (use --format csv)")
+    if report.kind == "usage" or any(p.kind == "usage" for p in parts):
+        # The daily charges are as many as the export's rows, so a usage report holds them only
+        # when it was made for FOCUS (a saved JSON report does not).
+        raise InputError("FOCUS export: this usage report was made without its daily charges: run the "
+                         "usage command again with --format focus (or -o FILE.focus.csv)")
     raise InputError(f"FOCUS export: this {report.kind} report holds no charges "
                      f"(FOCUS exports usage, cost and reconcile reports; use --format csv)")
 

@@ -8,7 +8,7 @@ Tables never hide a column: text wraps, wide tables use a smaller type, and on a
 table of more than three columns becomes one card per row (CSS only, ``data-label``). A table
 with a ``flag`` shows its flagged rows (exceptions) first and folds the others into a
 ``<details>`` per ``fold_by`` value (per day, per model), so a month of matched lines does not
-bury the lines to query. Autoescaping is on for every template, so a model name, custom_id or
+bury the lines to query; a table's total row is never folded. Autoescaping is on for every template, so a model name, custom_id or
 workspace name such as ``<script>`` is shown as text, never run. This module only arranges what
 the report already holds: it formats cells with ``reports/cells.py`` and computes nothing.
 """
@@ -68,8 +68,11 @@ def _css(column, cells: list[str]) -> str:
 
 
 def _table_view(table: Table) -> dict:
-    flagged = [r for r in table.rows if table.flagged(r)] if table.flag else list(table.rows)
-    others = [r for r in table.rows if not table.flagged(r)] if table.flag else []
+    # A total row stays in view, after the rows shown, whatever is folded.
+    body = [r for r in table.rows if not table.is_total(r)]
+    totals = _rows(table, [r for r in table.rows if table.is_total(r)])
+    flagged = [r for r in body if table.flagged(r)] if table.flag else body
+    others = [r for r in body if not table.flagged(r)] if table.flag else []
     folds: list[dict] = []
     if others:
         groups: dict = {}
@@ -80,11 +83,11 @@ def _table_view(table: Table) -> dict:
         folds = [{"title": f"{label} {key}".strip() if key else "Other rows", "count": len(rs), "rows": _rows(table, rs)}
                  for key, rs in groups.items()]
     shown = _rows(table, flagged)
-    every = shown + [r for f in folds for r in f["rows"]]
+    every = shown + totals + [r for f in folds for r in f["rows"]]
     cols = [{"label": c.label, "numeric": is_numeric(c), "kind": c.kind, "css": _css(c, [r[i] for r in every])}
             for i, c in enumerate(table.columns)]
     return {"name": table.name, "title": table.title, "caption": table.caption, "columns": cols,
-            "rows": shown, "folds": folds, "flag": bool(table.flag),
+            "rows": shown, "totals": totals, "folds": folds, "flag": bool(table.flag),
             "cards": table.cards or len(cols) >= CARDS_FROM, "wide": len(cols) > WIDE}
 
 

@@ -45,6 +45,9 @@ LIST_LIMIT = 50  # duplicates and short prefixes listed one by one (all are coun
 
 @dataclass
 class CheckOptions:
+    """How `batchcalc check` judges a request file: the date of the rates, the cost limit, the
+    expected output and cache, and where to split an oversized file."""
+
     on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
     max_cost: Optional[Decimal] = None
     split_to: Optional[str] = None
@@ -184,7 +187,6 @@ class _Tap:
         self.duplicate_requests = 0
         self.requests = 0
         self.bytes = 0
-        self.sizes_ok = True
         self.model_status: dict[str, Optional[str]] = {}  # spelling -> None (ok), "unknown", "unpriced"
         self.unknown: dict[str, list] = {}  # spelling -> [count, examples]
         self.unpriced: dict[str, int] = {}

@@ -420,6 +420,9 @@ def results_file_batch_id(path: str) -> Optional[str]:
 
 @dataclass
 class BatchesOptions:
+    """Which batches `batchcalc batches` analyses (files, or the API with dates and ids) and
+    where the retry file goes."""
+
     files: list[str] = field(default_factory=list)  # batch objects JSON and results JSONL, any order
     results: dict[str, str] = field(default_factory=dict)  # batch id -> results file (--results)
     on: Optional[dt.date] = None  # rates for results without a batch object (default today, UTC)
@@ -481,6 +484,14 @@ def _objects_or_results(path: str):
     except json.JSONDecodeError as exc:
         raise InputError(f"neither batch objects (JSON) nor results (JSONL): {exc.msg}",
                          path=path, line=exc.lineno) from None
+
+
+def read_batch_objects(path: str) -> list[BatchObject]:
+    """The batch objects of a JSON file (one object, a list, or a ``.list()`` page)."""
+    doc = _objects_or_results(path)
+    if doc is None:
+        raise InputError("holds batch results (JSONL), expected batch objects (JSON)", path=path)
+    return batch_objects_from_json(doc, path)
 
 
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:

@@ -73,8 +73,8 @@ def batches(
 
         batchcalc batches batch.json msgbatch_01AbC.jsonl --requests requests.jsonl --retry-to retry.jsonl
     """
-    from calculator.batches.results import BatchesOptions, analyse_batches
-    from calculator.report.batches import build_batches_report
+    from calculator import commands
+    from calculator.batches.results import BatchesOptions
 
     if not from_api and (since or until or batch_id):
         raise InputError("--since, --until and --batch-id select batches for --from-api")
@@ -84,6 +84,5 @@ def batches(
         since=parse_date(since, "--since") if since else None,
         until=parse_date(until, "--until") if until else None,
         batch_ids=list(batch_id or []), concurrency=concurrency, timeout=timeout)
-    cat = catalogue(prices_path)
-    emit(build_batches_report(analyse_batches(opts, cat), cat, cat.version), fmt, output, compare_to,
+    emit(commands.batches(opts, catalogue=catalogue(prices_path)), fmt, output, compare_to,
          only_exceptions=only_exceptions)

@@ -59,9 +59,9 @@ def check(
     """
     from decimal import Decimal
 
-    from calculator.batches.check import CheckOptions, check_requests
+    from calculator import commands
+    from calculator.batches.check import CheckOptions
     from calculator.cli.count_cmd import _progress_factory
-    from calculator.report.check import build_check_report
 
     if output_tokens is not None and output_ratio is not None:
         raise InputError("give one of --output-tokens and --output-ratio")
@@ -71,8 +71,7 @@ def check(
         output_ratio=parse_fraction(output_ratio, "--output-ratio", lo=Decimal(0), hi=Decimal(1)),
         cache=cache,
         inference_geo=inference_geo.value)
-    cat = catalogue(prices_path)
-    report = build_check_report(check_requests(requests, opts, cat, _progress_factory()), cat.version)
+    report = commands.check(requests, opts, catalogue=catalogue(prices_path), progress=_progress_factory())
     if report.exit_code:
         typer.echo(f"batchcalc: check: {report.figures['verdict']}", err=True)
     emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

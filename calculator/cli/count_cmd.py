@@ -116,8 +116,8 @@ def count(
 
         batchcalc count requests.jsonl --calibrate results.jsonl
     """
+    from calculator import commands
     from calculator.counting import CountOptions
-    from calculator.report.count import build_count_report
 
     given = [x for x in (output_tokens, output_ratio, output_from) if x is not None]
     if len(given) > 1:
@@ -132,5 +132,5 @@ def count(
         cache=cache,
         inference_geo=inference_geo.value, scale_to=scale_to, per=per.value,
         exact=exact, concurrency=concurrency, timeout=timeout, calibrate=calibrate, calibration_file=calibration)
-    report = build_count_report(catalogue(prices_path), inputs, opts, _progress_factory())
+    report = commands.count(*inputs, options=opts, catalogue=catalogue(prices_path), progress=_progress_factory())
     emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -1,6 +1,6 @@
 """`batchcalc estimate`."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -46,13 +46,12 @@ def estimate(
 
         batchcalc estimate -m claude-haiku-4-5 -n 100000 -i 800 -O 50 --format json -o estimate.json
     """
-    from calculator.report.estimate import build_estimate_report
+    from calculator import commands
     from calculator.scenarios import Workload
 
-    cat = catalogue(prices_path)
     w = Workload(model=model, requests=requests, input_tokens=input_tokens, output_tokens=output_tokens,
                  cached_prefix_tokens=cached_prefix_tokens,
                  cache=cache,
                  inference_geo=inference_geo.value,
                  speed=speed.value if speed != Speed.standard else None, on=parse_date(on))
-    emit(build_estimate_report(cat, w), fmt, output, compare_to, only_exceptions=only_exceptions)
+    emit(commands.estimate(w, catalogue=catalogue(prices_path)), fmt, output, compare_to, only_exceptions=only_exceptions)

@@ -50,9 +50,8 @@ def plan(
 
         batchcalc plan examples/workloads.yaml --on 2026-12-01 --compare-to plan.json
     """
+    from calculator import commands
     from calculator.errors import InputError
-    from calculator.report.plan import build_plan_report
-
     from calculator.io import CONFIG_LIMIT, read_text
 
     text = None
@@ -60,7 +59,6 @@ def plan(
         text = read_text("-", limit=CONFIG_LIMIT, what="workload file")
     elif not workloads.exists():
         raise InputError("workload file not found", path=str(workloads))
-    cat = catalogue(prices_path)
-    report = build_plan_report(cat, str(workloads), parse_date(on), try_models=tuple(try_model or ()),
-                               text=text, cache=cache)
+    report = commands.plan(workloads, on=parse_date(on), try_models=try_model or (), cache=cache, text=text,
+                           catalogue=catalogue(prices_path))
     emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

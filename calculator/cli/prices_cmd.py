@@ -32,7 +32,6 @@ def prices(
 
         batchcalc prices "Claude Haiku 4.5" --format json
     """
-    from calculator.report.prices import build_prices_report
+    from calculator import commands
 
-    cat = catalogue(prices_path)
-    emit(build_prices_report(cat, parse_date(on), model), fmt, output, compare_to, only_exceptions=only_exceptions)
+    emit(commands.prices(model, on=parse_date(on), catalogue=catalogue(prices_path)), fmt, output, compare_to, only_exceptions=only_exceptions)

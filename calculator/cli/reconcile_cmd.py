@@ -109,58 +109,34 @@ def reconcile(
 
         batchcalc reconcile examples/analytics
     """
+    from calculator import commands
     from calculator.cli.options import check_save_responses
-    from calculator.contract import load_contract
     from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
     from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
-    from calculator.reconciling import reconcile_inputs
-    from calculator.report.reconcile import report_from_reconciliation
-    from calculator.usage_readers._io import expand
-    from calculator.usage_readers._policy import InvalidRows
-    from calculator.usage_readers.detect import detect
     from calculator.usage_readers.generic_csv import parse_mapping
 
     cat = catalogue(prices_path)
     tol = parse_tolerance(tolerance)
     since_d = parse_date(since, "--since") if since else None
     until_d = parse_date(until, "--until") if until else None
-    policy = InvalidRows(skip_invalid)
-    usage_paths = [str(p) for p in usage_files or []]
-    cost_paths = [str(p) for p in cost_files or []]
-    for path in expand([str(f) for f in files]) if files else []:
-        kind = detect(path)
-        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
-            cost_paths.append(path)
-        elif kind in ("batch-results", "admin-usage", "analytics-usage", "console-csv", "parquet"):
-            usage_paths.append(path)
-        elif kind == "empty":
-            raise InputError("file is empty", path=path)
-        else:
-            raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
-                             "or --costs (and --cost-map)", path=path)
     check_save_responses(api, from_api, save_responses)
     fetched = None
     if from_api:
-        if usage_paths or cost_paths:
+        if files or usage_files or cost_files:
             raise InputError("give either files or --from-api, not both")
         fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_responses, timeout=timeout)
-    else:
-        if not usage_paths:
-            raise InputError("no usage given: pass a usage export (or --usage FILE)")
-        if not cost_paths:
-            raise InputError("no costs given: pass a cost report (or --costs FILE)")
     options = UsageOptions(catalogue=cat, source=source.value if source else None, mapping=parse_mapping(mapping),
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
-                           strict=strict, pages=fetched and fetched.usage, policy=policy,
+                           strict=strict, skip_invalid=skip_invalid, pages=fetched and fetched.usage,
                            pages_from=fetched.pages_from if fetched else "admin")
     with progress_bar() as progress:
         options.progress = progress
-        result = reconcile_inputs(usage_paths, cost_paths, options,
-                                  cost_source=cost_source.value if cost_source else None,
-                                  cost_mapping=parse_cost_mapping(cost_mapping), cost_pages=fetched and fetched.cost,
-                                  tolerance=tol, contract=load_contract(contract, cat) if contract else None)
-    emit(report_from_reconciliation(result), fmt, output, compare_to, only_exceptions=only_exceptions)
+        report = commands.reconcile(*(files or []), usage=usage_files or (), costs=cost_files or (), options=options,
+                                    cost_source=cost_source.value if cost_source else None,
+                                    cost_mapping=parse_cost_mapping(cost_mapping),
+                                    cost_pages=fetched and fetched.cost, tolerance=tol, contract=contract)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)
 
 
 # The legacy usage report joined on the bill's grain: API keys would only split the lines.

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date, resolve_format
 from calculator.cli.options import Api, ApiOpt, Geo, Per, SaveResponsesOpt, TimeoutOpt, cache_options
 from calculator.net import DEFAULT_TIMEOUT
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
@@ -18,7 +18,8 @@ from calculator.workloads.cache import CacheAssumptions, parse_fraction
 def report(
     inputs: Annotated[Optional[list[Path]], typer.Argument(
         help="Input files, detected by their content (gzip too): sample requests (Message Batches "
-             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Admin API usage or cost "
+             "request JSONL or {\"requests\": [...]} body), batch results JSONL, Message Batch objects "
+             "(JSON, with their results named msgbatch_<id>.jsonl: the Batches part), Admin API usage or cost "
              "report JSON, Console usage or cost CSV, workloads YAML, or a report saved with --format json.",
         show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
@@ -72,6 +73,10 @@ def report(
     contract: Annotated[Optional[Path], typer.Option(
         "--contract", help="contract.yaml with a negotiated discount, as batchcalc reconcile.",
         rich_help_panel="Usage and reconciliation")] = None,
+    batch_results: Annotated[Optional[list[str]], typer.Option(
+        "--results", metavar="BATCH_ID=FILE", help="The results file of a batch object given, whatever its name "
+                                                   "(as batchcalc batches). Repeatable.",
+        rich_help_panel="Usage and reconciliation")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
     from_api: Annotated[bool, typer.Option(
@@ -109,11 +114,14 @@ def report(
 
         batchcalc report examples/workloads.yaml examples/requests.jsonl examples/usage_report.json examples/cost_report.json -O 60 --scale-to 300000 --per month -o savings-report.html
 
+        batchcalc report examples/usage_report.json examples/batches.json examples/msgbatch_*.jsonl -o batches.html
+
         ANTHROPIC_ADMIN_KEY=sk-ant-admin... batchcalc report --from-api --since 2026-10-01 --until 2026-10-31 -o october.html
 
     Exit code 3 (after writing the output) when a cost report is reconciled and a line is outside
     tolerance, as `batchcalc reconcile`.
     """
+    from calculator.cli.batches_cmd import _results_option
     from calculator.cli.count_cmd import _progress_factory
     from calculator.report.compose import compose
     from calculator.errors import InputError
@@ -122,6 +130,10 @@ def report(
     cat = catalogue(prices_path)
     day = parse_date(on)
     found = detect(list(inputs)) if inputs else {}
+    paired = {bid: Path(p) for bid, p in _results_option(batch_results).items()}
+    if paired and not found.get("batch_objects"):
+        raise InputError("--results BATCH_ID=FILE pairs a results file with its batch object: give the batch "
+                         "objects (JSON) too")
     sample = bool(found.get("batch_requests"))
     reports = []
     # --model with a workload (-n, -i) is an estimate, as `batchcalc estimate`; without one, beside a
@@ -162,18 +174,18 @@ def report(
             "scale_to": scale_to, "per": per.value, "exact": exact, "calibration_file": calibration,
             "skip_invalid": skip_invalid, "progress_factory": _progress_factory(),
             # usage and reconciliation, as `batchcalc usage` and `batchcalc reconcile`
-            "since": since_d, "until": until_d,
+            "since": since_d, "until": until_d, "charges": resolve_format(fmt, output, Format.html) == Format.focus,
             "tolerance": parse_tolerance(tolerance) if tolerance else None, "contract": contract,
         }
         options = ReportOptions(catalogue=cat, on=day if on else None, prices=list(prices_path or []),
-                                strict=strict, quiet=STATE["quiet"], extra=extra)
+                                strict=strict, quiet=STATE["quiet"], extra=extra, batch_results=paired)
         reports = build_sections(found, options) + reports
     from calculator.cli.options import check_save_responses
 
     check_save_responses(api, from_api, save_responses)
     if from_api:
         reports += api_reports(api, since, until, save_responses, timeout, cat, tolerance, contract, skip_invalid,
-                               strict)
+                               strict, charges=resolve_format(fmt, output, Format.html) == Format.focus)
     page = compose(reports, title)
     default = Format.html
     if (output is None or str(output) == "-") and fmt is None:
@@ -188,9 +200,11 @@ def report(
 
 
 def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, skip_invalid: bool,
-                strict: bool) -> list:
+                strict: bool, *, charges: bool = False) -> list:
     """--from-api: the usage report and the reconciliation of one fetch, as `batchcalc usage` and
     `batchcalc reconcile` show them."""
+    from dataclasses import replace
+
     from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
     from calculator.contract import load_contract
     from calculator.engine import UsageOptions, usage_result
@@ -206,7 +220,7 @@ def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, 
         return UsageOptions(catalogue=cat, since=since_d, until=until_d, strict=strict, skip_invalid=skip_invalid,
                             pages=fetched.usage, pages_from=fetched.pages_from)
 
-    return [report_from_analysis(usage_result([], options())),
+    return [report_from_analysis(usage_result([], replace(options(), charges=charges))),
             report_from_reconciliation(reconcile_inputs(
                 [], [], options(), cost_pages=fetched.cost, tolerance=parse_tolerance(tolerance) if tolerance else None,
                 contract=load_contract(contract, cat) if contract else None))]

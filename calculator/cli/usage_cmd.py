@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue,
-                                emit, parse_date)
+from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app,
+                                catalogue, emit, parse_date, resolve_format)
 from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
@@ -141,11 +141,11 @@ def usage(
 
         batchcalc usage responses/2026-10
     """
+    from calculator import commands
     from calculator.cli.options import api_pages, check_save_responses
-    from calculator.engine import UsageOptions, usage_result
+    from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
     from calculator.usage_readers.generic_csv import parse_mapping
-    from calculator.report.usage import report_from_analysis
 
     cat = catalogue(prices_path)
     since_d = parse_date(since, "--since") if since else None
@@ -166,8 +166,9 @@ def usage(
                            tier_map=parse_tier_map(tier_map), on=parse_date(on), since=since_d, until=until_d,
                            group_by=split_list(group_by), strict=strict, skip_invalid=skip_invalid, pages=pages,
                            pages_from=pages_from,
-                           engine=Engine(engine).value, spark_remote=spark_remote, table=table)
+                           engine=Engine(engine).value, spark_remote=spark_remote, table=table,
+                           charges=resolve_format(fmt, output) == Format.focus)
     with progress_bar() as progress:
         options.progress = progress
-        result = usage_result([str(f) for f in files or []], options)
-    emit(report_from_analysis(result), fmt, output, compare_to, only_exceptions=only_exceptions)
+        report = commands.usage(*(files or []), options=options)
+    emit(report, fmt, output, compare_to, only_exceptions=only_exceptions)

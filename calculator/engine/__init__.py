@@ -33,6 +33,9 @@ class UsageOptions:
     pages: object = None  # API pages fetched with --from-api
     pages_from: str = "admin"  # whose pages: "admin" (the Admin API report) or "analytics"
     day_lines: bool = False  # also the (day, pricing key, workspace) lines reconcile joins on
+    # UsageResult.charges, the FOCUS grain (day x pricing key x workspace x API key): as many
+    # lines as a Console export has rows, so only when the output is FOCUS.
+    charges: bool = False
     progress: Optional[Callable[[int], None]] = None  # called with the rows read so far
     policy: object = None  # a shared InvalidRows (reconcile: usage and cost skips in one count)
     keep_frame: bool = False  # UsageResult.frame: the canonical relation as a pandas frame
@@ -69,7 +72,7 @@ def usage_result(paths, options: UsageOptions):
                       pages_from=options.pages_from)
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
                          group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
-                         day_lines=options.day_lines)
+                         day_lines=options.day_lines, charges=options.charges)
     engine.source = src
     for chunk in src.chunks():
         engine.add_chunk(chunk)
@@ -90,7 +93,7 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     files = expand([str(p) for p in paths])
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
                          group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
-                         day_lines=options.day_lines)
+                         day_lines=options.day_lines, charges=options.charges)
     relations = relations_for(engine.con, files, options.source)
     if relations is None:
         return None
@@ -115,7 +118,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     files = expand([str(p) for p in paths]) if paths else []
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
                          group_by=tuple(options.group_by), strict=options.strict, tier_map=options.tier_map,
-                         day_lines=options.day_lines)
+                         day_lines=options.day_lines, charges=options.charges)
     session = sp.session(options.spark_remote)
     native = files if relations_for(engine.con, files, options.source) is not None and not any(
         _gzipped(f) for f in files) else []

@@ -31,8 +31,6 @@ from calculator.engine.normalise import CONTEXT_WINDOW_NAMES, Normaliser
 from calculator.engine.rates import NOT_GROUPED, PRICED, PricedKey, rate_rows, scale_of
 from calculator.errors import InputError, ModelError
 
-import pyarrow as pa  # the engine's tables cross from Python as Arrow (this module is imported lazily)
-
 from calculator.usage_frame import COUNTS, RAW_DIMENSIONS, TOKEN_COUNTS, ReaderInfo  # noqa: F401
 
 NORMALISED = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
@@ -141,7 +139,8 @@ class UsageResult:
     sources: dict[str, str] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
     frame: object = None  # the canonical relation (pandas), when asked for
-    charges: list[Charge] = field(default_factory=list)  # per day, workspace and API key
+    # Per day, workspace and API key; None unless asked for (UsageOptions.charges: FOCUS output).
+    charges: Optional[list[Charge]] = None
 
     @property
     def unpriced(self) -> list[PricedGroup]:
@@ -200,7 +199,8 @@ class UsageEngine:
 
     def __init__(self, catalogue, *, since: Optional[dt.date] = None, until: Optional[dt.date] = None,
                  policy=None, group_by: tuple[str, ...] = (), strict: bool = False,
-                 tier_map: Optional[dict[str, str]] = None, day_lines: bool = False):
+                 tier_map: Optional[dict[str, str]] = None, day_lines: bool = False,
+                 charges: bool = False):
         import duckdb
 
         from calculator.usage_readers._policy import InvalidRows
@@ -214,9 +214,13 @@ class UsageEngine:
         self.group_by = tuple(group_by)
         self.strict = strict
         self.day_lines = day_lines
+        self.charges = charges
         self.normaliser = Normaliser(catalogue, tier_map)
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = false")
+        # batchcalc shows its own progress (rich, on a terminal only); DuckDB's bar would print
+        # into piped stderr too.
+        self.con.execute("SET enable_progress_bar = false")
         # Large inputs spill to disk instead of growing the process: usage of any size in bounded memory.
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         cols = ", ".join([*(f"{_q(d)} VARCHAR" for d in RAW_DIMENSIONS), *(f"{_q(c)} BIGINT" for c in COUNTS),
@@ -263,21 +267,19 @@ class UsageEngine:
         return chunk.path, chunk.locate(int(p))
 
     # -- normalise and validate ---------------------------------------------------------------
-    def _table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
-        """A small Python-made table (spellings, rates) into DuckDB through Arrow."""
-        table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(zip(columns, types))})
-        self.con.register("_small", table)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _small")
-        finally:
-            self.con.unregister("_small")
+    def _table(self, name: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
+        """A small Python-made table (spellings, rates) into DuckDB, ``types`` in SQL: a list
+        parameter per column, unnested side by side (no Arrow, which would import pandas)."""
+        cols = ", ".join(f"unnest(CAST(? AS {t}[])) AS {_q(c)}" for c, t in zip(columns, types))
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {cols}",
+                         [[r[i] for r in rows] for i in range(len(columns))])
 
     def _normalise(self) -> None:
         con = self.con
         for d in NORMALISED:
             raws = [r[0] for r in con.execute(f"SELECT DISTINCT {_q(d)} FROM raw").fetchall()]
             rows = self.normaliser.table(d, raws)
-            self._table(f"n_{d}", ["raw", "val", "err", "reason"], rows, [pa.string()] * 4)
+            self._table(f"n_{d}", ["raw", "val", "err", "reason"], rows, ["VARCHAR"] * 4)
         joins = " ".join(f"JOIN n_{d} ON n_{d}.raw = raw.{_q(d)}" for d in NORMALISED)
         vals = ", ".join(f"n_{d}.val AS {_q(d)}" for d in NORMALISED)
         errs = ", ".join(f"n_{d}.err AS err_{d}, n_{d}.reason AS why_{d}" for d in NORMALISED)
@@ -332,7 +334,7 @@ class UsageEngine:
         if not bucket_chunks:
             con.execute("CREATE TABLE dups (_c INTEGER, _p INTEGER)")
             return 0
-        self._table("bucket_chunks", ["_c"], [(i,) for i in bucket_chunks], [pa.int32()])
+        self._table("bucket_chunks", ["_c"], [(i,) for i in bucket_chunks], ["INTEGER"])
         key = ", ".join(_q(d) for d in RAW_DIMENSIONS)
         con.execute(f"""CREATE TABLE dups AS
             SELECT _c, _p, first_c, first_p, rn FROM (
@@ -363,7 +365,7 @@ class UsageEngine:
         if len({*paths.values()}) < 2:
             return
         files = {p: n for n, p in enumerate(dict.fromkeys(paths.values()))}
-        self._table("chunk_file", ["_c", "file"], [(c, files[p]) for c, p in paths.items()], [pa.int32()] * 2)
+        self._table("chunk_file", ["_c", "file"], [(c, files[p]) for c, p in paths.items()], ["INTEGER"] * 2)
         got = self.con.execute("""
             WITH cover AS (SELECT DISTINCT f.file, left(u.period, 10) AS day, u.model
                            FROM used u JOIN chunk_file f USING (_c))
@@ -384,12 +386,12 @@ class UsageEngine:
                                "FROM used").fetchall()
         rows, meta = rate_rows(self.catalogue, keys)
         scale = min(max(scale_of(rows), 0), 12)
-        dec = pa.decimal128(38, scale)
+        dec = f"DECIMAL(38, {scale})"
         columns = ["rate_id", "model", "service_tier", "context_tier", "inference_geo", "speed", "valid_from",
                    "valid_to", "reason", "alt_reason", "missable", "is_batch",
                    *(f"{p}_{c}" for p in ("r", "a", "n") for c in PRICED)]
-        types = [pa.int32(), *[pa.string()] * 5, pa.date32(), pa.date32(), pa.string(), pa.string(), pa.bool_(),
-                 pa.bool_(), *[dec] * (3 * len(PRICED))]
+        types = ["INTEGER", *["VARCHAR"] * 5, "DATE", "DATE", "VARCHAR", "VARCHAR", "BOOLEAN",
+                 "BOOLEAN", *[dec] * (3 * len(PRICED))]
         self._table("rates", columns, rows, types)
         self._rate_rows = {r[0]: r for r in rows}
         return meta, scale
@@ -442,7 +444,8 @@ class UsageEngine:
             sets["group"] = self.group_by
         if self.day_lines:
             sets["day_lines"] = ("day", "workspace")
-        sets["charges"] = ("day", "workspace", "api_key")
+        if self.charges:
+            sets["charges"] = ("day", "workspace", "api_key")
         return sets
 
     def sums_query(self, rated: str, dialect: "Dialect") -> str:
@@ -534,8 +537,8 @@ class UsageEngine:
                       counts_of(rec), int(rec["nrows"]), int(rec["unpriced_rows"]))
                 for rec in sorted(by_set["day_lines"], key=lambda r: (r["day"], r["rate_id"], r["workspace"]))]
         n = len(PRICED)
-        charges = []
-        for rec in sorted(by_set["charges"], key=lambda r: (r["day"], r["rate_id"], r["workspace"] or "",
+        charges = [] if self.charges else None
+        for rec in sorted(by_set.get("charges", ()), key=lambda r: (r["day"], r["rate_id"], r["workspace"] or "",
                                                             r["api_key"] or "")):
             r = self._rate_rows[rec["rate_id"]]
             priced = r[8] is None

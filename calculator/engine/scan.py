@@ -153,7 +153,8 @@ class DuckDBBackend:
         return "count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw)))"
 
     def digits_only(self, expr: str) -> str:
-        return f"regexp_full_match({expr}, '[0-9,]*')"
+        # Stripping the allowed characters is cheaper than a regular expression on every row.
+        return f"ltrim({expr}, '0123456789,') = ''"
 
     def sums(self, query: str) -> None:
         self.engine.con.execute(f"CREATE OR REPLACE TABLE agg AS {query}")
@@ -172,8 +173,6 @@ class Scan:
 
     def run(self):
         """The result, or None when a row needs the exact path (it names the row by line)."""
-        import pyarrow as pa
-
         eng = self.engine
         be = self.backend
         q = be.dialect.quote
@@ -229,7 +228,7 @@ class Scan:
             table.append((file, *key, norm[0], norm[0][:7], day, d, *norm[1:], rid, in_range))
         names = ["file", *self.RAW, "period", "month", "day", "d", "model", "service_tier", "context_tier",
                  "inference_geo", "speed", "rate_id", "in_range"]
-        types = [*[pa.string()] * 10, pa.date32(), *[pa.string()] * 5, pa.int32(), pa.bool_()]
+        types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
         be.table("scan_keys", names, table, types)
         self.filtered = sum(r[-1] for r, t in zip(rows, table) if not t[-1])
         # Pass 2: every row joined to its resolved key and rate; every breakdown in one GROUP BY.

@@ -39,6 +39,10 @@ def session(remote: Optional[str] = None):
     return spark
 
 
+# The engine's SQL types (DuckDB's spelling) in Spark's DDL, where they differ.
+SPARK_TYPES = {"VARCHAR": "STRING", "INTEGER": "INT"}
+
+
 class SparkBackend:
     """Runs ``scan.Scan``'s passes on a Spark session; the sums come back to DuckDB for pricing."""
 
@@ -63,11 +67,10 @@ class SparkBackend:
     def view(self, name: str, query: str) -> None:
         self.spark.sql(query).createOrReplaceTempView(name)
 
-    def table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
-        import pyarrow as pa
-
-        table = pa.table({c: pa.array([r[i] for r in rows], t) for i, (c, t) in enumerate(zip(columns, types))})
-        self.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+    def table(self, name: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
+        # The engine's SQL types, in Spark's DDL spelling.
+        ddl = ", ".join(f"`{c}` {SPARK_TYPES.get(t, t)}" for c, t in zip(columns, types))
+        self.spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
 
     @staticmethod
     def distinct_buckets() -> str:
@@ -79,25 +82,23 @@ class SparkBackend:
 
     def sums(self, query: str) -> None:
         """Run the grouping-sets sums on Spark; load the (small) result into DuckDB's ``agg``."""
-        import pyarrow as pa
-
         df = self.spark.sql(query)
         names = df.columns
         rows = [tuple(r) for r in df.collect()]
         types = []
         for n in names:
             if n in COUNTS:
-                types.append(pa.decimal128(38, 0))
+                types.append("DECIMAL(38, 0)")
             elif n in ("gid", "nrows"):
-                types.append(pa.int64())
+                types.append("BIGINT")
             elif n == "rate_id":
-                types.append(pa.int32())
+                types.append("INTEGER")
             elif n == "in_range":
-                types.append(pa.bool_())
+                types.append("BOOLEAN")
             elif n in ("first_day", "last_day"):
-                types.append(pa.date32())
+                types.append("DATE")
             else:
-                types.append(pa.string())
+                types.append("VARCHAR")
         self.engine._table("agg", names, rows, types)
 
 

@@ -26,7 +26,6 @@ the file and the row.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -135,26 +134,10 @@ GROUP_DIMENSIONS = {
 }
 USAGE_COUNTS = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output",
                 "web_search_requests")
-# The token column each cost token_type spelling stands for (cost rows -> usage columns).
-TOKEN_TYPE_COLUMNS = {spelling: key.rsplit(".", 1)[1] for key, n in FIELDS.items()
-                      if key.startswith("value.token_type.") for spelling in n.names}
 
 # Dollars to 12 places: cents given to 10 places are still exact; more is refused, never rounded.
 AMOUNT_SCALE = 12
 CENTS = Decimal(100)
-
-
-@functools.lru_cache(maxsize=4096)
-def value_of(key: str, raw) -> Optional[str]:
-    """The FIELDS value key ("batch", "cache_write_5m", ...) that a raw group value spells,
-    or None. ``key`` is the prefix, e.g. "value.service_tier"."""
-    if raw is None:
-        return None
-    text = str(raw).strip().lower()
-    for k, n in FIELDS.items():
-        if k.startswith(key + ".") and text in (s.lower() for s in n.names):
-            return k.rsplit(".", 1)[1]
-    return None
 
 
 def _field_note(key: str) -> str:
@@ -345,9 +328,6 @@ def _cents(rows: _Rows, raw, name: str, nullable: bool) -> Optional[Decimal]:
 
 DIMENSION_COLUMNS = ("model", "service_tier", "context_window", "inference_geo", "speed",
                      "workspace", "api_key")
-USAGE_COLUMNS = ("period", *DIMENSION_COLUMNS, "source", "line", *USAGE_COUNTS, "requests")
-COST_COLUMNS = ("period", *DIMENSION_COLUMNS, "source", "line", "cost_type", "token_type",
-                "description", "amount_usd", "list_amount_usd", "rows")
 
 
 def usage_schema():

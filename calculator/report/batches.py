@@ -102,7 +102,7 @@ _RUN_KEYS = ("flagged", "id", "created", "status", "succeeded", "errored", "canc
 def _strip(row: dict) -> dict:
     """The keys of the "batches" table: a non-column key travels as plain JSON, so money stays
     in the "costs" table, whose columns type it."""
-    return {k: row[k] for k in _RUN_KEYS}
+    return {k: row[k] for k in (*_RUN_KEYS, "total") if k in row}
 
 
 def _recommendation(res: BatchesResult) -> str:
@@ -158,7 +158,7 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
 
     rows = [_row(b) for b in res.batches]
     if len(res.batches) > 1:
-        rows.append({**_row(t), "flagged": False, "id": "Total", "created": None, "status": "",
+        rows.append({**_row(t), "flagged": False, "total": True, "id": "Total", "created": None, "status": "",
                      "turnaround": f"median {duration(res.turnaround['median'])}" if res.turnaround["median"]
                      is not None else "", "flags": ""})
     tables = [
@@ -168,7 +168,7 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
                Column("canceled", "Canceled", "int"), Column("expired", "Expired", "int"),
                Column("error_rate", "Error rate", "percent"), Column("turnaround", "Turnaround"),
                Column("flags", "Flags")],
-              [_strip(r) for r in rows], flag="flagged",
+              [_strip(r) for r in rows], flag="flagged", total="total",
               caption="Flagged: error rate above 1%, over 1 hour, near the 24-hour limit, not half price, "
                       "expired or canceled requests (not billed, to be redone)."),
         Table("costs", "What the batches cost",
@@ -177,8 +177,8 @@ def build_batches_report(res: BatchesResult, catalogue, catalogue_version: str) 
                Column("per_1k", "Per 1,000 requests", "money"), Column("ratio", "Of standard", "percent"),
                Column("cache_read", "Cache reads", "tokens"), Column("cache_write", "Cache writes", "tokens")],
               [{k: row[k] for k in ("id", "cost", "standard", "savings", "per_1k", "ratio", "cache_read",
-                                    "cache_write")}
-               for row in rows if row["cost"] is not None or row["id"] == "Total"],
+                                    "cache_write", "total") if k in row}
+               for row in rows if row["cost"] is not None or row.get("total")], total="total",
               caption="Per 1,000 requests: per 1,000 succeeded requests (a request costs fractions of a "
                       "cent). Of standard: that cost against the same usage at standard rates; 50% is the "
                       "batch discount.")]
@@ -299,3 +299,32 @@ def _price_sources(res: BatchesResult, catalogue) -> list[PriceSource]:
                                     card.checked, card.status, card.note or "",
                                     {k: resolved.rates.get(v) for k, v in TOKEN_COLUMNS.items()})
     return list(seen.values())
+
+
+def report_section(inputs: dict, options) -> Report:
+    """`batchcalc report` section builder: the batch objects given with their results files
+    (``options.batch_results``, paired by :func:`calculator.inputs.pair_batch_results`), as
+    `batchcalc batches` reports them."""
+    from dataclasses import replace
+
+    from calculator.batches.results import BatchesOptions, analyse_batches
+    from calculator.errors import ModelError
+
+    paired = {bid: str(p) for bid, p in options.batch_results.items()}
+    res = analyse_batches(BatchesOptions(files=[str(p) for p in inputs.get("batch_objects", [])], results=paired,
+                                         on=options.on), options.catalogue)
+    if options.strict and res.total.unpriced_requests:
+        b = next(b for b in res.batches if b.unpriced_requests)
+        raise ModelError(f"{res.total.unpriced_requests:,} succeeded batch request(s) cannot be priced "
+                         f"(--strict): batch {b.id}, {', '.join(sorted(b.unpriced_models))}")
+    report = build_batches_report(res, options.catalogue, options.catalogue.version)
+    assumptions, warnings = list(report.assumptions), list(report.warnings)
+    if paired:
+        assumptions.append("The results files of the batch objects given are counted in this part only, not in "
+                           "the usage part: a usage export of the same days already holds that batch traffic.")
+    others = [str(p) for p in inputs.get("batch_results", [])]
+    missing = [b.id for b in res.batches if b.tally is None]
+    if others and missing:
+        warnings.append(f"no results file for batch(es) {', '.join(missing)}: name it msgbatch_<id>.jsonl or give "
+                        f"--results ID=FILE; {', '.join(others)} is counted in the usage part")
+    return replace(report, assumptions=assumptions, warnings=warnings)

@@ -124,7 +124,10 @@ class Table:
     ``flag`` names a row key (a column or not) whose truthy value marks the row as an exception
     (a line outside tolerance, an unmatched line): renderers put flagged rows first, the HTML
     page folds the others (grouped by ``fold_by`` when set), ``--only-exceptions`` keeps only
-    them. ``cards``: on a phone each row is a card of label: value lines.
+    them. ``total`` names a row key whose truthy value marks a total row: renderers list it
+    last and the HTML page never folds it (a total is read with the rows it sums, not opened);
+    ``--only-exceptions`` drops it (it sums every row, not the exceptions). ``cards``: on a
+    phone each row is a card of label: value lines.
     """
 
     name: str
@@ -135,6 +138,7 @@ class Table:
     cards: bool = False
     flag: Optional[str] = None
     fold_by: Optional[str] = None
+    total: Optional[str] = None
 
     def __post_init__(self) -> None:
         # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
@@ -148,11 +152,24 @@ class Table:
     def flagged(self, row: dict) -> bool:
         return bool(self.flag and row.get(self.flag))
 
+    def is_total(self, row: dict) -> bool:
+        return bool(self.total and row.get(self.total))
+
+    def frame(self):
+        """The rows as a pandas DataFrame, a column per column key, the values exact (money and
+        rates stay Decimal, in object columns; token counts are int64)."""
+        import pandas as pd
+
+        keys = [c.key for c in self.columns]
+        return pd.DataFrame([[row.get(k) for k in keys] for row in self.rows], columns=keys)
+
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title,
                 "columns": [c.to_dict() for c in self.columns],
                 "rows": [to_json(r) for r in self.rows], "caption": self.caption,
-                "cards": self.cards, "flag": self.flag, "fold_by": self.fold_by}
+                "cards": self.cards, "flag": self.flag, "fold_by": self.fold_by,
+                # Only when set, so the JSON of a table without a total row is unchanged.
+                **({"total": self.total} if self.total else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Table":
@@ -160,7 +177,7 @@ class Table:
         kinds = {c.key: c.kind for c in columns}
         rows = [{k: cell_from_json(v, kinds.get(k, "json")) for k, v in r.items()} for r in d["rows"]]
         return cls(d["name"], d["title"], columns, rows, d.get("caption"), d.get("cards", False),
-                   d.get("flag"), d.get("fold_by"))
+                   d.get("flag"), d.get("fold_by"), d.get("total"))
 
 
 @dataclass(frozen=True)
@@ -328,7 +345,16 @@ class Report:
         self.figures = to_json(self.figures)
 
     def table(self, name: str) -> Table:
-        return next(t for t in self.tables if t.name == name)
+        found = next((t for t in self.tables if t.name == name), None)
+        if found is None:
+            raise KeyError(f"a {self.kind!r} report has no table {name!r} (it has: "
+                           f"{', '.join(t.name for t in self.tables)})")
+        return found
+
+    def frame(self, table: Optional[str] = None):
+        """A table as a pandas DataFrame of exact values (``Table.frame``): the one named, else the
+        long form (one row per period x model x token type x tier for usage)."""
+        return (self.table(table) if table else self.long_table()).frame()
 
     def long_table(self) -> Table:
         """The long form CSV and FOCUS write (one row per period x model x token type x tier): the

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from calculator.money import CONTEXT, percent, usd
 from calculator.report.charges import charges_table
@@ -176,17 +176,19 @@ def _lines_table(lines: Iterable[dict]) -> Table:
     return Table(LONG_TABLE, "Usage priced by month, model, tier and token type", columns, typed(lines, columns))
 
 
-def build_usage_report(figures: dict, *, lines: Iterable[dict] = (), charges: Iterable[dict] = (),
+def build_usage_report(figures: dict, *, lines: Iterable[dict] = (), charges: Optional[Iterable[dict]] = (),
                        price_sources: Iterable[PriceSource] = ()) -> Report:
     """The usage Report from its figures (the kind's JSON contract: the keys above, plus
     ``catalogue_version``, and the readers' ``assumptions`` and ``warnings``), the long-form
-    ``lines`` and the ``price_sources`` they were priced with."""
+    ``lines``, the FOCUS ``charges`` (None: no charges table) and the ``price_sources`` they
+    were priced with."""
     f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
     given = list(figures.get("assumptions", []))
     lines = list(lines)
     return Report(kind="usage", title="Claude API usage: actual spend and batch savings",
                   catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
-                  tables=[*_tables(f), _lines_table(lines), charges_table(charges)], charts=_charts(f),
+                  tables=[*_tables(f), _lines_table(lines),
+                          *([] if charges is None else [charges_table(charges)])], charts=_charts(f),
                   price_sources=list(price_sources),
                   assumptions=[*given, *(m for m in METHOD if m not in given)],
                   warnings=list(figures.get("warnings", [])))
@@ -348,8 +350,11 @@ class _Analysis:
                          "unit_price_usd": unit, "cost_usd": a.line_costs[i], "status": "priced"})
         return rows
 
-    def charges(self) -> list[dict]:
-        """The FOCUS grain: one line per day x model x tier x token type x workspace x API key."""
+    def charges(self) -> Optional[list[dict]]:
+        """The FOCUS grain: one line per day x model x tier x token type x workspace x API key
+        (None when the engine was not asked for it: see ``UsageOptions.charges``)."""
+        if self.result.charges is None:
+            return None
         rows = []
         for c in self.result.charges:
             day = dt.date.fromisoformat(c.day)
@@ -406,5 +411,6 @@ def report_section(inputs: dict, options) -> Report:
     result = usage_result(paths, UsageOptions(
         catalogue=options.catalogue, on=options.on, strict=options.strict,
         skip_invalid=bool(options.extra.get("skip_invalid")), since=options.extra.get("since"),
-        until=options.extra.get("until"), group_by=tuple(options.extra.get("group_by", ()))))
+        until=options.extra.get("until"), group_by=tuple(options.extra.get("group_by", ())),
+        charges=bool(options.extra.get("charges"))))
     return report_from_analysis(result)

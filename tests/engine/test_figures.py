@@ -5,14 +5,13 @@ assumptions, warnings)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from calculator.engine import UsageOptions, usage_result
 from calculator.reconciling import reconcile_inputs
 from calculator.report.reconcile import reconcile_figures
 from calculator.report.usage import usage_figures
+from conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
 USAGE = EXAMPLES / "claude_api_tokens_2026_02_10_to_2026_02_11.csv"
 COSTS = EXAMPLES / "claude_api_cost_2026_02_10_to_2026_02_11.csv"
 ENVELOPE = {"schema_version", "kind", "catalogue_version", "assumptions", "warnings", "presentation"}

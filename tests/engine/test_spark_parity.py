@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
-FILES = sorted([*(ROOT / "examples").glob("*usage*"), *(ROOT / "examples").glob("claude_api_tokens_*"),
-                *(ROOT / "examples").glob("batch_results*"),
+from conftest import CORPUS, EXAMPLES
+
+FILES = sorted([*EXAMPLES.glob("*usage*"), *EXAMPLES.glob("claude_api_tokens_*"),
+                *EXAMPLES.glob("batch_results*"),
                 *(p for d in ("admin_usage", "batch_results", "console_usage")
-                  for p in (ROOT / "tests" / "corpus" / d).iterdir())])
+                  for p in (CORPUS / d).iterdir())])
 ON = "2026-11-02"
 
 

@@ -7,15 +7,14 @@ import datetime as dt
 import gzip
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from calculator.errors import InputError, SourceMismatchError
 from calculator.readers.analytics import (FIELDS, cost_table, load_pages, looks_like_analytics, read_cost,
                                           read_usage, usage_table)
+from conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SAVED = EXAMPLES / "analytics"
 
 # The month of examples/usage_report.json, row by row (six rows over two days):

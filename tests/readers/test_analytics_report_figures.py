@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 
 from calculator.contract import load_contract
 from calculator.engine import UsageOptions, usage_result
 from calculator.reconciling import reconcile_inputs
 from calculator.report.reconcile import reconcile_figures, report_from_reconciliation
 from calculator.report.usage import report_from_analysis, usage_figures
+from conftest import EXAMPLES
 
-SAVED = Path(__file__).resolve().parents[2] / "examples" / "analytics"
 
 
 def usage_page(requests, output):
@@ -32,7 +30,7 @@ def usage_page(requests, output):
 
 
 def test_requests_per_model_and_tier(catalogue):
-    result = usage_result([str(SAVED)], UsageOptions(catalogue=catalogue))
+    result = usage_result([str(EXAMPLES / "analytics")], UsageOptions(catalogue=catalogue))
     rows = {(r["model"], r["service_tier"]): r for r in usage_figures(result)["requests_by_model_tier"]}
     haiku = rows[("claude-haiku-4-5-20251001", "standard")]
     # 5M x $1 + 1M x $1.25 + 20M x $0.10 + 0.5M x $5 + 20 searches x $0.01 = $10.95 over 10,000 requests
@@ -71,12 +69,12 @@ def test_no_per_request_figures_when_a_row_has_no_request_count(catalogue):
     assert "requests_by_model_tier" not in figures
     assert any("1 row(s) without a request count" in w for w in result.warnings)
     # without the request counts of other sources (an Admin API report) there is no such figure
-    plain = usage_result([str(SAVED.parent / "usage_report.json")], UsageOptions(catalogue=catalogue))
+    plain = usage_result([str(EXAMPLES / "usage_report.json")], UsageOptions(catalogue=catalogue))
     assert "requests_by_model_tier" not in usage_figures(plain)
 
 
 def reconcile(catalogue, contract=None):
-    return reconcile_inputs([str(SAVED)], [str(SAVED)], UsageOptions(catalogue=catalogue), contract=contract)
+    return reconcile_inputs([str(EXAMPLES / "analytics")], [str(EXAMPLES / "analytics")], UsageOptions(catalogue=catalogue), contract=contract)
 
 
 def test_the_discount_line_by_line_against_the_contract(catalogue, tmp_path):

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
 USAGE = EXAMPLES / "claude_api_tokens_2026_02_10_to_2026_02_11.csv"
 COSTS = EXAMPLES / "claude_api_cost_2026_02_10_to_2026_02_11.csv"
 

@@ -6,19 +6,10 @@ from __future__ import annotations
 import json
 import textwrap
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from calculator.cli import main
-from plan_helpers import PORTFOLIO
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-def run(capsys, *args):
-    code = main(["--quiet", *map(str, args)])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from conftest import EXAMPLES, PORTFOLIO, run_cli
 
 
 def comparison(out: str) -> dict:
@@ -33,12 +24,12 @@ def changed(diff: dict) -> dict:
     return {c["path"]: c for c in diff["changed"]}
 
 
-def test_plan_after_a_price_change(tmp_path, capsys):
+def test_plan_after_a_price_change(tmp_path):
     wl = tmp_path / "w.yaml"
     wl.write_text(textwrap.dedent(PORTFOLIO))
     previous = tmp_path / "previous.json"
-    assert run(capsys, "plan", wl, "--on", "2026-10-01", "-f", "json", "-o", previous)[0] == 0
-    code, out, err = run(capsys, "plan", wl, "--on", "2026-10-08", "--compare-to", previous, "-f", "json")
+    assert run_cli("--quiet", "plan", wl, "--on", "2026-10-01", "-f", "json", "-o", previous)[0] == 0
+    code, out, err = run_cli("--quiet", "plan", wl, "--on", "2026-10-08", "--compare-to", previous, "-f", "json")
     assert code == 0, err
     diff = comparison(out)
     assert diff["previous"]["on"] == "2026-10-01" and diff["previous"]["kind"] == "plan"
@@ -55,18 +46,18 @@ def test_plan_after_a_price_change(tmp_path, capsys):
     assert not [p for p in c if p.startswith("workloads[steady]")]
     assert diff["lines_added"] == [] and diff["lines_removed"] == []
 
-    code, out, err = run(capsys, "plan", wl, "--on", "2026-10-08", "--compare-to", previous)
+    code, out, err = run_cli("--quiet", "plan", wl, "--on", "2026-10-08", "--compare-to", previous)
     assert code == 0, err
     assert "Changes since previous.json" in out and "totals.recommended_usd" in out and "-$0.05" in out
 
 
-def test_plan_workloads_added_and_removed(tmp_path, capsys):
+def test_plan_workloads_added_and_removed(tmp_path):
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old.write_text(textwrap.dedent(PORTFOLIO))
     new.write_text(textwrap.dedent(PORTFOLIO).replace("name: steady", "name: fresh"))
     previous = tmp_path / "previous.json"
-    assert run(capsys, "plan", old, "--on", "2026-10-01", "-f", "json", "-o", previous)[0] == 0
-    code, out, err = run(capsys, "plan", new, "--on", "2026-10-01", "--compare-to", previous, "-f", "json")
+    assert run_cli("--quiet", "plan", old, "--on", "2026-10-01", "-f", "json", "-o", previous)[0] == 0
+    code, out, err = run_cli("--quiet", "plan", new, "--on", "2026-10-01", "--compare-to", previous, "-f", "json")
     assert code == 0, err
     diff = comparison(out)
     c = changed(diff)
@@ -83,11 +74,11 @@ def test_plan_workloads_added_and_removed(tmp_path, capsys):
                                     "batch: no shared prefix to cache"} in diff["lines_added"]
 
 
-def test_estimate_for_twice_the_requests(tmp_path, capsys):
+def test_estimate_for_twice_the_requests(tmp_path):
     args = ["estimate", "-m", "claude-sonnet-4-6", "-i", "500", "-O", "200", "--on", "2026-11-21"]
     previous = tmp_path / "e.json"
-    assert run(capsys, *args, "-n", "10000", "-f", "json", "-o", previous)[0] == 0
-    code, out, err = run(capsys, *args, "-n", "20000", "--compare-to", previous, "-f", "json")
+    assert run_cli("--quiet", *args, "-n", "10000", "-f", "json", "-o", previous)[0] == 0
+    code, out, err = run_cli("--quiet", *args, "-n", "20000", "--compare-to", previous, "-f", "json")
     assert code == 0, err
     c = changed(comparison(out))
     # Sync: 10,000 x (500 x $3 + 200 x $15) / 1M = $45; batch is half: $22.50. Twice the requests
@@ -100,13 +91,13 @@ def test_estimate_for_twice_the_requests(tmp_path, capsys):
     assert "scenarios[batch].savings_vs_sync_percent" not in c
 
 
-def test_reconcile_with_a_wider_tolerance(tmp_path, capsys):
+def test_reconcile_with_a_wider_tolerance(tmp_path):
     files = [EXAMPLES / "usage_report.json", EXAMPLES / "cost_report.json"]
     previous = tmp_path / "r.json"
-    assert run(capsys, "reconcile", *files, "-f", "json", "-o", previous)[0] == 3
+    assert run_cli("--quiet", "reconcile", *files, "-f", "json", "-o", previous)[0] == 3
     # With $20 of tolerance per line the $15.00 residual of the batch line billed at the
     # standard rate is within it: nothing to query, exit 0.
-    code, out, err = run(capsys, "reconcile", *files, "-t", "20", "--compare-to", previous, "-f", "json")
+    code, out, err = run_cli("--quiet", "reconcile", *files, "-t", "20", "--compare-to", previous, "-f", "json")
     assert code == 0, err
     diff = comparison(out)
     c = changed(diff)
@@ -119,11 +110,11 @@ def test_reconcile_with_a_wider_tolerance(tmp_path, capsys):
     assert "totals.billed_usd" not in c and "totals.expected_usd" not in c
 
 
-def test_usage_of_one_export_against_another(tmp_path, capsys):
+def test_usage_of_one_export_against_another(tmp_path):
     previous = tmp_path / "u.json"
-    assert run(capsys, "usage", EXAMPLES / "usage_report.json", "-f", "json", "-o", previous)[0] == 0
-    code, out, err = run(capsys, "usage", EXAMPLES / "usage_report.json", "--since", "2026-10-02",
-                         "--compare-to", previous, "-f", "json")
+    assert run_cli("--quiet", "usage", EXAMPLES / "usage_report.json", "-f", "json", "-o", previous)[0] == 0
+    code, out, err = run_cli("--quiet", "usage", EXAMPLES / "usage_report.json", "--since", "2026-10-02",
+                             "--compare-to", previous, "-f", "json")
     assert code == 0, err
     c = changed(comparison(out))
     assert Decimal(c["totals.cost_usd"]["difference"]) < 0
@@ -131,7 +122,7 @@ def test_usage_of_one_export_against_another(tmp_path, capsys):
         == Decimal(c["totals.cost_usd"]["difference"])
 
 
-def test_every_command_takes_compare_to(tmp_path, capsys):
+def test_every_command_takes_compare_to(tmp_path):
     """The same run against itself: the page adds a comparison that says nothing changed."""
     commands = {
         "prices": ["prices", "--on", "2026-11-21"],
@@ -140,8 +131,8 @@ def test_every_command_takes_compare_to(tmp_path, capsys):
     }
     for name, args in commands.items():
         saved = tmp_path / f"{name}.json"
-        assert run(capsys, *args, "-f", "json", "-o", saved)[0] == 0
-        code, out, err = run(capsys, *args, "--compare-to", saved, "-f", "json")
+        assert run_cli("--quiet", *args, "-f", "json", "-o", saved)[0] == 0
+        code, out, err = run_cli("--quiet", *args, "--compare-to", saved, "-f", "json")
         assert code == 0, (name, err)
         diff = comparison(out)
         assert diff["changed"] == [] and diff["lines_added"] == [] and diff["lines_removed"] == [], name
@@ -154,24 +145,24 @@ def test_every_command_takes_compare_to(tmp_path, capsys):
     ('["a list"]', "expected a JSON object with a \"kind\""),
     ('{"schema_version": "1.1", "kind": "plan", "workloads": []}', "not a complete saved 'plan' report"),
 ])
-def test_compare_to_a_bad_file_is_one_line(tmp_path, capsys, content, words):
+def test_compare_to_a_bad_file_is_one_line(tmp_path, content, words):
     wl = tmp_path / "w.yaml"
     wl.write_text(textwrap.dedent(PORTFOLIO))
     previous = tmp_path / "previous.json"
     if content is not None:
         previous.write_text(content, encoding="utf-8")
-    code, out, err = run(capsys, "plan", wl, "--compare-to", previous)
+    code, out, err = run_cli("--quiet", "plan", wl, "--compare-to", previous)
     assert code == 1 and out == ""
     assert "Traceback" not in err and err.count("\n") == 1
     assert str(previous) in err and words in err, err
 
 
-def test_compare_to_another_kind_is_refused(tmp_path, capsys):
+def test_compare_to_another_kind_is_refused(tmp_path):
     saved = tmp_path / "e.json"
-    assert run(capsys, "estimate", "-m", "claude-haiku-4-5", "-n", "1", "-i", "1", "-O", "1", "-f", "json",
-               "-o", saved)[0] == 0
+    assert run_cli("--quiet", "estimate", "-m", "claude-haiku-4-5", "-n", "1", "-i", "1", "-O", "1", "-f", "json",
+                   "-o", saved)[0] == 0
     wl = tmp_path / "w.yaml"
     wl.write_text(textwrap.dedent(PORTFOLIO))
-    code, out, err = run(capsys, "plan", wl, "--compare-to", saved)
+    code, out, err = run_cli("--quiet", "plan", wl, "--compare-to", saved)
     assert code == 1 and err.count("\n") == 1
     assert "a saved 'estimate' report cannot be compared with a 'plan' one" in err

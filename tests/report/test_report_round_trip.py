@@ -3,16 +3,15 @@ real inputs in examples/, and its JSON keeps the kind's contract keys."""
 
 from __future__ import annotations
 
+from conftest import EXAMPLES, run_cli
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from calculator.report.model import LONG_TABLE, Report
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DAY = "2026-11-21"
 
 # One command line per kind, on the example inputs (exit code 3: a line outside tolerance).
@@ -51,13 +50,12 @@ CONTRACT_KEYS = {
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """Each command's JSON, written with -o as a user would."""
-    from calculator.cli import main
-
+    
     out = {}
     d = tmp_path_factory.mktemp("saved")
     for name, (args, code) in COMMANDS.items():
         path = d / f"{name}.json"
-        assert main(["--quiet", *map(str, args), "-f", "json", "-o", str(path)]) == code, name
+        assert run_cli("--quiet", *map(str, args), "-f", "json", "-o", str(path)).code == code, name
         out[name] = path
     return out
 
@@ -127,21 +125,19 @@ def test_percent_cells_are_fractions(saved):
 def test_report_renders_any_saved_report_as_the_command_did(saved, name, fmt, tmp_path):
     """`batchcalc report saved.json` shows what the command showed when it ran, in every format:
     nothing is priced again."""
-    from calculator.cli import main
-
+    
     args, code = COMMANDS[name]
     first, again = tmp_path / f"first.{fmt}", tmp_path / f"again.{fmt}"
-    assert main(["--quiet", *map(str, args), "-f", fmt, "-o", str(first)]) == code
-    assert main(["--quiet", "report", str(saved[name]), "-f", fmt, "-o", str(again)]) == code
+    assert run_cli("--quiet", *map(str, args), "-f", fmt, "-o", str(first)).code == code
+    assert run_cli(*["--quiet", "report", str(saved[name]), "-f", fmt, "-o", str(again)]).code == code
     assert again.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
 
 
 def test_several_saved_reports_compose_one_page(saved, tmp_path):
-    from calculator.cli import main
-
+    
     page = tmp_path / "page.json"
-    assert main(["--quiet", "report", str(saved["plan"]), str(saved["usage"]), str(saved["reconcile"]),
-                 "-f", "json", "-o", str(page)]) == 3  # the reconciliation's line outside tolerance
+    assert run_cli("--quiet", "report", saved["plan"], saved["usage"], saved["reconcile"],
+                   "-f", "json", "-o", page).code == 3  # the reconciliation's line outside tolerance
     doc = json.loads(page.read_text(encoding="utf-8"))
     assert doc["kind"] == "composite" and [p["kind"] for p in doc["reports"]] == ["plan", "usage", "reconcile"]
     lead = doc["presentation"]["headline"]
@@ -157,13 +153,12 @@ def test_several_saved_reports_compose_one_page(saved, tmp_path):
      '{"title": "t", "tables": [{"name": "by_month"}]}}', "not a complete saved 'usage' report (missing 'columns')"),
     ('{"schema_version": "2.0", "kind": "plan"}', "report schema '2.0' is not supported"),
 ])
-def test_a_malformed_saved_report_is_one_line_naming_it(tmp_path, capsys, content, words):
-    from calculator.cli import main
-
+def test_a_malformed_saved_report_is_one_line_naming_it(tmp_path, content, words):
+    
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
-    assert main(["report", str(bad), "-f", "json"]) == 1
-    out, err = capsys.readouterr()
+    code, out, err = run_cli("report", bad, "-f", "json")
+    assert code == 1
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert str(bad) in err and words in err, err
 

@@ -4,7 +4,7 @@ measure a sample with `batchcalc count`'s library function, --try-model totals, 
 Every expected figure is worked out by hand from shared/reference/pricing-facts.md (USD per
 million tokens). Sonnet 4.6: sync input 3, 5m write 3.75, 1h write 6, read 0.30, output 15;
 batch input 1.50, 5m write 1.875, 1h write 3, read 0.15, output 7.50. Haiku 4.5: batch input
-0.50, output 2.50. Token estimates (tests/test_count_tokens.py): "hello world" is 2 cl100k
+0.50, output 2.50. Token estimates (tests/tokens/test_count_tokens.py): "hello world" is 2 cl100k
 tokens, times the claude-2024 tokenizer's factor 1.2, rounded half up.
 """
 
@@ -15,7 +15,7 @@ import textwrap
 from decimal import Decimal as D
 
 import pytest
-from count_helpers import request, write_jsonl, _isolated_config, run  # noqa: F401  (fixtures)
+from conftest import request, write_jsonl
 
 from calculator.report.count import build_count_report
 from calculator.counting import CountOptions
@@ -71,16 +71,16 @@ ESTIMATE = ["estimate", "-m", "claude-sonnet-4-6", "-n", "101", "-i", "5000", "-
     # the specific option wins over the shared one
     (["--cache-hit-rate", "0.5", "--batch-hit-rate", "1"], {"sync+cache": "1.128", "batch+cache": "0.2235"}),
 ])
-def test_sync_and_batch_assumptions_change_only_their_own_scenarios(run, options, expected):
-    r = run(*ESTIMATE, *options)
+def test_sync_and_batch_assumptions_change_only_their_own_scenarios(cli, options, expected):
+    r = cli(*ESTIMATE, *options)
     assert r.code == 0, r.err
     s = by_name(r.json()["scenarios"])
     assert (s["sync"]["total_usd"], s["batch"]["total_usd"]) == ("1.515", "0.7575")
     assert {k: s[k]["total_usd"] for k in expected} == expected
 
 
-def test_each_value_says_where_it_came_from(run):
-    d = run(*ESTIMATE, "--batch-hit-rate", "0.8", "--sync-cache-ttl", "1h").json()
+def test_each_value_says_where_it_came_from(cli):
+    d = cli(*ESTIMATE, "--batch-hit-rate", "0.8", "--sync-cache-ttl", "1h").json()
     cache = d["workload"]["cache"]
     assert cache["batch"]["hit_rate"] == "0.8" and cache["batch"]["hit_rate_from"] == "--batch-hit-rate"
     assert cache["batch"]["ttl_from"] == "default" and cache["batch"]["ttl"] == "1h"
@@ -101,7 +101,7 @@ def test_range_columns_are_labelled_with_the_range_used():
     assert labels(CacheAssumptions.given(hit_rate="0.1")) == ["At a 98% hit rate", "At a 10% hit rate"]
 
 
-def test_report_cache_options_reach_the_plan_part(run, tmp_path):
+def test_report_cache_options_reach_the_plan_part(cli, tmp_path):
     # The workload above as a plan (101 a month, nobody waits): recommended batch+cache.
     # Default batch h: 0.6339; with --batch-hit-rate 1: 0.2235 (worked out above).
     path = write_yaml(tmp_path, """
@@ -110,14 +110,14 @@ def test_report_cache_options_reach_the_plan_part(run, tmp_path):
           - {name: w, model: claude-sonnet-4-6, requests_per_month: 101, input_tokens: 5000,
              output_tokens: 0, shared_prefix_tokens: 4000, person_waiting: false}
     """)
-    plain = run("report", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    plain = cli("report", path, "--on", ON, "-f", "json").json()["workloads"][0]
     assert (plain["recommended_mode"], plain["recommended_usd"]) == ("batch+cache", "0.6339")
-    given = run("report", path, "--on", ON, "--batch-hit-rate", "1", "-f", "json").json()["workloads"][0]
+    given = cli("report", path, "--on", ON, "--batch-hit-rate", "1", "-f", "json").json()["workloads"][0]
     assert given["recommended_usd"] == "0.2235"
     assert given["cache"]["batch"]["hit_rate_from"] == "--batch-hit-rate"
 
 
-def test_workload_file_keys_per_traffic_and_options_over_them(run, tmp_path):
+def test_workload_file_keys_per_traffic_and_options_over_them(cli, tmp_path):
     path = write_yaml(tmp_path, """
         version: 1
         workloads:
@@ -127,11 +127,11 @@ def test_workload_file_keys_per_traffic_and_options_over_them(run, tmp_path):
     """)
     # batch h = 1, TTL 5m: 0.1515 + 0.06 + 4,000 x 1.875 (0.0075) = 0.219 ... but a 5m TTL does not
     # fit a batch, so the plan recommends plain batch: 0.7575.
-    w = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    w = cli("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
     assert w["cache"]["batch"]["hit_rate_from"] == "the workload file's batch_cache_hit_rate"
     assert (w["recommended_mode"], w["recommended_usd"]) == ("batch", "0.7575")
     # --batch-cache-ttl 1h on the command line wins over the file: 0.2235 (above).
-    w = run("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
+    w = cli("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
     assert (w["recommended_mode"], w["recommended_usd"]) == ("batch+cache", "0.2235")
 
 
@@ -161,10 +161,10 @@ SAMPLE_PLAN = """
 """
 
 
-def test_plan_with_a_sample_workload(run, tmp_path):
+def test_plan_with_a_sample_workload(cli, tmp_path):
     sample_file(tmp_path)
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_tokens: 200"))
-    r = run("plan", path, "--on", ON, "-f", "json")
+    r = cli("plan", path, "--on", ON, "-f", "json")
     assert r.code == 0, r.err
     d = r.json()
     measured, described = d["workloads"]
@@ -177,26 +177,26 @@ def test_plan_with_a_sample_workload(run, tmp_path):
     assert (D(measured["current_usd"]), D(measured["recommended_usd"])) == (D("4.8"), D("2.4"))
     # described: 5M x 3 + 2M x 15 = $45 now, $22.50 on batch.
     assert (D(d["totals"]["current_usd"]), D(d["totals"]["recommended_usd"])) == (D("49.8"), D("24.9"))
-    text = run("plan", path, "--on", ON).out
+    text = cli("plan", path, "--on", ON).out
     assert "Measured" in text and "measured (sample of 10 requests x 100 = 1,000 a month)" in text
     assert "Described by the token counts in the file: described." in text
 
 
-def test_sample_workload_takes_counts_options(run, tmp_path):
+def test_sample_workload_takes_counts_options(cli, tmp_path):
     sample_file(tmp_path)
     # output_ratio 0.5 of max_tokens 300 = 150 a request, 1,500 in all:
     # sync 6,000 x 3 + 1,500 x 15 = 0.0405; x 100 = $4.05.
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 0.5"))
-    measured = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    measured = cli("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
     assert (measured["output_tokens"], D(measured["current_usd"])) == (150, D("4.05"))
 
 
 # -- --try-model totals ---------------------------------------------------------------------------
 
-def test_try_model_gives_the_whole_plan_total(run, tmp_path):
+def test_try_model_gives_the_whole_plan_total(cli, tmp_path):
     sample_file(tmp_path)
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_tokens: 200"))
-    d = run("plan", path, "--on", ON, "--try-model", "claude-haiku-4-5", "-f", "json").json()
+    d = cli("plan", path, "--on", ON, "--try-model", "claude-haiku-4-5", "-f", "json").json()
     # On Haiku 4.5 (the same claude-2024 tokenizer: tokens unchanged), on batch:
     #   measured: the sample counted again: 6,000 x 0.50 + 2,000 x 2.50 = 0.008; x 100 = $0.80
     #   described: 5M x 0.50 + 2M x 2.50 = $7.50
@@ -205,20 +205,20 @@ def test_try_model_gives_the_whole_plan_total(run, tmp_path):
     assert haiku["model"] == "claude-haiku-4-5-20251001"
     assert {k: D(v) for k, v in haiku["workloads"].items()} == {"measured": D("0.8"), "described": D("7.5")}
     assert (D(haiku["recommended_usd"]), D(haiku["difference_usd"])) == (D("8.3"), D("-16.6"))
-    text = run("plan", path, "--on", ON, "--try-model", "claude-haiku-4-5", "--try-model", "claude-sonnet-4-6").out
+    text = cli("plan", path, "--on", ON, "--try-model", "claude-haiku-4-5", "--try-model", "claude-sonnet-4-6").out
     assert "On claude-haiku-4-5-20251001" in text and "On claude-sonnet-4-6" in text
 
 
 # -- exact scaling ----------------------------------------------------------------------------------
 
-def test_scaled_figure_is_the_sample_times_the_ratio(run, tmp_path):
+def test_scaled_figure_is_the_sample_times_the_ratio(cli, tmp_path):
     # Three requests of hw(1), hw(2), hw(3): 2, 4, 6 cl100k tokens x 1.2 = 2.4, 4.8, 7.2, rounded
     # 2, 5, 7: 14 input tokens; 1 output token each (-O 1): 3.
     # Sample sync: 14 x 3 + 3 x 15 = 87 / 1e6 = 0.000087; batch half: 0.0000435.
     # Scaled to 1,000 (ratio 1000/3): sync 0.000087 x 1000 / 3 = 0.029; batch 0.0145. (Scaling the
     # tokens first would floor 14 x 333.3 = 4,666.7 input tokens to a whole number and miss it.)
     f = write_jsonl(tmp_path / "r.jsonl", [request(f"r{i}", hw(i)) for i in (1, 2, 3)])
-    d = run("count", f, "-O", "1", "--scale-to", "1000", "--on", ON, "-f", "json").json()
+    d = cli("count", f, "-O", "1", "--scale-to", "1000", "--on", ON, "-f", "json").json()
     sample, scaled = by_name(d["scenarios"]), by_name(d["scaled"]["scenarios"])
     assert (sample["sync"]["total_usd"], sample["batch"]["total_usd"]) == ("0.000087", "0.0000435")
     assert (scaled["sync"]["total_usd"], scaled["batch"]["total_usd"]) == ("0.029", "0.0145")
@@ -238,23 +238,23 @@ def test_count_summary_names_the_model_it_priced(tmp_path, _isolated_config):
 
 
 @pytest.mark.parametrize("spelling, first", [("sonnet", "claude-sonnet-5-5"), ("opus 4", "claude-opus-4-8")])
-def test_a_family_name_suggests_its_ids(run, spelling, first):
-    r = run("estimate", "-m", spelling, "-n", "1", "-i", "1", "-O", "1")
+def test_a_family_name_suggests_its_ids(cli, spelling, first):
+    r = cli("estimate", "-m", spelling, "-n", "1", "-i", "1", "-O", "1")
     assert r.code == 1 and f"Did you mean {first} or " in r.err
 
 
-def test_sample_keys_are_checked_where_they_are_written(run, tmp_path):
+def test_sample_keys_are_checked_where_they_are_written(cli, tmp_path):
     sample_file(tmp_path)
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 40%"))
-    measured = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    measured = cli("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
     # 40% of max_tokens 300 = 120 output tokens a request.
     assert measured["output_tokens"] == 120
     path = write_yaml(tmp_path, SAMPLE_PLAN.format(output="output_ratio: 1.5"))
-    r = run("plan", path, "--on", ON)
+    r = cli("plan", path, "--on", ON)
     assert r.code == 1 and f"{path}:7: workload 'measured': output_ratio: expected a number between 0 and 1" in r.err
 
 
-def test_measured_breakpoints_keep_their_ttl_unless_an_option_replaces_it(run, tmp_path):
+def test_measured_breakpoints_keep_their_ttl_unless_an_option_replaces_it(cli, tmp_path):
     # 100 requests: system hw(500) = 1,000 cl100k -> 1,200 tokens behind a cache_control breakpoint
     # (5m, the breakpoint's default), user "hello world": 1,202 input tokens each, no output.
     system = [{"type": "text", "text": hw(500), "cache_control": {"type": "ephemeral"}}]
@@ -267,11 +267,11 @@ def test_measured_breakpoints_keep_their_ttl_unless_an_option_replaces_it(run, t
     """)
     # batch: 120,200 x 1.50 = 0.1803 for the sample; 1,000 a month = x 10: $1.803.
     # The breakpoints' 5m TTL does not fit a batch: plain batch is recommended.
-    w = run("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
+    w = cli("plan", path, "--on", ON, "-f", "json").json()["workloads"][0]
     assert (w["recommended_mode"], D(w["recommended_usd"])) == ("batch", D("1.803"))
     assert "5m TTL does not fit a batch" in w["recommendation"]
     # --batch-cache-ttl 1h replaces it. Batch h = 0.64: floor(0.64 x 99) = 63 reads, 37 writes:
     #   200 uncached x 1.50 = 300; 37 x 1,200 = 44,400 x 3 = 133,200; 63 x 1,200 = 75,600 x 0.15 = 11,340
     #   -> 144,840 / 1e6 = 0.14484 for the sample, x 10 = $1.4484.
-    w = run("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
+    w = cli("plan", path, "--on", ON, "--batch-cache-ttl", "1h", "-f", "json").json()["workloads"][0]
     assert (w["recommended_mode"], D(w["recommended_usd"])) == ("batch+cache", D("1.4484"))
