@@ -23,7 +23,7 @@ from calculator.usage_readers._policy import InvalidRows
 from pricing import load_catalogue
 
 CAT = load_catalogue()
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 COSTS = EXAMPLES / "claude_api_cost_2026_02_10_to_2026_02_11.csv"
 HEADER = ("usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,"
           "cost_type,inference_geo,speed")
