@@ -2,12 +2,13 @@
 
     python bench/usage_bench.py                  # 10,000,000 rows, 3 rounds: target <= 1.3x
     python bench/usage_bench.py --rows 1000000   # 1,000,000 rows: target <= 2x (start-up weighs more)
+    python bench/usage_bench.py --rows 100000000 --parquet --rounds 1   # completes within 2 GiB
 
 The file is generated once into bench/out/ (ignored by git) with numpy + pyarrow, so writing it
 takes seconds, not minutes. Each round runs, alternately and as whole processes:
 
-  baseline:  python -c "duckdb: SELECT <pricing key>, sum(<tokens>) FROM read_csv(FILE) GROUP BY ALL"
-  batchcalc: batchcalc usage FILE --format json -o /dev/null  (read, validate, aggregate, price)
+  baseline:  python -c "duckdb: SELECT <pricing key>, sum(<tokens>) FROM FILE GROUP BY ALL"
+  batchcalc: batchcalc usage FILE --format json -o TMPFILE  (read, validate, aggregate, price)
 
 and prints both wall times, their ratio and the peak RSS of each (target <= 1 GiB).
 """
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,11 +35,13 @@ DAYS = 263
 PER_KEY = len(MODELS) * 2 * 2 * 2  # model x usage_type x context_window x inference_geo
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
-    """A Console usage CSV with ``rows`` distinct (day, key, model, tier, context, geo) rows."""
+def generate(path: Path, rows: int, seed: int = 7, parquet: bool = False) -> None:
+    """A Console usage CSV (or, ``parquet``, a Parquet file with the Console's columns) with
+    ``rows`` distinct (day, key, model, tier, context, geo) rows."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
     keys = -(-rows // (DAYS * PER_KEY))  # enough API keys for every row to be distinct
     rng = np.random.default_rng(seed)
@@ -53,7 +56,9 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     schema = pa.schema([(c, pa.string() if i < 6 or i > 11 else pa.int64()) for i, c in enumerate(COLUMNS)])
     chunk = 1_000_000
     opts = pacsv.WriteOptions(include_header=True, quoting_style="needed")
-    with pacsv.CSVWriter(str(path), schema, write_options=opts) as writer:
+    writer_of = (lambda: pq.ParquetWriter(str(path), schema)) if parquet else (
+        lambda: pacsv.CSVWriter(str(path), schema, write_options=opts))
+    with writer_of() as writer:
         for start in range(0, rows, chunk):
             i = np.arange(start, min(rows, start + chunk), dtype=np.int64)
             n = len(i)
@@ -78,28 +83,26 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             writer.write_table(pa.Table.from_arrays(cols, schema=schema))
 
 
+WRAPPER = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+           "stderr=subprocess.PIPE, text=True); sys.stderr.write(p.stderr); "
+           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(p.returncode)")
+
+
 def timed(cmd: list[str], ok: tuple[int, ...] = ()) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one child process; exit codes in ``ok`` besides 0 are
-    accepted (reconcile exits 3 when it finds what it was planted to find)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time and peak RSS (bytes) of one run of ``cmd``, under a wrapper process that reports
+    its only child's maximum (this process's RUSAGE_CHILDREN would mix every command run). Exit
+    codes in ``ok`` are accepted besides 0 (reconcile exits 3 when it finds what was planted)."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if proc.returncode not in (0, *ok):
         sys.exit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip()}")
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; measure each command in a fresh
-    # wrapper so the figure is its own (see peak_rss below).
-    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+    return elapsed, int(proc.stdout.strip()) * 1024
 
 
-def peak_rss(cmd: list[str], ok: tuple[int, ...] = ()) -> int:
-    """Peak RSS of ``cmd`` alone: run it under a wrapper process that reports its children's maximum."""
-    wrapper = ("import resource, subprocess, sys; ok = (0, *map(int, sys.argv[1].split(',')[1:])); "
-               "rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL).returncode; "
-               "sys.exit(rc) if rc not in ok else print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    codes = ",".join(["0", *map(str, ok)])
-    out = subprocess.run([sys.executable, "-c", wrapper, codes, *cmd], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip()) * 1024
+def peak_rss(cmd: list[str]) -> int:
+    """Peak RSS of one run of ``cmd`` alone."""
+    return timed(cmd)[1]
 
 
 def add_file_options(p: argparse.ArgumentParser) -> None:
@@ -108,16 +111,19 @@ def add_file_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--file", type=Path, help="Use this Console usage CSV instead of generating one.")
     p.add_argument("--regenerate", action="store_true")
+    p.add_argument("--parquet", action="store_true", help="Measure a Parquet file of the same rows instead of "
+                                                          "the CSV (the issue's 100M-row run).")
 
 
 def console_csv(args) -> Path:
     """The CSV to measure: --file, or bench/out/console_usage_ROWS.csv, generated when missing."""
-    path = args.file or HERE / "out" / f"console_usage_{args.rows}.csv"
+    suffix = "parquet" if getattr(args, "parquet", False) else "csv"
+    path = args.file or HERE / "out" / f"console_usage_{args.rows}.{suffix}"
     if args.file is None and (args.regenerate or not path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         tmp = path.with_suffix(".tmp")
-        generate(tmp, args.rows)
+        generate(tmp, args.rows, parquet=suffix == "parquet")
         os.replace(tmp, path)
         print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e9:.2f} GB) in "
               f"{time.perf_counter() - t0:.1f} s: {path}")
@@ -129,7 +135,7 @@ BASELINE = (
     "import sys, duckdb; duckdb.sql(\"SELECT usage_date_utc, model_version, usage_type, context_window, "
     "inference_geo, speed, sum(usage_input_tokens_no_cache), sum(usage_input_tokens_cache_write_5m), "
     "sum(usage_input_tokens_cache_write_1h), sum(usage_input_tokens_cache_read), sum(usage_output_tokens), "
-    "sum(web_search_count) FROM read_csv('\" + sys.argv[1] + \"') GROUP BY ALL\").fetchall()")
+    "sum(web_search_count) FROM '\" + sys.argv[1] + \"' GROUP BY ALL\").fetchall()")
 
 
 def main(argv=None) -> int:
@@ -139,23 +145,27 @@ def main(argv=None) -> int:
     path = console_csv(args)
     batchcalc = str(Path(sys.executable).with_name("batchcalc"))
     baseline = [sys.executable, "-c", BASELINE, str(path)]
-    ours = [batchcalc, "--quiet", "usage", str(path), "--format", "json", "-o", os.devnull]
-    base_t, ours_t = [], []
+    out = Path(tempfile.mkdtemp()) / "usage.json"  # a real file: the writer replaces its target
+    ours = [batchcalc, "--quiet", "usage", str(path), "--format", "json", "-o", str(out)]
+    base_t, ours_t, base_rss, ours_rss = [], [], 0, 0
     for r in range(args.rounds):
-        b, _ = timed(baseline)
-        o, _ = timed(ours)
+        b, b_rss = timed(baseline)
+        o, o_rss = timed(ours)
         base_t.append(b)
         ours_t.append(o)
+        base_rss, ours_rss = max(base_rss, b_rss), max(ours_rss, o_rss)
         print(f"round {r + 1}: duckdb GROUP BY {b:.2f} s   batchcalc usage {o:.2f} s   ratio {o / b:.2f}x")
-    base_rss, ours_rss = peak_rss(baseline), peak_rss(ours)
     best_b, best_o = min(base_t), min(ours_t)
     med_ratio = sorted(o / b for o, b in zip(ours_t, base_t))[len(ours_t) // 2]
-    target = 1.3 if args.rows >= 10_000_000 else 2.0
+    # The issue's targets: the CSV at 1.3x (10M rows) or 2x (1M), 1 GiB; Parquet (100M rows):
+    # it completes within 2 GiB, its time reported but not gated.
+    target = None if args.parquet else 1.3 if args.rows >= 10_000_000 else 2.0
+    memory = 2 * 2**30 if args.parquet else 2**30
     print(f"best: duckdb GROUP BY {best_b:.2f} s, batchcalc usage {best_o:.2f} s, ratio {best_o / best_b:.2f}x "
-          f"(median of rounds {med_ratio:.2f}x; target <= {target}x)")
+          f"(median of rounds {med_ratio:.2f}x; target {'none' if target is None else f'<= {target}x'})")
     print(f"peak RSS: duckdb GROUP BY {base_rss / 2**20:,.0f} MiB, batchcalc usage {ours_rss / 2**20:,.0f} MiB "
-          f"(target <= 1024 MiB)")
-    ok = med_ratio <= target and ours_rss <= 2**30
+          f"(target <= {memory // 2**20:,} MiB)")
+    ok = (target is None or med_ratio <= target) and ours_rss <= memory
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 

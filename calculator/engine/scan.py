@@ -152,6 +152,13 @@ class DuckDBBackend:
     def distinct_buckets(self) -> str:
         return "count(DISTINCT hash(trim(workspace_raw), trim(api_key_raw)))"
 
+    # A 64-bit hash of a pricing key's columns: pass 2 joins every row to its key on this one
+    # number instead of seven strings (a collision sends the files to the exact path).
+    KEY_TYPE = "UBIGINT"
+
+    def key_hash(self, columns: list[str]) -> str:
+        return f"hash({', '.join(columns)})"
+
     def digits_only(self, expr: str) -> str:
         # Stripping the allowed characters is cheaper than a regular expression on every row.
         return f"ltrim({expr}, '0123456789,') = ''"
@@ -183,7 +190,8 @@ class Scan:
         be.view("scan_src", f"SELECT file, source, {raw}, workspace_raw, api_key_raw, {casts} FROM scan_text")
         try:
             keys = be.sql(f"""
-                SELECT file, {raw}, count(*) AS nrows, {be.distinct_buckets()} AS buckets,
+                SELECT file, {raw}, {be.key_hash(['file', *self.RAW])} AS h, count(*) AS nrows,
+                       {be.distinct_buckets()} AS buckets,
                        sum(CASE WHEN {be.digits_only(digits)} THEN 0 ELSE 1 END) AS negative
                 FROM scan_text GROUP BY file, {raw}""")
         except be.errors:
@@ -192,9 +200,13 @@ class Scan:
         n = eng.normaliser
         resolved: dict[tuple, tuple] = {}
         rows = []
-        for file, *spellings, nrows, buckets, neg in keys:
+        if len({k[len(self.RAW) + 1] for k in keys}) != len(keys):
+            return None  # two pricing keys with one hash (about 1 in 10^11): the exact path
+        hashes = {}
+        for file, *spellings, h, nrows, buckets, neg in keys:
             if neg or buckets != nrows:
                 return None  # a count that is not plain digits, or the same bucket twice: the exact path names it
+            hashes[(file, *spellings)] = h
             key = tuple(spellings)
             got = resolved.get(key)
             if got is None:
@@ -225,10 +237,10 @@ class Scan:
             d = dt.date.fromisoformat(day)
             rid = next(i for lo, hi, i in rate_of[tuple(norm[1:])] if lo <= d < hi)
             in_range = (eng.since is None or d >= eng.since) and (eng.until is None or d <= eng.until)
-            table.append((file, *key, norm[0], norm[0][:7], day, d, *norm[1:], rid, in_range))
-        names = ["file", *self.RAW, "period", "month", "day", "d", "model", "service_tier", "context_tier",
+            table.append((hashes[(file, *key)], norm[0], norm[0][:7], day, d, *norm[1:], rid, in_range))
+        names = ["h", "period", "month", "day", "d", "model", "service_tier", "context_tier",
                  "inference_geo", "speed", "rate_id", "in_range"]
-        types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
+        types = [be.KEY_TYPE, *["VARCHAR"] * 3, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
         be.table("scan_keys", names, table, types)
         self.filtered = sum(r[-1] for r, t in zip(rows, table) if not t[-1])
         # Pass 2: every row joined to its resolved key and rate; every breakdown in one GROUP BY.
@@ -236,7 +248,7 @@ class Scan:
             SELECT k.period, k.month, k.day, k.d, k.model, k.service_tier, k.context_tier, k.inference_geo,
                    k.speed, trim(s.workspace_raw) AS workspace, trim(s.api_key_raw) AS api_key, s.source,
                    {', '.join(f's.{q(c)}' for c in COUNTS)}, k.rate_id, k.in_range
-            FROM scan_src s JOIN scan_keys k USING (file, {raw})""")
+            FROM scan_src s JOIN scan_keys k ON k.h = {be.key_hash(['s.file', *(f's.{c}' for c in self.RAW)])}""")
         try:
             be.sums(eng.sums_query("scanned", be.dialect))
             result = eng._aggregate(meta, scale, sums_done=True)

@@ -64,6 +64,12 @@ class SparkBackend:
     def sql(self, query: str) -> list[tuple]:
         return [tuple(r) for r in self.spark.sql(query).collect()]
 
+    KEY_TYPE = "BIGINT"
+
+    @staticmethod
+    def key_hash(columns: list[str]) -> str:
+        return f"xxhash64({', '.join(columns)})"
+
     def view(self, name: str, query: str) -> None:
         self.spark.sql(query).createOrReplaceTempView(name)
 
