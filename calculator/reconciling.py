@@ -26,11 +26,11 @@ from typing import Optional
 
 from calculator.contract import Contract
 from calculator.cost_readers.lines import NOT_RECONCILABLE, BilledLine
-from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
+from calculator.costing import ADMIN_TOKEN_TYPES, Cost, CostLine, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
-from calculator.money import CONTEXT, MTOK
+from calculator.money import CONTEXT, MTOK, per_mtok
 from calculator.engine.pipeline import TOKEN_COUNTS
-from calculator.engine.rates import NOT_GROUPED
+from calculator.engine.rates import NOT_GROUPED, epoch_bounds, epoch_of
 
 JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "workspace")
 ALL = "all"  # a dimension summed over (the cost report does not split by it)
@@ -140,19 +140,66 @@ def _money(tokens: int, rate: Decimal) -> Decimal:
     return CONTEXT.divide(CONTEXT.multiply(Decimal(tokens), rate), MTOK)
 
 
+class _Prices:
+    """``price_usage`` for many lines of few pricing keys: the catalogue is resolved once per pricing
+    key and rate epoch (a span of days over which none of its prices change), and each line's costs
+    are built from those unit prices as ``price_usage`` builds them (a property test keeps the two
+    equal to the last digit)."""
+
+    def __init__(self, catalogue):
+        self.catalogue = catalogue
+        self._bounds: dict[str, list[dt.date]] = {}
+        self._units: dict[tuple, Cost] = {}
+
+    def price(self, model: str, day: dt.date, tokens: TokenCounts, *, service_tier: str, long_context: bool,
+              inference_geo: str, speed: Optional[str]) -> Cost:
+        """What ``price_usage`` gives (raises what it raises)."""
+        bounds = self._bounds.get(model)
+        if bounds is None:
+            bounds = self._bounds[model] = epoch_bounds(self.catalogue, model)
+        searches = 1 if tokens.web_search_requests else 0  # the fee is looked up only when there are searches
+        key = (model, epoch_of(bounds, day), service_tier, long_context, inference_geo, speed, searches)
+        unit = self._units.get(key)
+        if unit is None:
+            # One of each unit: the unit prices (an error names the day asked for, so it is not kept).
+            unit = price_usage(self.catalogue, model, day, TokenCounts(1, 1, 1, 1, 1, searches),
+                               service_tier=service_tier, long_context=long_context, inference_geo=inference_geo,
+                               speed=speed)
+            self._units[key] = unit
+        lines = []
+        for line in unit.lines:
+            if line.token_type == "web_search":
+                n = tokens.web_search_requests
+                if n:
+                    lines.append(CostLine("web_search", n, line.unit_price,
+                                          CONTEXT.multiply(line.unit_price, Decimal(n))))
+            else:
+                qty = getattr(tokens, line.token_type)
+                lines.append(CostLine(line.token_type, qty, line.unit_price, per_mtok(qty, line.unit_price)))
+        return Cost(unit.model, day, unit.service_tier, unit.long_context, unit.multiplier, tuple(lines),
+                    unit.source, unit.status, unit.checked)
+
+
 class _UsageSide:
     def __init__(self, catalogue, contract: Optional[Contract]):
         self.catalogue = catalogue
         self.contract = contract
         self.entries: dict[tuple, Expected] = {}
+        self.prices = _Prices(catalogue)
+        self._factors: dict[tuple, Decimal] = {}
 
     def factor(self, model, day) -> Decimal:
-        return self.contract.factor(model, day) if self.contract else Decimal(1)
+        if not self.contract:
+            return Decimal(1)
+        f = self._factors.get((model, day))
+        if f is None:
+            f = self._factors[(model, day)] = self.contract.factor(model, day)
+        return f
 
     def _price(self, model, day, tokens, tier, long, geo, speed):
         try:
-            return price_usage(self.catalogue, model, day, tokens, service_tier=tier, long_context=long,
-                               inference_geo=geo, speed=None if speed == "standard" else speed)
+            return self.prices.price(model, day, tokens, service_tier=tier, long_context=long,
+                                     inference_geo=geo, speed=None if speed == "standard" else speed)
         except (ModelError, InvalidUsageError):
             return None
 
@@ -165,8 +212,8 @@ class _UsageSide:
             reason = "the usage export is not grouped by model and service tier"
         else:
             try:
-                base = price_usage(self.catalogue, model, day, tokens, service_tier=tier, long_context=ctx == "long",
-                                   inference_geo=geo, speed=None if speed == "standard" else speed)
+                base = self.prices.price(model, day, tokens, service_tier=tier, long_context=ctx == "long",
+                                         inference_geo=geo, speed=None if speed == "standard" else speed)
             except (ModelError, InvalidUsageError) as exc:
                 reason = str(exc)
         f = self.factor(model, day)
@@ -179,6 +226,9 @@ class _UsageSide:
             og = "global" if geo == "us" else "us"
             other = self._price(model, day, tokens, tier, ctx == "long", og, speed)
             geov = other if other is not None and other.total != base.total else None
+        costs = {} if base is None else {l.token_type: l.cost for l in base.lines}
+        std_costs, ctx_costs, geo_costs = ({} if v is None else {l.token_type: l.cost for l in v.lines}
+                                           for v in (std, ctxv, geov))
         for col in (*TOKEN_COUNTS, "web_search"):
             qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
             if not qty:
@@ -194,16 +244,15 @@ class _UsageSide:
             if base is None:
                 e.unpriced = reason
                 continue
-            amount = base.line(col).cost * f
-            e.add_variant("as_standard", std.line(col).cost * f if std is not None and std.line(col) else None, amount)
-            e.add_variant("other_context", ctxv.line(col).cost * f if ctxv is not None and ctxv.line(col) else None, amount)
-            e.add_variant("other_geo", geov.line(col).cost * f if geov is not None and geov.line(col) else None, amount)
+            amount = costs[col] * f
+            for name, variant in (("as_standard", std_costs), ("other_context", ctx_costs), ("other_geo", geo_costs)):
+                e.add_variant(name, variant[col] * f if col in variant else None, amount)
             as5 = None
             if col == "cache_write_1h":
                 as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
             e.add_variant("as_5m", as5, amount)
             e.amount += amount
-            e.list_amount += base.line(col).cost
+            e.list_amount += costs[col]
             e.rate_cards.add((base.source, base.checked))
 
 
@@ -389,7 +438,7 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
     assumptions.append("level: " + " x ".join(level_t))
     return ReconcileResult(catalogue.version, level_t, lines, only_usage, only_costs, not_reconciled,
                            expected_total, billed_total, tol, contract, constant, per_model, warnings,
-                           assumptions, usage_rows, len(costs), usage_rows_skipped, cost_lines_skipped)
+                           assumptions, usage_rows, sum(c.rows for c in costs), usage_rows_skipped, cost_lines_skipped)
 
 
 def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[str] = None,

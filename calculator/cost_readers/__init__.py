@@ -2,6 +2,8 @@
 
     admin_cost.py            Admin API cost report JSON (``amount`` is a decimal string in CENTS)
     console_cost_csv.py      the Console cost CSV (``cost_usd`` in dollars, display-name models)
+    console_cost_scan.py     the same file read by DuckDB and summed per line (the exact reader
+                             above names a bad row when it cannot)
     generic_invoice_csv.py   any invoice CSV with a --cost-map column mapping
 
 Every reader yields ``BilledLine``s: a day, a model (catalogue id), the Admin API token type, the
@@ -75,7 +77,8 @@ class CostSource:
         self.warnings.extend(self.policy.warnings())
 
     def _read(self) -> Iterator[BilledLine]:
-        from calculator.cost_readers import admin_cost, analytics_cost, console_cost_csv, generic_invoice_csv
+        from calculator.cost_readers import (admin_cost, analytics_cost, console_cost_csv, console_cost_scan,
+                                             generic_invoice_csv)
 
         maker = LineMaker(self.catalogue, self.policy, self.tier_map)
         if self.pages is not None and self.pages_from == "analytics":
@@ -97,7 +100,9 @@ class CostSource:
             elif kind == "admin-cost":
                 yield from admin_cost.read(path, maker, self.policy, self.warnings)
             elif kind == "console-cost-csv":
-                yield from console_cost_csv.read(path, maker, self.policy, self.warnings)
+                summed = console_cost_scan.read(path, maker)
+                yield from summed if summed is not None else console_cost_csv.read(path, maker, self.policy,
+                                                                                  self.warnings)
             else:
                 yield from generic_invoice_csv.read(path, maker, self.policy, self.mapping, self.warnings)
         if analytics:
