@@ -49,7 +49,7 @@ def read(path: str, maker) -> Optional[list]:
     from calculator.cost_readers.console_cost_csv import NOT_APPLICABLE, REQUIRED
     from calculator.cost_readers.lines import BilledLine
     from calculator.engine.normalise import parse_period
-    from calculator.usage_readers.detect import csv_header
+    from calculator.readers.detect import csv_header
 
     try:
         if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
@@ -99,7 +99,7 @@ def read(path: str, maker) -> Optional[list]:
         con.close()
     # Spellings resolved through a probe maker: a value it refuses sends the file to the exact reader.
     from calculator.cost_readers.lines import LineMaker
-    from calculator.usage_readers._policy import InvalidRows
+    from calculator.readers._policy import InvalidRows
 
     probe = LineMaker(maker.catalogue, InvalidRows(skip=True), maker.tier_map)
     where = f"{path} line ?"
