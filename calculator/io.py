@@ -294,6 +294,18 @@ def is_regular(path: str | os.PathLike) -> bool:
         return False
 
 
+def disk_head(path: str | os.PathLike, size: int) -> Optional[bytes]:
+    """The first ``size`` bytes of a regular file, for a reader that will let DuckDB read the file
+    itself; None for standard input, a pipe or an unreadable path (a Python reader reads those once)."""
+    if not is_regular(path):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return None
+
+
 # -- outputs ---------------------------------------------------------------------------------
 
 def _umask() -> int:

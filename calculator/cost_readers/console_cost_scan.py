@@ -13,8 +13,6 @@ amount that is not plain, or a spelling that does not resolve returns None: the 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import stat
 from decimal import Decimal
 from typing import Optional
 
@@ -49,16 +47,11 @@ def read(path: str, maker) -> Optional[list]:
     from calculator.cost_readers.console_cost_csv import NOT_APPLICABLE, REQUIRED
     from calculator.cost_readers.lines import BilledLine
     from calculator.engine.normalise import parse_period
+    from calculator.io import disk_head
     from calculator.readers.detect import csv_header
 
-    try:
-        if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
-            return None  # a pipe is read once, by the exact reader
-        with open(path, "rb") as fh:
-            data = fh.read(65536)
-    except OSError:
-        return None
-    if data[:2] == b"\x1f\x8b":
+    data = disk_head(path, 65536)
+    if data is None or data[:2] == b"\x1f\x8b":  # a pipe (read once) or gzip: the exact reader
         return None
     header = csv_header(data.removeprefix(b"\xef\xbb\xbf"))
     lower = [h.strip().lower() for h in header]

@@ -103,8 +103,7 @@ def parquet_relation(con, path: str) -> Optional[str]:
 
 def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list[str]]:
     """One-scan relations for ``paths`` when every one is a Console usage CSV on disk or Parquet."""
-    import stat
-
+    from calculator.io import disk_head
     from calculator.readers.detect import csv_header, detect_bytes
     from calculator.readers._io import head
 
@@ -112,13 +111,9 @@ def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list
         return None
     relations = []
     for path in paths:
-        try:
-            if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
-                return None  # a pipe is read once, by the exact path
-            with open(path, "rb") as fh:
-                magic = fh.read(4)
-        except OSError:
-            return None
+        magic = disk_head(path, 4)
+        if magic is None:
+            return None  # a pipe is read once, by the exact path
         if magic == b"PAR1":
             rel = parquet_relation(con, path)
         else:
