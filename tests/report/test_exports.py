@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 
 from conftest import demo_workload
@@ -73,3 +74,20 @@ def test_composite_exports_every_part(catalogue, demo_report):
     wb = openpyxl.load_workbook(io.BytesIO(render(page, "xlsx")))
     assert wb.sheetnames == ["Summary", "1. Scenarios", "1. Breakdown by token type", "2. Scenarios",
                              "2. Breakdown by token type", "Rates used"]
+
+
+def test_usage_charges_are_built_for_focus_only(cli, tmp_path):
+    """The daily charges (as many as an export's rows) are in the report only when it is written
+    as FOCUS; a saved usage JSON re-rendered as FOCUS says how to get them, in one line."""
+    from conftest import EXAMPLES
+
+    usage = str(EXAMPLES / "usage_report.json")
+    saved = tmp_path / "usage.json"
+    assert cli("--quiet", "usage", usage, "-o", saved).code == 0
+    assert "charges" not in [t["name"] for t in json.loads(saved.read_text())["presentation"]["tables"]]
+    r = cli("--quiet", "report", saved, "-o", tmp_path / "x.focus.csv")
+    assert r.code == 1 and "made without its daily charges" in r.err and "--format focus" in r.err
+    focus = tmp_path / "usage.focus.csv"
+    assert cli("--quiet", "usage", usage, "-o", focus).code == 0
+    rows = list(csv.DictReader(io.StringIO(focus.read_text())))
+    assert rows and all(r["ChargePeriodEnd"] for r in rows)
