@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Optional
 
 from calculator.contract import Contract
-from calculator.cost_readers.lines import NOT_RECONCILABLE, BilledLine
+from calculator.readers.cost_lines import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, Cost, CostLine, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import CONTEXT, MTOK, per_mtok
@@ -447,7 +447,7 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
     """Read the usage (``calculator.engine.UsageOptions``) and the costs, and reconcile them.
 
     --since/--until narrow the bill to the same days as the usage."""
-    from calculator.cost_readers import CostSource
+    from calculator.readers.costs import CostSource
     from calculator.engine import usage_result
     from calculator.readers._policy import InvalidRows
 

@@ -111,7 +111,7 @@ def reconcile(
     """
     from calculator import commands
     from calculator.cli.options import check_save_responses
-    from calculator.cost_readers.generic_invoice_csv import parse_cost_mapping
+    from calculator.readers.generic_invoice_csv import parse_cost_mapping
     from calculator.engine import UsageOptions
     from calculator.engine.normalise import parse_tier_map
     from calculator.readers.generic import parse_mapping

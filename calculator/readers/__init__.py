@@ -1,5 +1,5 @@
-"""Readers: every usage source into chunks of the canonical Usage frame (DESIGN.md 1), and the
-sample requests of a workload.
+"""Readers: every usage source into chunks of the canonical Usage frame (DESIGN.md 1), every
+cost source into billed lines (costs.py lists those readers), and the sample requests of a workload.
 
     usage.py           open_usage: which kind each file is, read by the reader of that kind
     frame.py           the canonical Usage frame (Chunk, ReaderInfo) every usage reader yields
@@ -13,6 +13,7 @@ sample requests of a workload.
     console_usage.py   the Console usage CSV
     generic.py         any CSV with a --map column mapping
     parquet.py         Parquet usage (Console column names or the canonical ones)
+    costs.py           open the cost exports (Admin, Analytics, Console cost CSV, invoice CSV) as BilledLines
     requests.py        sample requests (batch JSONL, JSON, CSV, text prompts) for count/plan/check
     _csv.py _io.py _records.py _policy.py   CSV blocks, file heads, record batches, bad rows
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculator.cost_readers import CostSource
+from calculator.readers.costs import CostSource
 from calculator.engine import read_usage_frame
 from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
 from calculator.engine.pipeline import COUNTS
@@ -294,7 +294,7 @@ def test_usage_json_round_trips_to_the_same_decimals(rows):
                                                               places=3))
 def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     """A bill made from the usage itself (times a ratio) reconciles with exact Decimal values in JSON."""
-    from calculator.cost_readers import BilledLine
+    from calculator.readers.costs import BilledLine
     from calculator.costing import TokenCounts, price_usage
     from calculator.report.model import Report
     from calculator.report.reconcile import report_from_reconciliation

@@ -199,7 +199,7 @@ def test_console_rows_per_api_key_are_summed_not_duplicates(cli, tmp_path):
 
 
 def test_cents_and_dollars_never_confused(cli, tmp_path):
-    from calculator.cost_readers import CostSource
+    from calculator.readers.costs import CostSource
 
     one = {"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": [
         {"amount": "2799.187450", "currency": "USD", "cost_type": "tokens", "model": "claude-opus-4-7",

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculator.cost_readers import CostSource, console_cost_csv, console_cost_scan
-from calculator.cost_readers.lines import LineMaker
+from calculator.readers import console_cost_csv, console_cost_scan
+from calculator.readers.costs import CostSource
+from calculator.readers.cost_lines import LineMaker
 from calculator.costing import TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import money_str

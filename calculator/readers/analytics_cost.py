@@ -21,7 +21,7 @@ def read(paths: Iterable[str], maker) -> Iterator:
 
 def lines(table, name: str, maker) -> Iterator:
     """The billed lines of an Analytics cost relation (``readers.analytics.cost_table``)."""
-    from calculator.cost_readers.lines import BilledLine
+    from calculator.readers.cost_lines import BilledLine
 
     # Every line of one run starts its ``where`` with the same word: reconcile tells sources apart by it.
     source = name.replace(" ", "-")

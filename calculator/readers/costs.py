@@ -1,5 +1,8 @@
-"""Cost readers: what was billed, line by line, in US dollars.
+"""Costs: what was billed, line by line, in US dollars (``CostSource``: which cost reader reads
+each file). The cost readers beside it in calculator/readers/:
 
+    cost_lines.py            BilledLine, the spellings of every cost export, exact amounts
+    analytics_cost.py        saved Analytics API cost pages
     admin_cost.py            Admin API cost report JSON (``amount`` is a decimal string in CENTS)
     console_cost_csv.py      the Console cost CSV (``cost_usd`` in dollars, display-name models)
     console_cost_scan.py     the same file read by DuckDB and summed per line (the exact reader
@@ -20,7 +23,7 @@ from calculator.readers._io import expand
 from calculator.readers._policy import InvalidRows
 from calculator.readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
 
-from calculator.cost_readers.lines import BilledLine, LineMaker  # noqa: F401 (BilledLine is public)
+from calculator.readers.cost_lines import BilledLine, LineMaker  # noqa: F401 (BilledLine is public)
 
 
 class CostSource:
@@ -77,7 +80,7 @@ class CostSource:
         self.warnings.extend(self.policy.warnings())
 
     def _read(self) -> Iterator[BilledLine]:
-        from calculator.cost_readers import (admin_cost, analytics_cost, console_cost_csv, console_cost_scan,
+        from calculator.readers import (admin_cost, analytics_cost, console_cost_csv, console_cost_scan,
                                              generic_invoice_csv)
 
         maker = LineMaker(self.catalogue, self.policy, self.tier_map)

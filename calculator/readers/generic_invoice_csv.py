@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Iterator
 
-from calculator.cost_readers._csvrows import require, rows
+from calculator.readers._csvrows import require, rows
 from calculator.errors import InputError
 from calculator.engine.normalise import parse_period as normalise_period
 
@@ -25,7 +25,7 @@ def parse_cost_mapping(items) -> dict[str, str]:
 
 
 def read(path: str, maker, policy, mapping: dict[str, str], warnings) -> Iterator:
-    from calculator.cost_readers.lines import BilledLine, parse_amount
+    from calculator.readers.cost_lines import BilledLine, parse_amount
 
     if "date" not in mapping or not ({"amount_usd", "amount_cents"} & set(mapping)):
         raise InputError("an invoice CSV needs --cost-map date=COLUMN and --cost-map amount_usd=COLUMN "

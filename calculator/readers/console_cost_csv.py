@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from calculator.cost_readers._csvrows import require, rows
+from calculator.readers._csvrows import require, rows
 from calculator.engine.normalise import parse_period as normalise_period
 
 NOT_APPLICABLE = "--"
@@ -26,7 +26,7 @@ OPTIONAL = ["token_type", "usage_type", "context_window", "workspace", "list_pri
 
 
 def read(path: str, maker, policy, warnings) -> Iterator:
-    from calculator.cost_readers.lines import BilledLine, parse_amount
+    from calculator.readers.cost_lines import BilledLine, parse_amount
 
     header, body = rows(path, policy)
     require(path, header, REQUIRED, OPTIONAL, "Console cost CSV")

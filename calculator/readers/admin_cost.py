@@ -18,7 +18,7 @@ CENTS = Decimal(100)
 
 
 def parse_pages(pages: Iterable[dict], path: str, maker, policy, warnings) -> Iterator:
-    from calculator.cost_readers.lines import BilledLine, parse_amount
+    from calculator.readers.cost_lines import BilledLine, parse_amount
 
     for where, period, item in admin_pages.results(pages, path, policy):
         if not isinstance(item, dict):

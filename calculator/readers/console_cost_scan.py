@@ -44,8 +44,8 @@ def read(path: str, maker) -> Optional[list]:
     the exact reader."""
     import duckdb
 
-    from calculator.cost_readers.console_cost_csv import NOT_APPLICABLE, REQUIRED
-    from calculator.cost_readers.lines import BilledLine
+    from calculator.readers.console_cost_csv import NOT_APPLICABLE, REQUIRED
+    from calculator.readers.cost_lines import BilledLine
     from calculator.engine.normalise import parse_period
     from calculator.io import disk_head
     from calculator.readers.detect import csv_header
@@ -91,7 +91,7 @@ def read(path: str, maker) -> Optional[list]:
     finally:
         con.close()
     # Spellings resolved through a probe maker: a value it refuses sends the file to the exact reader.
-    from calculator.cost_readers.lines import LineMaker
+    from calculator.readers.cost_lines import LineMaker
     from calculator.readers._policy import InvalidRows
 
     probe = LineMaker(maker.catalogue, InvalidRows(skip=True), maker.tier_map)
