@@ -16,6 +16,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
+from calculator.engine.pipeline import _q  # SQL quoting, as the usage scan writes it
+from calculator.engine.scan import _lit
+
 # Amounts the scan sums itself: plain decimals of at most 19 digits before the point (parse_amount's
 # range) and SCALE after it, read exactly; anything else ("$1.00", "1,234.56", "1e3") is left to
 # the exact reader.
@@ -24,14 +27,6 @@ AMOUNT = r"-?([0-9]{1,19}(\.[0-9]{0,%d})?|\.[0-9]{1,%d})" % (SCALE, SCALE)
 # Raw dimension -> the column it comes from (an absent optional column reads as empty).
 DIMENSIONS = ("usage_date_utc", "model", "usage_type", "context_window", "token_type", "cost_type", "workspace",
               "currency")
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _places(expr: str) -> str:
