@@ -257,9 +257,9 @@ class Scan:
         if table is None:
             return None
         meta, scale, key_rows, epoch_rows = table
-        be_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
+        key_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
         key_types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
-        eng._table("scan_keys", be_cols, key_rows, key_types)
+        eng._table("scan_keys", key_cols, key_rows, key_types)
         eng._table("scan_epochs", [*self.RAW[1:], "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
                    [*["VARCHAR"] * 5, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
         con.execute(f"CREATE OR REPLACE TABLE agg AS {self._sums(sets, raw_sets, mask)}")
