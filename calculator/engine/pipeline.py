@@ -393,12 +393,8 @@ class UsageEngine:
                              f"{got[3]} usage on {got[2]}; give each period once (they would be summed)")
 
     # -- price and aggregate -------------------------------------------------------------------
-    def _rates(self, keys=None) -> tuple[dict, int]:
-        """The rate table for ``keys`` (model, tier, context, geo, speed); by default the used ones."""
-        con = self.con
-        if keys is None:
-            keys = con.execute("SELECT DISTINCT model, service_tier, context_tier, inference_geo, speed "
-                               "FROM used").fetchall()
+    def _rates(self, keys) -> tuple[dict, int]:
+        """The rate table for ``keys`` (model, tier, context, geo, speed)."""
         rows, meta = rate_rows(self.catalogue, keys)
         scale = min(max(scale_of(rows), 0), 12)
         dec = f"DECIMAL(38, {scale})"
@@ -426,9 +422,7 @@ class UsageEngine:
         duplicates = self._duplicates()
         con.execute("CREATE VIEW used AS SELECT * FROM clean ANTI JOIN dups USING (_c, _p)")
         self._overlaps()
-        meta, scale = self._rates()
-        self._rated_view()
-        result = self._aggregate(meta, scale)
+        result = self._sum_used()
         result.rows_filtered = rows_filtered
         result.duplicates = duplicates
         dropped += duplicates
@@ -438,17 +432,17 @@ class UsageEngine:
         self._warn(result)
         return result
 
-    def _rated_view(self) -> None:
-        """The used rows with the rate-table row of their pricing key and day."""
-        self.con.execute(f"""CREATE VIEW rated AS
-            SELECT u.period, left(u.period, 7) AS month, left(u.period, 10) AS day,
-                   CAST(left(u.period, 10) AS DATE) AS d, u.model, u.service_tier, u.context_tier,
-                   u.inference_geo, u.speed, u.workspace, u.api_key, u.source,
-                   {', '.join(f'u.{_q(c)}' for c in COUNTS)}, r.rate_id, TRUE AS in_range
-            FROM used u JOIN rates r
-              ON r.model = u.model AND r.service_tier = u.service_tier AND r.context_tier = u.context_tier
-             AND r.inference_geo = u.inference_geo AND r.speed = u.speed
-             AND CAST(left(u.period, 10) AS DATE) >= r.valid_from AND CAST(left(u.period, 10) AS DATE) < r.valid_to""")
+    def _sum_used(self) -> UsageResult:
+        """The used rows priced and summed by the same scan as a file DuckDB reads itself
+        (``scan.Scan``): their values are already normalised, and their duplicates already named."""
+        from calculator.engine.scan import Scan
+
+        cols = ", ".join([*(f"{_q(d)} AS {d}_raw" for d in NORMALISED), "workspace", "api_key", "source",
+                          *(_q(c) for c in COUNTS)])
+        result = Scan(self, [f"SELECT '' AS file, {cols}, 0 AS bad FROM used"], normalised=True).run()
+        if result is None:
+            raise AssertionError("the scan refused rows the exact path had validated")
+        return result
 
     def sets(self) -> dict[str, tuple]:
         """Every breakdown, as the dimensions of one grouping set (each also split by rate_id)."""
@@ -474,28 +468,12 @@ class UsageEngine:
             masks.setdefault(mask, []).append(name)
         self._masks = masks
 
-    def sums_query(self, rated: str) -> str:
-        """The one pass over ``rated``: counts summed per grouping set and rate epoch (GROUPING SETS)."""
-        sets = self.sets()
-        self.plan_sets(sets)
-        all_dims = self.all_dims
-        # Each distinct set once: a set listed twice (--group-by workspace) would be summed twice.
-        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in sets.values())
-        grouping = ", ".join("(" + ", ".join((*dims, "rate_id", "in_range")) + ")" for dims in distinct_sets)
-        sums = ", ".join(f"sum({_q(c)}) AS {_q(c)}" for c in COUNTS)
-        gid = f"GROUPING({', '.join(all_dims)})" if all_dims else "0"
-        return (f"SELECT {gid} AS gid, {', '.join([*all_dims, 'rate_id', 'in_range'])}, {sums}, "
-                f"count(*) AS nrows, min(d) AS first_day, max(d) AS last_day, min(period) AS first_period, "
-                f"max(period) AS last_period FROM {rated} GROUP BY GROUPING SETS ({grouping})")
-
-    def _aggregate(self, meta: dict, scale: int, rated: str = "rated", sums_done: bool = False) -> UsageResult:
-        """Sum ``rated`` into ``agg`` (unless a backend did: ``sums_done``), then price each
-        (set, rate epoch) row from the rate table and sum the sets up."""
+    def _aggregate(self, meta: dict, scale: int) -> UsageResult:
+        """Price each (breakdown, rate epoch) row of ``agg`` (the scan's sums) from the rate table
+        and sum the breakdowns up."""
         con = self.con
         dec = "DECIMAL(38, 0)"
         sets = self.sets()
-        if not sums_done:
-            con.execute(f"CREATE OR REPLACE TABLE agg AS {self.sums_query(rated)}")
         all_dims = self.all_dims
         masks = self._masks
         keep_rate = [m for m, names in masks.items() if {"groups", "day_lines", "charges"} & set(names)]

@@ -2,10 +2,11 @@
 
 The exact path (``pipeline.UsageEngine``) takes rows from Python readers into DuckDB and names
 each bad row by file and line. Large files (a Console usage CSV on disk, Parquet: a file or a
-directory) are read by the engine in one scan instead: one GROUPING SETS query over the raw
-spellings sums the counts at every grain a breakdown needs and finds repeated buckets, then the
-distinct spellings are resolved in Python (``normalise``, the one definition), priced from the
-rate table and summed into the breakdowns by small queries over that result.
+directory) are read by the engine itself instead, in two scans: a plain GROUP BY of each row's
+bucket finds a bucket given twice, then one GROUPING SETS query over the raw spellings sums the
+counts at every grain a breakdown needs. The distinct spellings are then resolved in Python
+(``normalise``, the one definition), priced from the rate table and summed into the breakdowns by
+small queries over that result. The exact path's validated rows are summed by the same query.
 
 A grain without the day (the workspace and API key breakdowns) is grouped by the *price epoch*
 instead: the span between two days on which any catalogue price may change (``rates.all_bounds``),
@@ -172,6 +173,9 @@ class DuckDBBackend:
         """The (small) result of ``query`` as the DuckDB table ``name``."""
         self.engine.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
+    def scalar(self, query: str):
+        return self.engine.con.execute(query).fetchone()[0]
+
 
 def epoch_case(column: str, bounds: list[str], first: int = 0) -> str:
     """The index of the span of ``bounds`` (sorted 'YYYY-MM-DD') holding ``column``'s text: a
@@ -184,18 +188,22 @@ def epoch_case(column: str, bounds: list[str], first: int = 0) -> str:
 
 
 class Scan:
-    """The pipeline over ``relations`` (SELECTs of ``_project``'s columns) in one scan, on DuckDB
-    (default) or another backend (``calculator.engine.spark``)."""
+    """The pipeline over ``relations`` (SELECTs of ``_project``'s columns), on DuckDB (default) or
+    another backend (``calculator.engine.spark``)."""
 
     RAW = ("period_raw", "model_raw", "service_tier_raw", "context_tier_raw", "inference_geo_raw", "speed_raw")
     FREE = ("workspace", "api_key", "source")  # dimensions not resolved through the catalogue
     DATED = ("period", "month", "day")
     DIMS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
 
-    def __init__(self, engine, relations: list[str], backend=None):
+    def __init__(self, engine, relations: list[str], backend=None, *, normalised: bool = False):
+        """``normalised``: the rows are the exact path's, whose values are already canonical and
+        whose duplicate buckets are already named (rows that are not buckets, such as batch
+        results, may repeat a key)."""
         self.engine = engine
         self.relations = relations
         self.backend = backend or DuckDBBackend(engine)
+        self.normalised = normalised
 
     def _raw_sets(self, sets: dict[str, tuple]) -> dict[str, tuple]:
         """Each breakdown's raw grain: the file and raw pricing key with the breakdown's free
@@ -224,31 +232,30 @@ class Scan:
         sets = eng.sets()
         raw_sets = self._raw_sets(sets)
         key_set = ("file", *self.RAW, "ep", "source")
-        bucket = ("bucket",)
-        distinct = list(dict.fromkeys([key_set, *raw_sets.values(), bucket]))
+        distinct = list(dict.fromkeys([key_set, *raw_sets.values()]))
         cols = list(dict.fromkeys(c for g in distinct for c in g))
         mask = {g: sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in g) for g in distinct}
         grouping = ", ".join("(" + ", ".join(g) + ")" for g in distinct)
-        out_cols = [c for c in cols if c != "bucket"]
         sums = ", ".join(f"{d.exact_sum.format(q(c))} AS {q(c)}" for c in COUNTS)
-        # One scan: every grain's sums, and the buckets seen twice (a 64-bit hash of the bucket: a
-        # collision looks like a duplicate, and the exact path then decides).
-        query = f"""SELECT * FROM (
-            SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(out_cols)}, {sums},
+        query = f"""SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(cols)}, {sums},
                    count(*) AS nrows, sum(bad) AS bad
-            FROM (SELECT *, {epoch_case('period_raw', bounds)} AS ep,
-                         {be.key_hash(['file', *self.RAW, 'workspace', 'api_key'])} AS bucket FROM scan_src) s
-            GROUP BY GROUPING SETS ({grouping})) a
-            WHERE rgid <> {mask[bucket]} OR nrows > 1"""
+            FROM (SELECT *, {epoch_case('period_raw', bounds)} AS ep FROM scan_src) s
+            GROUP BY GROUPING SETS ({grouping})"""
         types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT",
                  **{c: "DECIMAL(38, 0)" for c in COUNTS}}
+        # The same bucket twice, in a plain GROUP BY of a 64-bit hash of each row's bucket: its
+        # own query, because a plain aggregate spills to disk at any size, while a grouping set as
+        # large as the file held 100M rows in memory (a collision looks like a duplicate, and the
+        # exact path then decides).
+        repeated = (f"SELECT count(*) FROM (SELECT {be.key_hash(['file', *self.RAW, 'workspace', 'api_key'])} AS b "
+                    f"FROM scan_src GROUP BY b HAVING count(*) > 1) d")
         try:
+            if not self.normalised and be.scalar(repeated):
+                return None  # the same bucket twice: the exact path names both rows
             be.collect("scan_agg", query, types)
         except be.errors:
             return None  # a file the engine cannot read as it is, or a count beyond int64: the exact path says why
         con = eng.con
-        if con.execute(f"SELECT count(*) FROM scan_agg WHERE rgid = {mask[bucket]}").fetchone()[0]:
-            return None  # the same bucket twice: the exact path names both rows
         keys = con.execute(f"SELECT file, {', '.join(self.RAW)}, ep, nrows, bad FROM scan_agg "
                            f"WHERE rgid = {mask[key_set]}").fetchall()
         if any(k[-1] for k in keys):
@@ -263,7 +270,7 @@ class Scan:
         eng._table("scan_epochs", [*self.RAW[1:], "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
                    [*["VARCHAR"] * 5, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
         con.execute(f"CREATE OR REPLACE TABLE agg AS {self._sums(sets, raw_sets, mask)}")
-        result = eng._aggregate(meta, scale, sums_done=True)
+        result = eng._aggregate(meta, scale)
         result.rows_filtered = self.filtered
         return result
 
@@ -273,7 +280,7 @@ class Scan:
         or a raw epoch holds two rates."""
         eng = self.engine
         n = eng.normaliser
-        resolvers = [n.resolver(dim) for dim in self.DIMS]
+        resolvers = [(lambda v: v) if self.normalised else n.resolver(dim) for dim in self.DIMS]
         # Each column's distinct spellings resolved once (a few hundred days, a few models).
         columns: list[dict[str, str]] = [{} for _ in self.DIMS]
         resolved: dict[tuple, tuple] = {}
@@ -296,7 +303,8 @@ class Scan:
             if first != file:
                 raise InputError(f"the same usage given twice: {first} and {file} both hold {day_model[1]} usage "
                                  f"on {day_model[0]}; give each period once (they would be summed)")
-        eng.rows_read = sum(r[-1] for r in rows)
+        if not self.normalised:  # the exact path counts what its readers read
+            eng.rows_read = sum(r[-1] for r in rows)
         meta, scale = eng._rates(sorted({g[1:] for g in resolved.values()}))
         rate_of: dict[tuple, list] = {}
         for rid, r in eng._rate_rows.items():

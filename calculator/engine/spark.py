@@ -1,10 +1,11 @@
-"""Apache Spark as the engine (``--engine spark``): the same one scan as DuckDB's file path.
+"""Apache Spark as the engine (``--engine spark``): the same scans as DuckDB's file path.
 
 A local session by default; a cluster through Spark Connect with ``--spark-remote sc://HOST:PORT``
 or ``SPARK_REMOTE``. Spark reads the Console usage CSV, Parquet, or a table (``--table
 catalog.schema.name``) itself; other inputs (JSON exports, batch results, pipes) are read by the
-Python readers and handed to Spark as rows. Spark runs the scan's grouping-sets query that
-``scan.Scan`` writes for DuckDB, in Spark's dialect; its small result comes back to DuckDB, where
+Python readers and handed to Spark as rows. Spark runs the queries ``scan.Scan`` writes for
+DuckDB (the repeated-bucket check and the grouping-sets sums), in Spark's dialect; the sums' small
+result comes back to DuckDB, where
 the spellings are resolved and the sums priced by the same code as on the default engine, so the
 two engines cannot disagree on a rule, only on a sum (the parity test).
 """
@@ -97,6 +98,9 @@ class SparkBackend:
 
     def view(self, name: str, query: str) -> None:
         self.spark.sql(query).createOrReplaceTempView(name)
+
+    def scalar(self, query: str):
+        return self.spark.sql(query).collect()[0][0]
 
     def collect(self, name: str, query: str, types: dict[str, str]) -> None:
         """Run ``query`` on Spark; load its (small) result into DuckDB as ``name`` (``types``: the
