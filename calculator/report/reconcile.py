@@ -50,6 +50,10 @@ MONEY_COLUMNS = [Column("expected_usd", "Expected", "money"), Column("billed_usd
 # Who spent it, when the data says: shown only when a line has one.
 WHO_COLUMNS = [Column("workspace", "Workspace"), Column("api_key", "API key")]
 EXCEPTION = "exception"
+# Beyond this many lines, a table people read (terminal, page, sheet) keeps the lines that need a
+# look and sums the others into one row per day: a million-line bill stays a page a browser opens.
+# Every line stays in the JSON contract, the long form (CSV, XLSX) and the FOCUS charges.
+READABLE_LINES = 5_000
 
 
 def _fraction(value: Decimal) -> Decimal:
@@ -97,9 +101,10 @@ def _tables(f: dict) -> list[Table]:
                                  "seems to have applied.", cards=True, flag=EXCEPTION))
     rows = [_row(m, l, shown) for m, l in checked]
     n_bad = sum(1 for r in rows if r[EXCEPTION])
+    rows, summed = _readable(rows, shown)
     out.append(Table("lines", "Every line, expected against billed", shown, rows,
-                     caption=f"{n_bad:,} of {len(rows):,} lines outside tolerance or without a counterpart "
-                             f"come first; the others are folded by day.",
+                     caption=f"{n_bad:,} of {len(checked):,} lines outside tolerance or without a counterpart "
+                             f"come first; the others are folded by day{summed}.",
                      flag=EXCEPTION, fold_by="date"))
     if f["not_reconciled"]:
         out.append(Table("not_reconciled", "Listed, not reconciled", shown,
@@ -118,10 +123,10 @@ def _list_price_tables(f: dict) -> list[Table]:
         rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
                  EXCEPTION: not r["within_tolerance"]} for r in d["lines"]]
         contract = f"the contract {d['contract']}" if d["contract"] else "no contract (--contract): list price expected"
-        out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns,
-                         [{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows],
+        shown, summed = _readable([{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows], columns)
+        out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns, shown,
                          caption=f"Checked against {contract}; {d['lines_outside_tolerance']:,} of "
-                                 f"{len(rows):,} lines off it.", flag=EXCEPTION, fold_by="date"))
+                                 f"{len(rows):,} lines off it{summed}.", flag=EXCEPTION, fold_by="date"))
     c = f.get("catalogue_check")
     if c and c["lines"]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "Bill's list price", "money"),
@@ -130,12 +135,37 @@ def _list_price_tables(f: dict) -> list[Table]:
         rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
                  "rate_card": "; ".join(f"{rc['source']} (checked {rc['checked']})" for rc in r["rate_cards"]),
                  EXCEPTION: not r["within_tolerance"]} for r in c["lines"]]
-        out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns,
-                         [{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows],
+        shown, summed = _readable([{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows], columns)
+        out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns, shown,
                          caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of {len(rows):,} "
-                                 f"lines differ (a difference names the rate card and the date it was checked).",
-                         flag=EXCEPTION, fold_by="date"))
+                                 f"lines differ (a difference names the rate card and the date it was checked)"
+                                 f"{summed}.", flag=EXCEPTION, fold_by="date"))
     return out
+
+
+def _readable(rows: list[dict], columns: list[Column]) -> tuple[list[dict], str]:
+    """``rows`` as people can read them: all of them up to READABLE_LINES; beyond, the flagged
+    rows and, per day, one row summing the money of the others. Also the caption's note."""
+    if len(rows) <= READABLE_LINES:
+        return rows, ""
+    money = [c.key for c in columns if c.kind == "money"]
+    label = next(c.key for c in columns if c.key not in ("date", *money) and c.kind != "date")
+    days: dict = {}
+    for r in rows:
+        if r[EXCEPTION]:
+            continue
+        day = days.get(r["date"])
+        if day is None:
+            day = days[r["date"]] = {"date": r["date"], EXCEPTION: False, "_lines": 0,
+                                     **{k: Decimal(0) for k in money}}
+        day["_lines"] += 1
+        for k in money:
+            day[k] += r.get(k) or 0
+    folded = [{**{k: v for k, v in d.items() if k != "_lines"}, label: f"{d['_lines']:,} lines, summed"}
+              for d in days.values()]
+    flagged = [r for r in rows if r[EXCEPTION]]
+    return flagged + folded, (f"; past {READABLE_LINES:,} lines the others are summed per day here (every line "
+                              f"is in --format json, csv and focus)")
 
 
 def typed_row(row: dict, columns: list[Column]) -> dict:
