@@ -1,6 +1,6 @@
-"""The functions behind every command, for Python and notebooks as much as for the CLI: each takes
-typed options, does what `batchcalc COMMAND` does, and returns the plain-data Report it renders
-(``report.frame()`` gives one of its tables as a pandas DataFrame of exact values)."""
+"""The functions behind every command, for Python and notebooks (exported by the ``batchcalc``
+package) as much as for the CLI: each takes typed options, does what `batchcalc COMMAND` does, and
+returns the plain-data Report it renders (``report.frame()`` gives a table as a pandas DataFrame)."""
 
 from __future__ import annotations
 

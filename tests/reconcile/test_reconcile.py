@@ -350,7 +350,7 @@ def test_json_money_is_exact_strings_never_floats(cli):
 
 
 def test_reconcile_from_python_tells_usage_from_costs():
-    from calculator import Tolerance, reconcile
+    from batchcalc import Tolerance, reconcile
 
     r = reconcile(EXAMPLES / "cost_report.json", USAGE)  # in any order: told apart by content
     # the planted line: Sonnet 4.6 batch input 10M billed at $3 instead of $1.50 -> $15.00
