@@ -28,7 +28,7 @@ _EXPORTS = {
     "CacheAssumptions": "calculator.workloads.cache",
     "CountOptions": "calculator.workloads.count",
     "UsageOptions": "calculator.engine",
-    "Tolerance": "calculator.reconciling",
+    "Tolerance": "calculator.reconcile.reconcile",
     "CheckOptions": "calculator.batches.check",
     "BatchesOptions": "calculator.batches.results",
     "ReportOptions": "calculator.report.inputs",

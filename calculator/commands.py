@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from calculator.workloads.count import CountOptions
     from calculator.engine import UsageOptions
     from calculator.report.inputs import ReportOptions
-    from calculator.reconciling import Tolerance
+    from calculator.reconcile.reconcile import Tolerance
     from calculator.report.model import Report
     from calculator.workloads.scenarios import Workload
     from calculator.workloads.cache import CacheAssumptions
@@ -113,10 +113,10 @@ def reconcile(*files: PathLike, usage: Iterable[PathLike] = (), costs: Iterable[
     """A bill checked line by line against the usage at the published rates. ``files`` are told
     apart by their contents; ``usage`` and ``costs`` are taken as given. ``cost_pages`` (and
     ``options.pages``) are API pages fetched already."""
-    from calculator.contract import load_contract
+    from calculator.reconcile.contract import load_contract
     from calculator.engine import UsageOptions
     from calculator.errors import InputError
-    from calculator.reconciling import reconcile_inputs
+    from calculator.reconcile.reconcile import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation
 
     options = options or UsageOptions()

@@ -22,7 +22,7 @@ class CostSourceName(str, Enum):
 
 
 def parse_tolerance(values: Optional[list[str]]):
-    from calculator.reconciling import Tolerance
+    from calculator.reconcile.reconcile import Tolerance
 
     tol = Tolerance()
     for v in values or []:

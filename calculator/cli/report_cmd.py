@@ -206,9 +206,9 @@ def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, 
     from dataclasses import replace
 
     from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
-    from calculator.contract import load_contract
+    from calculator.reconcile.contract import load_contract
     from calculator.engine import UsageOptions, usage_result
-    from calculator.reconciling import reconcile_inputs
+    from calculator.reconcile.reconcile import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation
     from calculator.report.usage import report_from_analysis
 

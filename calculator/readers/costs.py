@@ -114,7 +114,7 @@ class CostSource:
     def _dedup(self, lines: Iterator[BilledLine]) -> Iterator[BilledLine]:
         """A line repeated within one file (every field, amount included) is a bad row: an error,
         or a counted skip. Repeats across files (overlapping date ranges) are left to
-        ``calculator.reconciling``, which refuses them. The Console cost CSV is not deduplicated:
+        ``calculator.reconcile.reconcile``, which refuses them. The Console cost CSV is not deduplicated:
         its repeated rows are separate charges."""
         seen: dict[tuple, str] = {}
         for c in lines:
