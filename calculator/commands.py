@@ -86,7 +86,7 @@ def usage(*files: PathLike, options: Optional["UsageOptions"] = None) -> "Report
 def split_reconcile_inputs(files: Iterable[PathLike]) -> tuple[list[str], list[str]]:
     """Usage and cost files told apart by their contents (directories expanded)."""
     from calculator.errors import InputError
-    from calculator.readers._io import expand
+    from calculator.io import expand
     from calculator.readers.detect import detect
 
     usage_paths: list[str] = []

@@ -88,7 +88,7 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     """The whole pipeline as one DuckDB query over the files, when they allow it (see scan.py)."""
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
-    from calculator.readers._io import expand
+    from calculator.io import expand
 
     files = expand([str(p) for p in paths])
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
@@ -113,7 +113,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
     from calculator.readers.usage import UsageSource
-    from calculator.readers._io import expand
+    from calculator.io import expand
 
     files = expand([str(p) for p in paths]) if paths else []
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,

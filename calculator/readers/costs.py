@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
-from calculator.readers._io import expand
+from calculator.io import expand
 from calculator.readers._policy import InvalidRows
 from calculator.readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
 

@@ -9,7 +9,7 @@ import json
 import re
 
 from calculator.errors import InputError
-from calculator.readers._io import head
+from calculator.io import head
 
 # --source names (CLI) -> reader kinds.
 USAGE_SOURCES = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "generic-csv", "parquet")

@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
 from calculator.readers.frame import Chunk, ReaderInfo
-from calculator.readers._io import expand
+from calculator.io import expand
 from calculator.readers._policy import InvalidRows
 from calculator.readers.detect import DESCRIPTIONS, OTHER_KINDS, USAGE_SOURCES, check_kind, detect
 
@@ -52,7 +52,7 @@ class UsageSource:
                              "usage report, a Console usage CSV, or a CSV with --map); use --source",
                              path=path)
         if kind == "generic-csv" and not self.mapping:
-            from calculator.readers._io import head
+            from calculator.io import head
             from calculator.readers.detect import csv_header
 
             found = ", ".join(repr(c) for c in csv_header(head(path)))
