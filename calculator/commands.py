@@ -22,11 +22,6 @@ if TYPE_CHECKING:
 
 PathLike = Union[str, Path]
 
-# What `detect` names a file, per side of a reconciliation.
-COST_KINDS = ("admin-cost", "console-cost-csv", "analytics-cost")
-USAGE_KINDS = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "parquet")
-
-
 def _catalogue(catalogue: Optional["Catalogue"]) -> "Catalogue":
     if catalogue is not None:
         return catalogue
@@ -87,19 +82,17 @@ def split_reconcile_inputs(files: Iterable[PathLike]) -> tuple[list[str], list[s
     """Usage and cost files told apart by their contents (directories expanded)."""
     from calculator.errors import InputError
     from calculator.io import expand
-    from calculator.readers.detect import detect
+    from calculator.readers.detect import DETECTED_COST_KINDS, DETECTED_USAGE_KINDS, kind_of
 
     usage_paths: list[str] = []
     cost_paths: list[str] = []
     files = [str(f) for f in files]
     for path in expand(files) if files else []:
-        kind = detect(path)
-        if kind in COST_KINDS:
+        kind = kind_of(path)
+        if kind in DETECTED_COST_KINDS:
             cost_paths.append(path)
-        elif kind in USAGE_KINDS:
+        elif kind in DETECTED_USAGE_KINDS:
             usage_paths.append(path)
-        elif kind == "empty":
-            raise InputError("file is empty", path=path)
         else:
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
