@@ -20,6 +20,10 @@ from calculator.errors import InputError
 
 @dataclass
 class UsageOptions:
+    """How ``usage`` (and the usage side of ``reconcile``) reads and prices usage: the options of
+    `batchcalc usage`, each field its flag (``since``/``until`` bound the days, both inclusive;
+    ``strict`` makes unpriced rows an error; ``skip_invalid`` skips and counts bad rows)."""
+
     catalogue: object = None  # pricing.Catalogue; the built-in one when None
     source: Optional[str] = None  # --source: skip detection
     mapping: dict = field(default_factory=dict)  # --map for a generic CSV

@@ -34,6 +34,10 @@ CENT_ROUNDING = Decimal("0.005")  # per row of a bill rounded to cents (the Cons
 
 @dataclass
 class Tolerance:
+    """How far a billed line may be from its expected amount and still match: within
+    max(``absolute`` dollars, ``relative_percent`` of the expected amount) per line, and never
+    less than the half cent of rounding per row of a bill rounded to cents."""
+
     absolute: Decimal = DEFAULT_ABS_TOLERANCE
     relative_percent: Decimal = DEFAULT_REL_TOLERANCE
 

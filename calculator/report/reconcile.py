@@ -1,8 +1,8 @@
 """`batchcalc reconcile` as a Report: expected against billed, line by line (exit code 3 beyond tolerance).
 
-``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone, so
-whatever reconciles underneath (today ``calculator.reconcile.reconcile``, fed through
-``report_from_reconciliation``) can be replaced.
+``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone (a
+saved JSON is rendered again the same way); ``report_from_reconciliation`` turns the result of
+``calculator.reconcile.reconcile`` into those figures.
 
 JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
 API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
