@@ -39,6 +39,16 @@ OutputFromOpt = Annotated[Optional[str], typer.Option(
     "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")]
 
 
+class TTL(str, Enum):
+    m5 = "5m"
+    h1 = "1h"
+
+
+class Speed(str, Enum):
+    standard = "standard"
+    fast = "fast"
+
+
 class Geo(str, Enum):
     global_ = "global"
     us = "us"
@@ -122,16 +132,6 @@ TryModelOpt = Annotated[Optional[list[str]], typer.Option(
     "--try-model", metavar="MODEL",
     help="Also price every workload of the plan (a workloads file) on this model (tokens scaled by the "
          "tokenizer difference): per workload and in total, beside today's. Repeatable.")]
-
-
-class TTL(str, Enum):
-    m5 = "5m"
-    h1 = "1h"
-
-
-class Speed(str, Enum):
-    standard = "standard"
-    fast = "fast"
 
 
 _PANEL = "Prompt cache"
