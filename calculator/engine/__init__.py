@@ -101,18 +101,19 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     relations = relations_for(engine.con, files, options.source)
     if relations is None:
         return None
-    result = Scan(engine, relations).run()
+    scan = Scan(engine, relations)
+    result = scan.run()
     if result is None:
         return None
     engine.finish_scan(result, {f: "parquet" if "'parquet' AS source" in r else "console-csv"
                                 for f, r in zip(files, relations)})
     if options.keep_frame:
-        result.frame = engine.frame("scanned")
+        result.frame = scan.frame()
     return result
 
 
 def _spark_scan(paths, options: UsageOptions, catalogue, policy):
-    """The file path's two passes on Spark (see spark.py); None when a row needs the exact path."""
+    """The file path's scan on Spark (see spark.py); None when a row needs the exact path."""
     from calculator.engine import spark as sp
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
@@ -126,7 +127,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     session = sp.session(options.spark_remote)
     native = files if relations_for(engine.con, files, options.source) is not None and not any(
         _gzipped(f) for f in files) else []
-    rows = None
+    rows = src = None
     kinds = {f: "console-csv" for f in native}
     if files and not native:
         # Inputs Spark cannot read itself: the Python readers' rows, handed to Spark.
@@ -135,7 +136,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
                       pages_from=options.pages_from)
         for chunk in src.chunks():
             engine.add_chunk(chunk)
-        kinds = dict(src.kinds)
+        kinds = {}
         rows = session.createDataFrame(engine.con.execute("SELECT * EXCLUDE (_c, _p) FROM raw").df())
     relations = sp.relations(session, native, options.table, rows)
     result = Scan(engine, relations, sp.SparkBackend(engine, session)).run()
@@ -143,7 +144,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
         return None
     if options.table:
         kinds[f"table {options.table}"] = "spark-table"
-    engine.finish_scan(result, kinds)
+    engine.finish_scan(result, kinds, src)
     return result
 
 

@@ -176,13 +176,18 @@ class Dialect:
     """What differs between the SQL engines that run the pipeline's passes."""
 
     name: str
-    wide: str  # an exact type for sums of int64 counts
+    exact_sum: str  # sum() of an int64 column, exact: DuckDB sums BIGINT into HUGEINT itself
     grouping: str  # the multi-column GROUPING() bit mask function
     text: str  # the string type
 
     @staticmethod
     def quote(name: str) -> str:
         return _q(name)
+
+    @staticmethod
+    def digits(expr: str) -> str:
+        """True when the text ``expr`` is plain digits (or empty)."""
+        return f"regexp_full_match({expr}, '[0-9]*')"
 
 
 @dataclass(frozen=True)
@@ -191,9 +196,13 @@ class SparkDialect(Dialect):
     def quote(name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
+    @staticmethod
+    def digits(expr: str) -> str:
+        return f"({expr}) RLIKE '^[0-9]*$'"
 
-DUCKDB = Dialect("duckdb", "HUGEINT", "GROUPING", "VARCHAR")
-SPARK = SparkDialect("spark", "DECIMAL(38, 0)", "grouping_id", "STRING")
+
+DUCKDB = Dialect("duckdb", "sum({})", "GROUPING", "VARCHAR")
+SPARK = SparkDialect("spark", "sum(CAST({} AS DECIMAL(38, 0)))", "grouping_id", "STRING")
 
 
 class UsageEngine:
@@ -454,26 +463,27 @@ class UsageEngine:
             sets["charges"] = ("day", "workspace", "api_key")
         return sets
 
-    def sums_query(self, rated: str, dialect: "Dialect") -> str:
-        """The one pass over ``rated``: counts summed per grouping set and rate epoch (GROUPING SETS),
-        in ``dialect`` (the same query for DuckDB and Spark)."""
-        sets = self.sets()
+    def plan_sets(self, sets: dict[str, tuple]) -> None:
+        """``all_dims`` (every breakdown's dimensions) and ``_masks`` (GROUPING() bit mask -> the
+        breakdowns with that set of dimensions), as ``_aggregate`` reads them."""
         all_dims = self.all_dims = list(dict.fromkeys(d for dims in sets.values() for d in dims))
-        # Each distinct set once: a set listed twice (--group-by workspace) would be summed twice.
-        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in sets.values())
-        grouping = ", ".join("(" + ", ".join((*dims, "rate_id", "in_range")) + ")" for dims in distinct_sets)
-        q = dialect.quote
-        sums = ", ".join(f"sum(CAST({q(c)} AS {dialect.wide})) AS {q(c)}" for c in COUNTS)
-        gid = f"{dialect.grouping}({', '.join(all_dims)})" if all_dims else "0"
         # GROUPING() sets a bit per dimension NOT in the set (the first dimension is the highest bit).
         masks: dict[int, list[str]] = {}
         for name, dims in sets.items():
-            mask = 0
-            for i, d in enumerate(all_dims):
-                if d not in dims:
-                    mask |= 1 << (len(all_dims) - 1 - i)
+            mask = sum(1 << (len(all_dims) - 1 - i) for i, d in enumerate(all_dims) if d not in dims)
             masks.setdefault(mask, []).append(name)
         self._masks = masks
+
+    def sums_query(self, rated: str) -> str:
+        """The one pass over ``rated``: counts summed per grouping set and rate epoch (GROUPING SETS)."""
+        sets = self.sets()
+        self.plan_sets(sets)
+        all_dims = self.all_dims
+        # Each distinct set once: a set listed twice (--group-by workspace) would be summed twice.
+        distinct_sets = dict.fromkeys(tuple(sorted(dims)) for dims in sets.values())
+        grouping = ", ".join("(" + ", ".join((*dims, "rate_id", "in_range")) + ")" for dims in distinct_sets)
+        sums = ", ".join(f"sum({_q(c)}) AS {_q(c)}" for c in COUNTS)
+        gid = f"GROUPING({', '.join(all_dims)})" if all_dims else "0"
         return (f"SELECT {gid} AS gid, {', '.join([*all_dims, 'rate_id', 'in_range'])}, {sums}, "
                 f"count(*) AS nrows, min(d) AS first_day, max(d) AS last_day, min(period) AS first_period, "
                 f"max(period) AS last_period FROM {rated} GROUP BY GROUPING SETS ({grouping})")
@@ -485,7 +495,7 @@ class UsageEngine:
         dec = "DECIMAL(38, 0)"
         sets = self.sets()
         if not sums_done:
-            con.execute(f"CREATE OR REPLACE TABLE agg AS {self.sums_query(rated, DUCKDB)}")
+            con.execute(f"CREATE OR REPLACE TABLE agg AS {self.sums_query(rated)}")
         all_dims = self.all_dims
         masks = self._masks
         keep_rate = [m for m, names in masks.items() if {"groups", "day_lines", "charges"} & set(names)]
@@ -587,23 +597,25 @@ class UsageEngine:
         where = "WHERE in_range" if relation != "used" else ""
         return self.con.execute(f"SELECT {dims}, {sums} FROM {relation} {where} GROUP BY ALL ORDER BY ALL").df()
 
-    def finish_scan(self, result: UsageResult, kinds: dict[str, str]) -> None:
-        """Counts and notes of a one-scan result (``scan.Scan``)."""
+    def finish_scan(self, result: UsageResult, kinds: dict[str, str], source=None) -> None:
+        """Counts and notes of a one-scan result (``scan.Scan``); ``source``: the Python readers'
+        source when they read the rows (its notes and stats), else the files' ``kinds``."""
         from calculator.engine.normalise import parse_period
 
         for attr in ("first_period", "last_period"):
             value = getattr(result, attr)
             if value is not None:
                 setattr(result, attr, parse_period(value))
-        result.rows_read = self.rows_read
-        result.rows_skipped = 0
+        # Rows the readers skipped (--skip-invalid) never reached the scan: they were read all the same.
+        result.rows_read = self.rows_read + self.policy.count
+        result.rows_skipped = self.policy.count
         result.duplicates = 0
+        if source is None:
+            class source:  # noqa: N801 - a stand-in with the attributes _warn reads
+                info = ReaderInfo(source="auto", paths=list(kinds))
 
-        class _Source:
-            info = ReaderInfo(source="auto", paths=list(kinds))
-
-        _Source.kinds = {p: k for p, k in kinds.items()}
-        self.source = _Source()
+        source.kinds = {**getattr(source, "kinds", {}), **kinds}
+        self.source = source
         self._warn(result)
 
     def _warn(self, result: UsageResult) -> None:

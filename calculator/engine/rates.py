@@ -61,6 +61,13 @@ def epoch_bounds(catalogue: Catalogue, model_id: str) -> list[dt.date]:
     return sorted(dates)
 
 
+def all_bounds(catalogue: Catalogue) -> list[dt.date]:
+    """The days on which any price of any catalogue model may change, sorted: between two of
+    them every model has one rate per pricing key."""
+    return sorted({d for m in catalogue.models for d in epoch_bounds(catalogue, m.id)}
+                  | set(epoch_bounds(catalogue, NOT_GROUPED)))
+
+
 def _rates(catalogue: Catalogue, model: str, day: dt.date, tier: str, ctx: str, geo: str, speed: str):
     """(rates per PRICED column in USD per million units, the Cost) or (None, reason)."""
     if model == NOT_GROUPED:

@@ -2,18 +2,21 @@
 
 The exact path (``pipeline.UsageEngine``) takes rows from Python readers into DuckDB and names
 each bad row by file and line. Large files (a Console usage CSV on disk, Parquet: a file or a
-directory) are read by DuckDB in two passes instead:
+directory) are read by the engine in one scan instead: one GROUPING SETS query over the raw
+spellings sums the counts at every grain a breakdown needs and finds repeated buckets, then the
+distinct spellings are resolved in Python (``normalise``, the one definition), priced from the
+rate table and summed into the breakdowns by small queries over that result.
 
-1. the distinct raw pricing keys (period, model, tier, context, geo, speed) per file, with their
-   row counts, distinct buckets (workspace x API key) and negative counts; each distinct spelling
-   is resolved in Python through ``normalise`` (the one definition) and given its rate-table row;
-2. every row joined to its resolved key (on one 64-bit hash) and summed into every breakdown
-   (``_aggregate``).
+A grain without the day (the workspace and API key breakdowns) is grouped by the *price epoch*
+instead: the span between two days on which any catalogue price may change (``rates.all_bounds``),
+found by comparing the raw period with those days. After resolution every (key, epoch) must have
+one rate; a period whose raw text puts it in another epoch than its UTC day (an offset across
+midnight on a price change) sends the files to the exact path.
 
 A count that is not plain digits (DuckDB's typed read would round 12.5 to 13 and take 1e3, so
-counts are read as text and checked), a negative count, a spelling
-that does not resolve, or the same bucket twice sends the files to the exact path, which names
-the row by line; a correct file is never held in memory.
+text counts are checked), a negative count, a spelling that does not resolve, or the same bucket
+twice sends the files to the exact path, which names the row by line; a correct file is never
+held in memory.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ CONSOLE_COLUMNS = {
     "inference_geo": "inference_geo", "speed": "speed",
 }
 REQUIRED = {"period", "model", "uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output"}
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+                 "HUGEINT", "tinyint", "smallint", "int", "bigint"}  # DuckDB's and Spark's names
 DEFAULTS = {"service_tier": "standard", "context_tier": "", "inference_geo": "", "speed": "", "workspace": "",
             "api_key": ""}
 def _lit(value: str) -> str:
@@ -60,17 +65,34 @@ def csv_relation(path: str, header: list[str], compressed: bool) -> Optional[str
     return _project({c: by_lower[h] for c, h in canon.items()}, src, path, "console_csv")
 
 
-def _project(canon: dict[str, str], src: str, path: str, source: str, dialect=DUCKDB) -> str:
-    """SELECT every canonical raw column as text (a missing dimension gets its default, a missing
-    count is empty: zero) from ``src``, whose column for each canonical name is ``canon[name]``."""
+def _project(canon: dict[str, str], src: str, path: str, source: str, dialect=DUCKDB,
+             typed: frozenset = frozenset()) -> str:
+    """SELECT the scan's columns from ``src``, whose column for each canonical name is
+    ``canon[name]``: the raw pricing key as text (a missing dimension gets its default), the
+    workspace and API key trimmed, the counts as int64 (a missing one is zero) and ``bad``, 1 on a
+    row with a count that is not plain digits (text) or is negative (``typed``: integer columns)."""
     q, text = dialect.quote, dialect.text
-    cols = []
-    for c in ("period", "model", "service_tier", "context_tier", "inference_geo", "speed", "workspace", "api_key"):
-        cols.append(f"coalesce(CAST({q(canon[c])} AS {text}), '') AS {c}_raw" if c in canon
-                    else f"{_lit(DEFAULTS[c])} AS {c}_raw")
+
+    def raw(c: str) -> str:
+        return f"coalesce(CAST({q(canon[c])} AS {text}), '')" if c in canon else _lit(DEFAULTS[c])
+
+    cols = [f"{raw(c)} AS {c}_raw" for c in ("period", "model", "service_tier", "context_tier", "inference_geo",
+                                             "speed")]
+    cols += [f"trim({raw(c)}) AS {c}" for c in ("workspace", "api_key")]
+    checks = []
     for c in COUNTS:
-        cols.append(f"coalesce(CAST({q(canon[c])} AS {text}), '') AS {q(c)}" if c in canon else f"'' AS {q(c)}")
-    return f"SELECT {', '.join(cols)}, {_lit(path)} AS file, {_lit(source)} AS source FROM {src}"
+        if c not in canon:
+            cols.append(f"CAST(0 AS BIGINT) AS {q(c)}")
+        elif c in typed:
+            cols.append(f"coalesce(CAST({q(canon[c])} AS BIGINT), 0) AS {q(c)}")
+            checks.append(f"coalesce({q(canon[c])}, 0) >= 0")
+        else:
+            # Checked as text before the cast: DuckDB casts "12.5" to 13, a wrong number, not an error.
+            value = f"coalesce(CAST({q(canon[c])} AS {text}), '')"
+            cols.append(f"CAST(CASE WHEN {value} = '' THEN '0' ELSE {value} END AS BIGINT) AS {q(c)}")
+            checks.append(dialect.digits(value))
+    bad = f"CASE WHEN {' AND '.join(checks)} THEN 0 ELSE 1 END" if checks else "0"
+    return f"SELECT {_lit(path)} AS file, {_lit(source)} AS source, {', '.join(cols)}, {bad} AS bad FROM {src}"
 
 
 def canonical_columns(names: list[str]) -> Optional[dict[str, str]]:
@@ -98,7 +120,10 @@ def parquet_relation(con, path: str) -> Optional[str]:
     except Exception:  # noqa: BLE001 - any DuckDB error: not Parquet we can read in one scan
         return None
     canon = canonical_columns([r[0] for r in described])
-    return None if canon is None else _project(canon, src, path, "parquet")
+    # Integer columns are summed as they are (no text round trip); any other type is checked as text.
+    typed = frozenset(c for c, col in (canon or {}).items() if c in COUNTS and dict(
+        (r[0], r[1]) for r in described)[col].upper() in INTEGER_TYPES)
+    return None if canon is None else _project(canon, src, path, "parquet", typed=typed)
 
 
 def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list[str]]:
@@ -128,7 +153,7 @@ def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list
 
 
 class DuckDBBackend:
-    """Runs the passes on the engine's own DuckDB connection."""
+    """Runs the scan on the engine's own DuckDB connection."""
 
     def __init__(self, engine):
         import duckdb
@@ -137,123 +162,190 @@ class DuckDBBackend:
         self.dialect = DUCKDB
         self.errors = (duckdb.Error,)
 
-    def sql(self, query: str) -> list[tuple]:
-        return self.engine.con.execute(query).fetchall()
-
     def view(self, name: str, query: str) -> None:
         self.engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
-
-    def table(self, name: str, columns: list[str], rows: list[tuple], types: list) -> None:
-        self.engine._table(name, columns, rows, types)
-
-    # A 64-bit hash of a pricing key's columns: pass 2 joins every row to its key on this one
-    # number instead of seven strings (a collision sends the files to the exact path).
-    KEY_TYPE = "UBIGINT"
 
     def key_hash(self, columns: list[str]) -> str:
         return f"hash({', '.join(columns)})"
 
-    def digits_only(self, expr: str) -> str:
-        # Stripping the allowed characters is cheaper than a regular expression on every row.
-        return f"ltrim({expr}, '0123456789,') = ''"
+    def collect(self, name: str, query: str, types: dict[str, str]) -> None:
+        """The (small) result of ``query`` as the DuckDB table ``name``."""
+        self.engine.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
-    def sums(self, query: str) -> None:
-        self.engine.con.execute(f"CREATE OR REPLACE TABLE agg AS {query}")
+
+def epoch_case(column: str, bounds: list[str], first: int = 0) -> str:
+    """The index of the span of ``bounds`` (sorted 'YYYY-MM-DD') holding ``column``'s text: a
+    binary search of nested CASEs, about log2(len(bounds)) comparisons per row."""
+    if not bounds:
+        return str(first)
+    mid = len(bounds) // 2
+    return (f"CASE WHEN {column} >= {_lit(bounds[mid])} THEN {epoch_case(column, bounds[mid + 1:], first + mid + 1)} "
+            f"ELSE {epoch_case(column, bounds[:mid], first)} END")
 
 
 class Scan:
-    """The pipeline over ``relations`` (SELECTs of canonical raw columns as text) in two passes,
-    on DuckDB (default) or another backend (``calculator.engine.spark``)."""
+    """The pipeline over ``relations`` (SELECTs of ``_project``'s columns) in one scan, on DuckDB
+    (default) or another backend (``calculator.engine.spark``)."""
 
     RAW = ("period_raw", "model_raw", "service_tier_raw", "context_tier_raw", "inference_geo_raw", "speed_raw")
+    FREE = ("workspace", "api_key", "source")  # dimensions not resolved through the catalogue
+    DATED = ("period", "month", "day")
+    DIMS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
 
     def __init__(self, engine, relations: list[str], backend=None):
         self.engine = engine
         self.relations = relations
         self.backend = backend or DuckDBBackend(engine)
 
+    def _raw_sets(self, sets: dict[str, tuple]) -> dict[str, tuple]:
+        """Each breakdown's raw grain: the file and raw pricing key with the breakdown's free
+        dimensions when it needs the day (or has no free dimension), else the raw key without
+        the period but with its price epoch."""
+        undated = self.RAW[1:]
+        out = {}
+        for name, dims in sets.items():
+            free = tuple(d for d in self.FREE if d in dims)
+            dated = name == "groups" or not free or any(d in self.DATED for d in dims)
+            out[name] = tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", *free) if dated
+                                            else (*undated, "ep", *free)))
+        return out
+
     def run(self):
         """The result, or None when a row needs the exact path (it names the row by line)."""
-        eng = self.engine
-        be = self.backend
-        q = be.dialect.quote
-        raw = ", ".join(self.RAW)
-        digits = " || ',' || ".join(q(c) for c in COUNTS)
-        be.view("scan_text", " UNION ALL ".join(f"({r})" for r in self.relations))
-        casts = ", ".join(f"CAST(CASE WHEN {q(c)} = '' THEN '0' ELSE {q(c)} END AS BIGINT) AS {q(c)}" for c in COUNTS)
-        be.view("scan_src", f"SELECT file, source, {raw}, workspace_raw, api_key_raw, {casts} FROM scan_text")
+        from calculator.engine.rates import all_bounds
+
+        eng, be = self.engine, self.backend
+        d = be.dialect
+        q = d.quote
+        be.view("scan_src", " UNION ALL ".join(f"({r})" for r in self.relations))
+        bounds = sorted({b.isoformat() for b in all_bounds(eng.catalogue)}
+                        | {b.isoformat() for b in (eng.since, eng.until and eng.until + dt.timedelta(days=1)) if b})
+        sets = eng.sets()
+        raw_sets = self._raw_sets(sets)
+        key_set = ("file", *self.RAW, "ep", "source")
+        bucket = ("bucket",)
+        distinct = list(dict.fromkeys([key_set, *raw_sets.values(), bucket]))
+        cols = list(dict.fromkeys(c for g in distinct for c in g))
+        mask = {g: sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in g) for g in distinct}
+        grouping = ", ".join("(" + ", ".join(g) + ")" for g in distinct)
+        out_cols = [c for c in cols if c != "bucket"]
+        sums = ", ".join(f"{d.exact_sum.format(q(c))} AS {q(c)}" for c in COUNTS)
+        # One scan: every grain's sums, and the buckets seen twice (a 64-bit hash of the bucket: a
+        # collision looks like a duplicate, and the exact path then decides).
+        query = f"""SELECT * FROM (
+            SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(out_cols)}, {sums},
+                   count(*) AS nrows, sum(bad) AS bad
+            FROM (SELECT *, {epoch_case('period_raw', bounds)} AS ep,
+                         {be.key_hash(['file', *self.RAW, 'workspace', 'api_key'])} AS bucket FROM scan_src) s
+            GROUP BY GROUPING SETS ({grouping})) a
+            WHERE rgid <> {mask[bucket]} OR nrows > 1"""
+        types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT",
+                 **{c: "DECIMAL(38, 0)" for c in COUNTS}}
         try:
-            # Buckets (workspace x API key) per pricing key: counted by grouping twice, which spills
-            # to disk like any GROUP BY (a DISTINCT aggregate held 100M rows in memory). A hash
-            # collision of two buckets looks like a duplicate: the exact path then decides.
-            bucket = be.key_hash(["trim(workspace_raw)", "trim(api_key_raw)"])
-            keys = be.sql(f"""
-                SELECT file, {raw}, {be.key_hash(['file', *self.RAW])} AS h, sum(n) AS nrows,
-                       count(*) AS buckets, sum(bad) AS negative
-                FROM (SELECT file, {raw}, {bucket} AS bucket, count(*) AS n,
-                             sum(CASE WHEN {be.digits_only(digits)} THEN 0 ELSE 1 END) AS bad
-                      FROM scan_text GROUP BY file, {raw}, {bucket}) b
-                GROUP BY file, {raw}""")
+            be.collect("scan_agg", query, types)
         except be.errors:
-            return None  # a file the engine cannot read as it is: the exact path says why
-        # Pass 1 gave the distinct raw pricing keys: resolve them through the definition (Python).
+            return None  # a file the engine cannot read as it is, or a count beyond int64: the exact path says why
+        con = eng.con
+        if con.execute(f"SELECT count(*) FROM scan_agg WHERE rgid = {mask[bucket]}").fetchone()[0]:
+            return None  # the same bucket twice: the exact path names both rows
+        keys = con.execute(f"SELECT file, {', '.join(self.RAW)}, ep, nrows, bad FROM scan_agg "
+                           f"WHERE rgid = {mask[key_set]}").fetchall()
+        if any(k[-1] for k in keys):
+            return None  # a count that is not plain digits, or negative: the exact path names it
+        table = self._resolve(keys)
+        if table is None:
+            return None
+        meta, scale, key_rows, epoch_rows = table
+        be_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
+        key_types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
+        eng._table("scan_keys", be_cols, key_rows, key_types)
+        eng._table("scan_epochs", [*self.RAW[1:], "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
+                   [*["VARCHAR"] * 5, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
+        con.execute(f"CREATE OR REPLACE TABLE agg AS {self._sums(sets, raw_sets, mask)}")
+        result = eng._aggregate(meta, scale, sums_done=True)
+        result.rows_filtered = self.filtered
+        return result
+
+    def _resolve(self, keys: list[tuple]):
+        """Resolve each distinct raw pricing key (file, spellings, epoch) through ``normalise``:
+        the rows of ``scan_keys`` and ``scan_epochs``, or None when a spelling does not resolve
+        or a raw epoch holds two rates."""
+        eng = self.engine
         n = eng.normaliser
+        resolvers = [n.resolver(dim) for dim in self.DIMS]
+        # Each column's distinct spellings resolved once (a few hundred days, a few models).
+        columns: list[dict[str, str]] = [{} for _ in self.DIMS]
         resolved: dict[tuple, tuple] = {}
         rows = []
-        if len({k[len(self.RAW) + 1] for k in keys}) != len(keys):
-            return None  # two pricing keys with one hash (about 1 in 10^11): the exact path
-        hashes = {}
-        for file, *spellings, h, nrows, buckets, neg in keys:
-            if neg or buckets != nrows:
-                return None  # a count that is not plain digits, or the same bucket twice: the exact path names it
-            hashes[(file, *spellings)] = h
-            key = tuple(spellings)
-            got = resolved.get(key)
-            if got is None:
-                try:
-                    got = tuple(n.resolver(d)(v) for d, v in zip(
-                        ("period", "model", "service_tier", "context_tier", "inference_geo", "speed"), key))
-                except Exception:  # noqa: BLE001 - a Bad value: the exact path names its line
-                    return None
-                resolved[key] = got
-            rows.append((file, *key, *got, nrows))
+        try:
+            for file, *spellings, ep, nrows, _ in keys:
+                key = tuple(spellings)
+                got = resolved.get(key)
+                if got is None:
+                    got = resolved[key] = tuple(
+                        done[v] if v in done else done.setdefault(v, resolve(v))
+                        for done, resolve, v in zip(columns, resolvers, key))
+                rows.append((file, key, ep, got, nrows))
+        except Exception:  # noqa: BLE001 - a Bad value: the exact path names its line
+            return None
         covered: dict[tuple, str] = {}
-        for file, *key_and_norm, _ in rows:
-            day_model = (key_and_norm[6][:10], key_and_norm[7])
+        for file, _, _, norm, _ in rows:
+            day_model = (norm[0][:10], norm[1])
             first = covered.setdefault(day_model, file)
             if first != file:
                 raise InputError(f"the same usage given twice: {first} and {file} both hold {day_model[1]} usage "
                                  f"on {day_model[0]}; give each period once (they would be summed)")
         eng.rows_read = sum(r[-1] for r in rows)
-        self.files = {r[0] for r in rows}
         meta, scale = eng._rates(sorted({g[1:] for g in resolved.values()}))
-        rate_of = {}
+        rate_of: dict[tuple, list] = {}
         for rid, r in eng._rate_rows.items():
             rate_of.setdefault(r[1:6], []).append((r[6], r[7], rid))
-        table = []
-        for file, *key_and_norm, _ in rows:
-            key, norm = key_and_norm[:6], key_and_norm[6:]
+        key_rows, epochs = [], {}
+        self.filtered = 0
+        for file, key, ep, norm, nrows in rows:
             day = norm[0][:10]
             d = dt.date.fromisoformat(day)
-            rid = next(i for lo, hi, i in rate_of[tuple(norm[1:])] if lo <= d < hi)
+            rid = next(i for lo, hi, i in rate_of[norm[1:]] if lo <= d < hi)
             in_range = (eng.since is None or d >= eng.since) and (eng.until is None or d <= eng.until)
-            table.append((hashes[(file, *key)], norm[0], norm[0][:7], day, d, *norm[1:], rid, in_range))
-        names = ["h", "period", "month", "day", "d", "model", "service_tier", "context_tier",
-                 "inference_geo", "speed", "rate_id", "in_range"]
-        types = [be.KEY_TYPE, *["VARCHAR"] * 3, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
-        be.table("scan_keys", names, table, types)
-        self.filtered = sum(r[-1] for r, t in zip(rows, table) if not t[-1])
-        # Pass 2: every row joined to its resolved key and rate; every breakdown in one GROUP BY.
-        be.view("scanned", f"""
-            SELECT k.period, k.month, k.day, k.d, k.model, k.service_tier, k.context_tier, k.inference_geo,
-                   k.speed, trim(s.workspace_raw) AS workspace, trim(s.api_key_raw) AS api_key, s.source,
-                   {', '.join(f's.{q(c)}' for c in COUNTS)}, k.rate_id, k.in_range
-            FROM scan_src s JOIN scan_keys k ON k.h = {be.key_hash(['s.file', *(f's.{c}' for c in self.RAW)])}""")
-        try:
-            be.sums(eng.sums_query("scanned", be.dialect))
-            result = eng._aggregate(meta, scale, sums_done=True)
-        except be.errors:
-            return None  # a count beyond int64: the exact path names its line
+            self.filtered += 0 if in_range else nrows
+            key_rows.append((file, *key, norm[0], day[:7], day, d, *norm[1:], rid, in_range))
+            priced = (*norm[1:], rid, in_range)
+            if epochs.setdefault((*key[1:], ep), priced) != priced:
+                return None  # a raw period in another price epoch than its UTC day: the exact path
+        epoch_rows = [(*k, *v) for k, v in epochs.items()]
+        return meta, scale, key_rows, epoch_rows
 
-        result.rows_filtered = self.filtered
-        return result
+    def _sums(self, sets: dict[str, tuple], raw_sets: dict[str, tuple], mask: dict[tuple, int]) -> str:
+        """``agg`` (what ``UsageEngine._aggregate`` prices): each breakdown's rows of ``scan_agg``
+        joined to their resolved key and summed per breakdown, rate epoch and range."""
+        eng = self.engine
+        eng.plan_sets(sets)
+        parts = []
+        for gid, names in eng._masks.items():
+            name = names[0]
+            dims, raw = sets[name], raw_sets[name]
+            dated = "file" in raw
+            k = "scan_keys" if dated else "scan_epochs"
+            on = " AND ".join(f"a.{c} = k.{c}" for c in (("file", *self.RAW) if dated else (*self.RAW[1:], "ep")))
+            exprs = [f"a.{dim}" if dim in self.FREE else f"k.{dim}" for dim in eng.all_dims]
+            select = [f"CAST({e if dim in dims else 'NULL'} AS VARCHAR) AS {dim}" for e, dim in zip(exprs, eng.all_dims)]
+            group = [e for e, dim in zip(exprs, eng.all_dims) if dim in dims]
+            span = ("min(k.d) AS first_day, max(k.d) AS last_day, min(k.period) AS first_period, "
+                    "max(k.period) AS last_period" if dated else
+                    "CAST(NULL AS DATE) AS first_day, CAST(NULL AS DATE) AS last_day, "
+                    "CAST(NULL AS VARCHAR) AS first_period, CAST(NULL AS VARCHAR) AS last_period")
+            parts.append(
+                f"SELECT {gid} AS gid, {', '.join(select)}, "
+                f"k.rate_id, k.in_range, {', '.join(f'sum(a.{_q(c)}) AS {_q(c)}' for c in COUNTS)}, "
+                f"sum(a.nrows) AS nrows, {span} FROM scan_agg a JOIN {k} k ON {on} WHERE a.rgid = {mask[raw]} "
+                f"GROUP BY {', '.join([*group, 'k.rate_id', 'k.in_range'])}")
+        return " UNION ALL ".join(parts)
+
+    def frame(self):
+        """The used rows grouped by every dimension, as a pandas frame (``UsageEngine.frame``)."""
+        eng = self.engine
+        eng.con.execute(f"""CREATE OR REPLACE VIEW scanned AS
+            SELECT k.period, k.model, k.service_tier, k.context_tier, k.inference_geo, k.speed, s.workspace,
+                   s.api_key, s.source, {', '.join(f's.{_q(c)}' for c in COUNTS)}, k.in_range
+            FROM scan_src s JOIN scan_keys k ON {' AND '.join(f's.{c} = k.{c}' for c in ('file', *self.RAW))}""")
+        return eng.frame("scanned")

@@ -1,12 +1,12 @@
-"""Apache Spark as the engine (``--engine spark``): the same two passes as DuckDB's file path.
+"""Apache Spark as the engine (``--engine spark``): the same one scan as DuckDB's file path.
 
 A local session by default; a cluster through Spark Connect with ``--spark-remote sc://HOST:PORT``
 or ``SPARK_REMOTE``. Spark reads the Console usage CSV, Parquet, or a table (``--table
 catalog.schema.name``) itself; other inputs (JSON exports, batch results, pipes) are read by the
-Python readers and handed to Spark as rows. Spark runs pass 1 (the distinct raw pricing keys)
-and the grouping-sets sums of pass 2 with the queries ``scan.Scan`` writes for DuckDB, in Spark's
-dialect; the spellings are resolved and the sums priced by the same Python and DuckDB code as on
-the default engine, so the two engines cannot disagree on a rule, only on a sum (the parity test).
+Python readers and handed to Spark as rows. Spark runs the scan's grouping-sets query that
+``scan.Scan`` writes for DuckDB, in Spark's dialect; its small result comes back to DuckDB, where
+the spellings are resolved and the sums priced by the same code as on the default engine, so the
+two engines cannot disagree on a rule, only on a sum (the parity test).
 """
 
 from __future__ import annotations
@@ -39,10 +39,6 @@ def session(remote: Optional[str] = None):
     return spark
 
 
-# The engine's SQL types (DuckDB's spelling) in Spark's DDL, where they differ.
-SPARK_TYPES = {"VARCHAR": "STRING", "INTEGER": "INT"}
-
-
 class SparkBackend:
     """Runs ``scan.Scan``'s passes on a Spark session; the sums come back to DuckDB for pricing."""
 
@@ -61,11 +57,6 @@ class SparkBackend:
         except ImportError:  # Spark Connect without py4j
             pass
 
-    def sql(self, query: str) -> list[tuple]:
-        return [tuple(r) for r in self.spark.sql(query).collect()]
-
-    KEY_TYPE = "BIGINT"
-
     @staticmethod
     def key_hash(columns: list[str]) -> str:
         return f"xxhash64({', '.join(columns)})"
@@ -73,40 +64,17 @@ class SparkBackend:
     def view(self, name: str, query: str) -> None:
         self.spark.sql(query).createOrReplaceTempView(name)
 
-    def table(self, name: str, columns: list[str], rows: list[tuple], types: list[str]) -> None:
-        # The engine's SQL types, in Spark's DDL spelling.
-        ddl = ", ".join(f"`{c}` {SPARK_TYPES.get(t, t)}" for c, t in zip(columns, types))
-        self.spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
-
-    @staticmethod
-    def digits_only(expr: str) -> str:
-        return f"({expr}) RLIKE '^[0-9,]*$'"
-
-    def sums(self, query: str) -> None:
-        """Run the grouping-sets sums on Spark; load the (small) result into DuckDB's ``agg``."""
+    def collect(self, name: str, query: str, types: dict[str, str]) -> None:
+        """Run ``query`` on Spark; load its (small) result into DuckDB as ``name`` (``types``: the
+        DuckDB types of the columns that are not text)."""
         df = self.spark.sql(query)
         names = df.columns
-        rows = [tuple(r) for r in df.collect()]
-        types = []
-        for n in names:
-            if n in COUNTS:
-                types.append("DECIMAL(38, 0)")
-            elif n in ("gid", "nrows"):
-                types.append("BIGINT")
-            elif n == "rate_id":
-                types.append("INTEGER")
-            elif n == "in_range":
-                types.append("BOOLEAN")
-            elif n in ("first_day", "last_day"):
-                types.append("DATE")
-            else:
-                types.append("VARCHAR")
-        self.engine._table("agg", names, rows, types)
+        self.engine._table(name, names, [tuple(r) for r in df.collect()], [types.get(n, "VARCHAR") for n in names])
 
 
 def relations(spark, paths: list[str], table: Optional[str], chunks=None) -> list[str]:
     """Spark views of the inputs, as SELECTs of the canonical raw columns (``scan._project``)."""
-    from calculator.engine.scan import _project, canonical_columns
+    from calculator.engine.scan import INTEGER_TYPES, _project, canonical_columns
 
     out = []
     sources = [(f"table {table}", spark.table(table), "table")] if table else []
@@ -127,5 +95,7 @@ def relations(spark, paths: list[str], table: Optional[str], chunks=None) -> lis
                              f"canonical ones; found {', '.join(df.columns)})", path=path)
         name = f"src_{i}"
         df.createOrReplaceTempView(name)
-        out.append(_project(canon, name, path, kind, SPARK))
+        kinds = dict(df.dtypes)
+        typed = frozenset(c for c, col in canon.items() if c in COUNTS and kinds[col] in INTEGER_TYPES)
+        out.append(_project(canon, name, path, kind, SPARK, typed))
     return out

@@ -397,3 +397,38 @@ def test_usage_from_python_gives_a_frame_of_exact_values():
     assert Decimal(day2.figures["totals"]["cost_usd"]) == Decimal("22.45")
     with pytest.raises(KeyError, match="no table 'by_day'"):
         r.frame("by_day")
+
+
+def test_an_offset_period_is_filtered_and_broken_down_on_its_utc_day(cli, tmp_path):
+    """20:00-05:00 on 03-12 is 01:00 UTC on 03-13: inside --since 2026-03-13, while the row of 03-12
+    is not. The one-scan path groups the API key breakdown by the raw period's epoch, which puts
+    both rows in one group; it must notice and not price that group as one.
+    Haiku 4.5 input is $1/MTok: 1M tokens in range -> $1.00; the 2M tokens of 03-12 are filtered."""
+    path = tmp_path / "offsets.csv"
+    path.write_text(CONSOLE_HEADER + "\n"
+                    "2026-03-12T20:00:00-05:00,claude-haiku-4-5,key_a,ws,standard,0-200k,1000000,0,0,0,0,0,global,standard\n"
+                    "2026-03-12,claude-haiku-4-5,key_a,ws,standard,0-200k,2000000,0,0,0,0,0,global,standard\n")
+    js = cli("usage", path, "--since", "2026-03-13", "-f", "json").json()
+    assert Decimal(js["totals"]["cost_usd"]) == Decimal("1.00")
+    assert (js["rows_used"], js["rows_filtered"]) == (1, 1)
+    assert [(s["api_key"], Decimal(s["cost_usd"])) for s in js["by_api_key"]] == [("key_a", Decimal("1.00"))]
+    assert [(s["workspace"], Decimal(s["cost_usd"])) for s in js["by_workspace"]] == [("ws", Decimal("1.00"))]
+
+
+def test_typed_parquet_counts_are_summed_and_a_fractional_one_refused(tmp_path, cli):
+    """Integer Parquet columns are summed as they are; a DOUBLE column is checked as text, so 12.5
+    tokens is an error naming the row, never 13. Haiku 4.5: 1M input ($1) + 1M output ($5) = $6."""
+    import duckdb
+
+    good, bad = tmp_path / "good.parquet", tmp_path / "bad.parquet"
+    cols = ("'2026-10-01' AS usage_date_utc, 'claude-haiku-4-5' AS model_version, 'k' AS api_key, "
+            "'w' AS workspace, 'standard' AS usage_type, {n} AS usage_input_tokens_no_cache, "
+            "0 AS usage_input_tokens_cache_write_5m, 0 AS usage_input_tokens_cache_write_1h, "
+            "0 AS usage_input_tokens_cache_read, {out} AS usage_output_tokens")
+    duckdb.sql(f"COPY (SELECT {cols.format(n='CAST(1000000 AS BIGINT)', out='CAST(1000000 AS INTEGER)')}) "
+               f"TO '{good}' (FORMAT parquet)")
+    duckdb.sql(f"COPY (SELECT {cols.format(n='CAST(1000000 AS BIGINT)', out='CAST(12.5 AS DOUBLE)')}) "
+               f"TO '{bad}' (FORMAT parquet)")
+    assert Decimal(cli("usage", good, "-f", "json").json()["totals"]["cost_usd"]) == Decimal("6")
+    r = cli("usage", bad)
+    assert r.code == 1 and "row 1" in r.err and "12.5" in r.err, r.err
