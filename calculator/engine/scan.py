@@ -199,16 +199,17 @@ class Scan:
 
     def _raw_sets(self, sets: dict[str, tuple]) -> dict[str, tuple]:
         """Each breakdown's raw grain: the file and raw pricing key with the breakdown's free
-        dimensions when it needs the day (or has no free dimension), else the raw key without
-        the period but with its price epoch."""
-        undated = self.RAW[1:]
-        out = {}
-        for name, dims in sets.items():
-            free = tuple(d for d in self.FREE if d in dims)
-            dated = name == "groups" or not free or any(d in self.DATED for d in dims)
-            out[name] = tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", *free) if dated
-                                            else (*undated, "ep", *free)))
-        return out
+        dimensions when it needs the day (or has no free dimension), else one grain shared by all
+        such breakdowns: the raw key without the period, its price epoch and their free dimensions
+        (an API key belongs to one workspace, so one grain costs one hash table, not two)."""
+        def free(dims: tuple) -> tuple:
+            return tuple(d for d in self.FREE if d in dims)
+
+        dated = {name: name == "groups" or not free(dims) or any(d in self.DATED for d in dims)
+                 for name, dims in sets.items()}
+        shared = tuple(d for d in self.FREE if any(d in dims for name, dims in sets.items() if not dated[name]))
+        return {name: tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", *free(dims)))) if dated[name]
+                else (*self.RAW[1:], "ep", *shared) for name, dims in sets.items()}
 
     def run(self):
         """The result, or None when a row needs the exact path (it names the row by line)."""
@@ -256,9 +257,9 @@ class Scan:
         if table is None:
             return None
         meta, scale, key_rows, epoch_rows = table
-        be_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
+        key_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
         key_types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
-        eng._table("scan_keys", be_cols, key_rows, key_types)
+        eng._table("scan_keys", key_cols, key_rows, key_types)
         eng._table("scan_epochs", [*self.RAW[1:], "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
                    [*["VARCHAR"] * 5, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
         con.execute(f"CREATE OR REPLACE TABLE agg AS {self._sums(sets, raw_sets, mask)}")

@@ -11,8 +11,13 @@ two engines cannot disagree on a rule, only on a sum (the parity test).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
+import sys
+import tempfile
+import warnings
 from typing import Optional
 
 from calculator.engine.pipeline import COUNTS, SPARK
@@ -31,12 +36,41 @@ def session(remote: Optional[str] = None):
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise InputError("--engine spark runs a local Spark session, which needs Java 17 "
                          "(apt-get install openjdk-17-jre-headless), or give --spark-remote sc://HOST:PORT")
-    spark = (SparkSession.builder.master("local[2]").appName("batchcalc")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "4").config("spark.sql.session.timeZone", "UTC")
-             .getOrCreate())
+    # PySpark's own notice that it was not tested with pandas 3 (the parity tests run on it).
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    builder = (SparkSession.builder.master("local[2]").appName("batchcalc")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4").config("spark.sql.session.timeZone", "UTC"))
+    log = os.path.join(tempfile.gettempdir(), f"batchcalc-spark-{os.getpid()}.log")
+    try:
+        with _stderr_to(log):
+            spark = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - the JVM did not start: say where it said why
+        raise InputError(f"the local Spark session did not start ({type(exc).__name__}); the JVM's "
+                         f"log is {log}") from None
     spark.sparkContext.setLogLevel("ERROR")
+    atexit.register(_remove, log)  # kept only when the session failed to start
     return spark
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+@contextlib.contextmanager
+def _stderr_to(path: str):
+    """File descriptor 2 pointed at ``path`` while PySpark starts the JVM, which inherits it: the
+    JVM's start-up notices and log4j warnings go to that log, not into batchcalc's output."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class SparkBackend:

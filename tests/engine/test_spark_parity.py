@@ -7,6 +7,7 @@ Skipped only when Java is absent outside CI; under CI=true it must run (.ci/run 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -63,3 +64,14 @@ def test_duckdb_and_spark_agree(path, spark_session):
     """A bad file must be refused the same way (Spark's pass finds the row wrong and the exact path
     names it), never read into different figures."""
     assert figures(path, "spark") == figures(path, "duckdb")
+
+
+def test_quiet_spark_run_prints_nothing_but_the_output(cli_process, tmp_path):
+    """The JVM's start-up notices and log4j warnings go to a log, not into batchcalc's stderr; the
+    log is removed when the session started."""
+    _needs_java()
+    pytest.importorskip("pyspark")
+    out = tmp_path / "usage.json"
+    r = cli_process("--quiet", "usage", EXAMPLES / "console_usage.csv", "--engine", "spark", "-f", "json", "-o", out)
+    assert r.code == 0 and r.err == "", r.err
+    assert json.loads(out.read_text())["rows_used"] > 0
