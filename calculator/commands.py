@@ -1,6 +1,6 @@
-"""The functions behind every command, for Python and notebooks as much as for the CLI: each takes
-typed options, does what `batchcalc COMMAND` does, and returns the plain-data Report it renders
-(``report.frame()`` gives one of its tables as a pandas DataFrame of exact values)."""
+"""The functions behind every command, for Python and notebooks (exported by the ``batchcalc``
+package) as much as for the CLI: each takes typed options, does what `batchcalc COMMAND` does, and
+returns the plain-data Report it renders (``report.frame()`` gives a table as a pandas DataFrame)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,13 @@ if TYPE_CHECKING:
     from calculator.workloads.count import CountOptions
     from calculator.engine import UsageOptions
     from calculator.report.inputs import ReportOptions
-    from calculator.reconciling import Tolerance
+    from calculator.reconcile.reconcile import Tolerance
     from calculator.report.model import Report
     from calculator.workloads.scenarios import Workload
     from calculator.workloads.cache import CacheAssumptions
     from pricing.catalogue import Catalogue
 
 PathLike = Union[str, Path]
-
-# What `detect` names a file, per side of a reconciliation.
-COST_KINDS = ("admin-cost", "console-cost-csv", "analytics-cost")
-USAGE_KINDS = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "parquet")
-
 
 def _catalogue(catalogue: Optional["Catalogue"]) -> "Catalogue":
     if catalogue is not None:
@@ -86,20 +81,18 @@ def usage(*files: PathLike, options: Optional["UsageOptions"] = None) -> "Report
 def split_reconcile_inputs(files: Iterable[PathLike]) -> tuple[list[str], list[str]]:
     """Usage and cost files told apart by their contents (directories expanded)."""
     from calculator.errors import InputError
-    from calculator.readers._io import expand
-    from calculator.readers.detect import detect
+    from calculator.io import expand
+    from calculator.readers.detect import DETECTED_COST_KINDS, DETECTED_USAGE_KINDS, kind_of
 
     usage_paths: list[str] = []
     cost_paths: list[str] = []
     files = [str(f) for f in files]
     for path in expand(files) if files else []:
-        kind = detect(path)
-        if kind in COST_KINDS:
+        kind = kind_of(path)
+        if kind in DETECTED_COST_KINDS:
             cost_paths.append(path)
-        elif kind in USAGE_KINDS:
+        elif kind in DETECTED_USAGE_KINDS:
             usage_paths.append(path)
-        elif kind == "empty":
-            raise InputError("file is empty", path=path)
         else:
             raise InputError("cannot tell whether this is usage or costs: pass it with --usage (and --map) "
                              "or --costs (and --cost-map)", path=path)
@@ -113,10 +106,10 @@ def reconcile(*files: PathLike, usage: Iterable[PathLike] = (), costs: Iterable[
     """A bill checked line by line against the usage at the published rates. ``files`` are told
     apart by their contents; ``usage`` and ``costs`` are taken as given. ``cost_pages`` (and
     ``options.pages``) are API pages fetched already."""
-    from calculator.contract import load_contract
+    from calculator.reconcile.contract import load_contract
     from calculator.engine import UsageOptions
     from calculator.errors import InputError
-    from calculator.reconciling import reconcile_inputs
+    from calculator.reconcile.reconcile import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation
 
     options = options or UsageOptions()

@@ -4,6 +4,7 @@
     ├── InputError                 a file, line or row that is not what was expected
     │   ├── SourceMismatchError    a file that is not what --source said it was
     │   ├── NoRequestsError        a request file in which no request could be counted
+    │   ├── BadRow                 one bad row, line or request, with the reason --skip-invalid counts
     │   └── ValueGivenError        an option or file key whose value is not one (a hit rate of 2)
     ├── CatalogueError             the price catalogue (built-in or --prices) is invalid
     ├── ModelError                 a model that cannot be priced
@@ -73,6 +74,15 @@ class SourceMismatchError(InputError):
 
 class NoRequestsError(InputError):
     pass
+
+
+class BadRow(InputError):
+    """One bad row, line or request where a reader found it, with the ``reason`` it is counted
+    under when --skip-invalid skips it (``readers._policy.InvalidRows.reject``)."""
+
+    def __init__(self, reason: str, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message, path=path, line=line)
+        self.reason = reason
 
 
 class ValueGivenError(InputError):

@@ -38,6 +38,9 @@ GB = 1_000_000_000
 CONFIG_LIMIT = 10 * MB       # YAML workloads, contracts, price files, a calibration file
 DOCUMENT_LIMIT = 256 * MB    # a JSON document read whole: a saved report, --compare-to
 DATA_LIMIT = 64 * GB         # streamed data: request files, batch results, usage and cost exports
+EXPORT = "usage or cost export"  # how a size bound's error names a usage or cost file
+# What a directory of usage or cost exports holds (the other files in it are not read).
+EXPORT_SUFFIXES = (".json", ".jsonl", ".csv", ".gz", ".ndjson", ".parquet")
 
 _CHUNK = 1 << 20
 
@@ -156,11 +159,13 @@ class Input:
     def readline(self, limit: int = -1) -> bytes:
         return self.stream.readline(limit)
 
-    def read_text(self) -> str:
-        """The whole input as text (strict UTF-8; an error names the line)."""
+    def read_text(self, errors: str = "strict") -> str:
+        """The whole input as text (UTF-8; an error names the line). ``errors="surrogateescape"``
+        keeps bytes that are not UTF-8 as lone surrogates, so a row reader can name (or skip) the
+        rows holding them."""
         data = self.stream.read()
         try:
-            return data.decode("utf-8")
+            return data.decode("utf-8", errors)
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -261,10 +266,22 @@ def _open(path: str, limit: Optional[int], what: str) -> Input:
     return Input(name, raw, outer, inner, gz, owned)
 
 
-def read_text(path: str | os.PathLike, *, limit: Optional[int] = CONFIG_LIMIT, what: str = "file") -> str:
-    """The whole (decompressed, BOM-less) input as UTF-8 text, within ``limit`` bytes."""
+def read_text(path: str | os.PathLike, *, limit: Optional[int] = CONFIG_LIMIT, what: str = "file",
+              errors: str = "strict") -> str:
+    """The whole (decompressed, BOM-less) input as UTF-8 text, within ``limit`` bytes
+    (``errors`` as for :meth:`Input.read_text`)."""
     with open_input(path, limit=limit, what=what) as src:
-        return src.read_text()
+        return src.read_text(errors)
+
+
+def head(path: str | os.PathLike, size: int = 65536, *, what: str = EXPORT) -> bytes:
+    """The first ``size`` bytes of an input (decompressed, BOM-less), for detection: a regular file
+    is closed again, a pipe or standard input keeps them for the reader that opens it next."""
+    src = open_input(path, limit=DATA_LIMIT, what=what)
+    data = src.head(size)
+    if is_regular(path):
+        src.close()
+    return data
 
 
 def spool(src: Input) -> Path:
@@ -478,6 +495,32 @@ def loads_json(text: str | bytes, path: str, where: Optional[str] = None):
 
 
 # -- globs and directories -------------------------------------------------------------------
+
+def expand(paths) -> list[str]:
+    """The usage or cost files to read: each directory becomes its export files
+    (``EXPORT_SUFFIXES``), sorted by name; ``-`` is standard input. Raises InputError for a path
+    that does not exist, a directory without exports, or no path at all."""
+    out: list[str] = []
+    for p in paths:
+        p = str(p)
+        if p == "-":
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(str(f) for f in path.iterdir()
+                           if f.is_file() and f.name.lower().endswith(EXPORT_SUFFIXES))
+            if not files:
+                raise InputError("no .json, .jsonl, .csv or .gz files in this directory", path=p)
+            out.extend(files)
+        elif not path.exists():
+            raise InputError("file not found", path=p)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no input files given")
+    return out
+
 
 def is_glob(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")

@@ -230,6 +230,7 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     """Check one request file (JSONL, a ``{"requests": [...]}`` body, gzip, ``-`` for stdin).
     ``progress_factory`` as for ``workloads.count.count_workload``."""
     from calculator.workloads.count import BATCH_MAX_BYTES, BATCH_MAX_REQUESTS, CountOptions, count_workload
+    from calculator.readers._policy import InvalidRows
     from calculator.readers.requests import ReadStats
 
     stem = "requests" if path == "-" else Path(path).name.split(".")[0] or "requests"
@@ -238,12 +239,13 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
     copts = CountOptions(skip_invalid=True, on=opts.on, output_tokens=opts.output_tokens,
                          output_ratio=opts.output_ratio, cache=opts.cache, inference_geo=opts.inference_geo)
     stats = ReadStats()
+    policy = InvalidRows(copts.skip_invalid)
     counted = None
     try:
-        counted = count_workload([path], copts, cat, progress_factory, tap=tap, stats=stats)
+        counted = count_workload([path], copts, cat, progress_factory, tap=tap, stats=stats, policy=policy)
     except NoRequestsError:
         # No request could be counted: a finding (exit 4) when they were all invalid.
-        if not stats.skipped_total and not tap.unknown:
+        if not policy.count and not tap.unknown:
             if splitter is not None:
                 splitter.discard()
             raise
@@ -252,8 +254,8 @@ def check_requests(path: str, opts: CheckOptions, cat: Catalogue,
             splitter.discard()
         raise
 
-    invalid = [InvalidGroup(reason, n, stats.examples.get(reason, [stats.first_skip[reason]]))
-               for reason, n in sorted(stats.skipped.items()) if reason != _COUNT_MODEL_REASON]
+    invalid = [InvalidGroup(reason, n, policy.examples[reason])
+               for reason, n in sorted(policy.by_reason.items()) if reason != _COUNT_MODEL_REASON]
     for spelling, (n, wheres) in sorted(tap.unknown.items()):
         suggestions = cat.suggest(spelling)
         hint = f" (did you mean {' or '.join(suggestions)}?)" if suggestions else ""

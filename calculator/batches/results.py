@@ -455,24 +455,19 @@ def _objects_or_results(path: str):
     """Open ``path`` once: None for a results JSONL (a first line with "custom_id" and
     "result"; read later, when the batch objects are known), else the parsed batch-objects JSON.
     One open, so a pipe (``<(zcat batches.json.gz)``) works too."""
-    import gzip
-
-    from calculator.readers._io import BOM, open_binary
+    from calculator.io import EXPORT, open_input
     from calculator.readers.detect import detect_bytes
 
-    fh = open_binary(path)
+    # Read errors (a gzip file cut short) are the opener's one-line InputErrors.
+    src = open_input(path, what=EXPORT)
     try:
-        head = fh.peek(65536)
-        if detect_bytes(head[3:] if head.startswith(BOM) else head) == "batch-results":
+        if detect_bytes(src.head(65536)) == "batch-results":
             return None
-        data = fh.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"cannot read file ({exc})", path=path) from None
+        data = src.read()
     finally:
-        if path != "-":
-            fh.close()
+        src.close()
     try:
-        return json.loads(data[3:] if data.startswith(BOM) else data)
+        return json.loads(data)
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text: expected batch objects (JSON) or results (JSONL)", path=path) from None
     except json.JSONDecodeError as exc:
@@ -489,16 +484,13 @@ def read_batch_objects(path: str) -> list[BatchObject]:
 
 
 def _read_file_tally(path: str, on: dt.date, cat: Catalogue) -> Tally:
-    from calculator.readers._io import open_binary
+    from calculator.io import EXPORT, open_input
 
-    fh = open_binary(path)
+    src = open_input(path, what=EXPORT)
     try:
-        return tally_results(fh, path, on, cat)
-    except (EOFError, OSError) as exc:
-        raise InputError(f"cannot read file ({exc})", path=path) from None
+        return tally_results(src.stream, path, on, cat)
     finally:
-        if path != "-":
-            fh.close()
+        src.close()
 
 
 def analyse_batches(opts: BatchesOptions, cat: Catalogue) -> BatchesResult:

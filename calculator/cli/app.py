@@ -94,6 +94,15 @@ def parse_date(value: Optional[str], option: str = "--on") -> dt.date:
     return day
 
 
+def parse_range(since: Optional[str], until: Optional[str]) -> tuple[Optional[dt.date], Optional[dt.date]]:
+    """--since and --until (each optional); an --until before --since is an error, not an empty result."""
+    since_d = parse_date(since, "--since") if since else None
+    until_d = parse_date(until, "--until") if until else None
+    if since_d and until_d and until_d < since_d:
+        raise InputError(f"--until {until} is before --since {since}")
+    return since_d, until_d
+
+
 def catalogue(prices: Optional[list[Path]]):
     from pricing import load_catalogue
 

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import (CompareOpt, FormatOpt, OnlyExceptionsOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
-                                emit, parse_date)
-from calculator.cli.options import TimeoutOpt
+                                emit, parse_date, parse_range)
+from calculator.cli.options import ResultsOpt, TimeoutOpt
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
@@ -31,8 +31,7 @@ def batches(
         help="Batch objects (JSON: one object, a list, or a batches.list() page, as the API returns "
              "them) and results files named after their batch (msgbatch_....jsonl[.gz]).",
         metavar="FILES")] = None,
-    results: Annotated[Optional[list[str]], typer.Option(
-        "--results", metavar="BATCH_ID=FILE", help="A results file for a batch, whatever its name. Repeatable.")] = None,
+    results: ResultsOpt = None,
     requests: Annotated[Optional[str], typer.Option(
         "--requests", metavar="ORIGINAL.jsonl", help="The requests the batches were made of (for --retry-to).")] = None,
     retry_to: Annotated[Optional[str], typer.Option(
@@ -78,11 +77,11 @@ def batches(
 
     if not from_api and (since or until or batch_id):
         raise InputError("--since, --until and --batch-id select batches for --from-api")
+    since_d, until_d = parse_range(since, until)
     opts = BatchesOptions(
         files=list(files or []), results=_results_option(results), on=parse_date(on) if on else None,
         requests=requests, retry_to=retry_to, from_api=from_api,
-        since=parse_date(since, "--since") if since else None,
-        until=parse_date(until, "--until") if until else None,
+        since=since_d, until=until_d,
         batch_ids=list(batch_id or []), concurrency=concurrency, timeout=timeout)
     emit(commands.batches(opts, catalogue=catalogue(prices_path)), fmt, output, compare_to,
          only_exceptions=only_exceptions)

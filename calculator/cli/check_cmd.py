@@ -8,7 +8,7 @@ import typer
 
 from calculator.cli.app import (CompareOpt, FormatOpt, OnlyExceptionsOpt, OnOpt, OutputOpt, PricesOpt, app, catalogue,
                                 emit, parse_date)
-from calculator.cli.options import Geo, OutputRatioOpt, OutputTokensOpt, cache_options
+from calculator.cli.options import Geo, InferenceGeoOpt, OutputRatioOpt, OutputTokensOpt, cache_options
 from calculator.errors import InputError
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
@@ -28,7 +28,7 @@ def check(
     output_tokens: OutputTokensOpt = None,
     output_ratio: OutputRatioOpt = None,
     cache: CacheAssumptions = None,
-    inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
+    inference_geo: InferenceGeoOpt = Geo.global_,
     on: OnOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,

@@ -10,7 +10,8 @@ import typer
 
 from calculator.cli.app import (STATE, CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit,
                                 parse_date)
-from calculator.cli.options import Geo, OutputRatioOpt, OutputTokensOpt, Per, TimeoutOpt, cache_options
+from calculator.cli.options import (CalibrationOpt, ExactOpt, Geo, InferenceGeoOpt, OutputFromOpt, OutputRatioOpt,
+                                    OutputTokensOpt, Per, PerOpt, ScaleToOpt, SkipInvalidOpt, TimeoutOpt, cache_options)
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
@@ -68,25 +69,19 @@ def count(
         "--max-tokens", min=1, help="max_tokens for prompt files and CSV rows, which carry none.")] = 1024,
     output_tokens: OutputTokensOpt = None,
     output_ratio: OutputRatioOpt = None,
-    output_from: Annotated[Optional[str], typer.Option(
-        "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")] = None,
+    output_from: OutputFromOpt = None,
     cache: CacheAssumptions = None,
-    inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
-    scale_to: Annotated[Optional[int], typer.Option(
-        "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period.")] = None,
-    per: Annotated[Per, typer.Option("--per", help="The period of --scale-to.")] = Per.month,
-    exact: Annotated[bool, typer.Option(
-        "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")] = False,
+    inference_geo: InferenceGeoOpt = Geo.global_,
+    scale_to: ScaleToOpt = None,
+    per: PerOpt = Per.month,
+    exact: ExactOpt = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Parallel count_tokens calls with --exact.")] = 8,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     calibrate: Annotated[Optional[str], typer.Option(
         "--calibrate", metavar="RESULTS", help="Fit the estimator's factor per model to the real usage in the batch "
                                                "results these requests produced; saved for later runs.")] = None,
-    calibration: Annotated[Optional[str], typer.Option(
-        "--calibration", metavar="PATH", help="Calibration file (default $BATCHCALC_CALIBRATION, else "
-                                              "$XDG_CONFIG_HOME/batchcalc/calibration.yaml).")] = None,
-    skip_invalid: Annotated[bool, typer.Option(
-        "--skip-invalid", help="Skip bad lines, files and unknown models (counted in the output) instead of stopping.")] = False,
+    calibration: CalibrationOpt = None,
+    skip_invalid: SkipInvalidOpt = False,
     on: OnOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import Geo, Speed, cache_options
+from calculator.cli.options import CachedPrefixOpt, Geo, InferenceGeoOpt, InputTokensOpt, RequestsOpt, Speed, cache_options
 from calculator.workloads.cache import CacheAssumptions
 
 
@@ -13,15 +13,12 @@ from calculator.workloads.cache import CacheAssumptions
 @cache_options
 def estimate(
     model: Annotated[str, typer.Option("--model", "-m", help="Model id or alias, e.g. claude-sonnet-4-6.")],
-    requests: Annotated[int, typer.Option("--requests", "-n", min=1, help="Number of requests.")],
-    input_tokens: Annotated[int, typer.Option("--input-tokens", "-i", min=0,
-                                              help="Input tokens per request: the whole prompt (system, tools, messages).")],
+    requests: RequestsOpt,
+    input_tokens: InputTokensOpt,
     output_tokens: Annotated[int, typer.Option("--output-tokens", "-O", min=0, help="Output tokens per request.")],
-    cached_prefix_tokens: Annotated[int, typer.Option(
-        "--cached-prefix-tokens", "-p", min=0,
-        help="Tokens at the start of every prompt that are identical across requests (part of --input-tokens).")] = 0,
+    cached_prefix_tokens: CachedPrefixOpt = 0,
     cache: CacheAssumptions = None,
-    inference_geo: Annotated[Geo, typer.Option("--inference-geo", help="Data residency: us costs 1.1x on eligible models.")] = Geo.global_,
+    inference_geo: InferenceGeoOpt = Geo.global_,
     speed: Annotated[Speed, typer.Option("--speed", help="fast mode (sync only; never with batch).")] = Speed.standard,
     on: OnOpt = None,
     fmt: FormatOpt = None,

@@ -1,5 +1,8 @@
-"""Option values shared by several commands (estimate, count, check, plan, report), parsed one way."""
+"""The options several commands share, each declared once (a typer ``Annotated`` alias; ``in_panel``
+files one under a --help panel), and the option values they parse one way. The output options every
+command takes (--format, -o, --on, --prices, --compare-to) are in app.py, beside ``emit``."""
 
+import copy
 import datetime as dt
 import functools
 import inspect
@@ -13,6 +16,13 @@ import typer
 from calculator.net import DEFAULT_TIMEOUT
 from calculator.workloads.cache import DEFAULTS, OPTION_NAMES, CacheAssumptions
 
+def in_panel(alias, panel: str):
+    """The option ``alias`` listed under ``panel`` in a command's --help."""
+    info = copy.copy(alias.__metadata__[0])
+    info.rich_help_panel = panel
+    return Annotated[alias.__origin__, info]
+
+
 TimeoutOpt = Annotated[float, typer.Option(
     "--timeout", min=0.001, metavar="SECONDS",
     help=f"With the network (--exact, --from-api): give up after this many seconds in all "
@@ -25,14 +35,13 @@ OutputRatioOpt = Annotated[Optional[str], typer.Option(
     "--output-ratio", metavar="R", help="Assume each request outputs this fraction of its max_tokens (0-1 or 40%).")]
 
 
+OutputFromOpt = Annotated[Optional[str], typer.Option(
+    "--output-from", metavar="RESULTS", help="Take output tokens from a batch results JSONL (joined on custom_id).")]
+
+
 class TTL(str, Enum):
     m5 = "5m"
     h1 = "1h"
-
-
-class Geo(str, Enum):
-    global_ = "global"
-    us = "us"
 
 
 class Speed(str, Enum):
@@ -40,9 +49,89 @@ class Speed(str, Enum):
     fast = "fast"
 
 
+class Geo(str, Enum):
+    global_ = "global"
+    us = "us"
+
+
 class Per(str, Enum):
     month = "month"
     week = "week"
+
+
+# A described workload (estimate, report).
+RequestsOpt = Annotated[int, typer.Option("--requests", "-n", min=1, help="Number of requests.")]
+InputTokensOpt = Annotated[int, typer.Option(
+    "--input-tokens", "-i", min=0, help="Input tokens per request: the whole prompt (system, tools, messages).")]
+CachedPrefixOpt = Annotated[int, typer.Option(
+    "--cached-prefix-tokens", "-p", min=0,
+    help="Tokens at the start of every prompt that are identical across requests (part of --input-tokens).")]
+InferenceGeoOpt = Annotated[Geo, typer.Option(
+    "--inference-geo", help="Data residency: us costs 1.1x on eligible models.")]
+
+# A sample of requests (count, report).
+ScaleToOpt = Annotated[Optional[int], typer.Option(
+    "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period (the summary then shows "
+                                           "that period).")]
+PerOpt = Annotated[Per, typer.Option("--per", help="The period of --scale-to.")]
+ExactOpt = Annotated[bool, typer.Option(
+    "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).")]
+CalibrationOpt = Annotated[Optional[str], typer.Option(
+    "--calibration", metavar="PATH", help="Calibration file of the token estimator (default "
+                                          "$BATCHCALC_CALIBRATION, else $XDG_CONFIG_HOME/batchcalc/calibration.yaml).")]
+
+# Input files (usage, reconcile, count, report).
+SkipInvalidOpt = Annotated[bool, typer.Option(
+    "--skip-invalid", help="Skip and count bad input (a malformed line or row, a negative or non-integer count, "
+                           "an unknown model or tier, a duplicate, an empty file) instead of stopping at the first.")]
+
+# Usage (usage, reconcile, report).
+
+
+class Source(str, Enum):
+    batch_results = "batch-results"
+    admin_usage = "admin-usage"
+    analytics_usage = "analytics-usage"
+    console_csv = "console-csv"
+    generic_csv = "generic-csv"
+    parquet = "parquet"
+
+
+SourceOpt = Annotated[Optional[Source], typer.Option(
+    "--source", help="The usage format, instead of detecting it.", case_sensitive=False)]
+MapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--map", metavar="NAME=COLUMN",
+    help="Column mapping for a generic usage CSV: NAME is one of period, model, service_tier, "
+         "context_tier, inference_geo, speed, workspace, api_key, uncached_input, cache_write_5m, "
+         "cache_write_1h, cache_read, output, web_search_requests, requests. Repeatable.")]
+TierMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tier-map", metavar="RAW=TIER",
+    help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")]
+SinceOpt = Annotated[Optional[str], typer.Option(
+    "--since", metavar="DATE", help="Only days on or after this one (YYYY-MM-DD).")]
+UntilOpt = Annotated[Optional[str], typer.Option(
+    "--until", metavar="DATE", help="Only days on or before this one (YYYY-MM-DD).")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Usage that cannot be priced is an error instead of a counted warning.")]
+
+# Reconciliation (reconcile, report).
+ToleranceOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tolerance", "-t", metavar="AMOUNT",
+    help="A line is within tolerance when |billed - expected| <= max(dollars, percent of expected). "
+         "Give dollars (default 0.01: sub-cent rounding is ignored) and/or a percentage such as 0.5% "
+         "(default 0%).")]
+ContractOpt = Annotated[Optional[Path], typer.Option(
+    "--contract", help="contract.yaml with a negotiated discount (global discount_percent and/or "
+                       "per-model models: {id: percent}): expected prices are reduced by it.")]
+
+# Batches and plans (batches, plan, report).
+ResultsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--results", metavar="BATCH_ID=FILE",
+    help="A batch's results file, whatever its name. Repeatable.")]
+TryModelOpt = Annotated[Optional[list[str]], typer.Option(
+    "--try-model", metavar="MODEL",
+    help="Also price every workload of the plan (a workloads file) on this model (tokens scaled by the "
+         "tokenizer difference): per workload and in total, beside today's. Repeatable.")]
 
 
 _PANEL = "Prompt cache"

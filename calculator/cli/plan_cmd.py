@@ -1,12 +1,12 @@
 """`batchcalc plan`."""
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import cache_options
+from calculator.cli.options import TryModelOpt, cache_options
 from calculator.workloads.cache import CacheAssumptions
 
 
@@ -16,10 +16,7 @@ def plan(
     workloads: Annotated[Path, typer.Argument(
         help="The workload file (YAML, `version: 1`; see examples/workloads.yaml), or - for standard input.",
         dir_okay=False)],
-    try_model: Annotated[Optional[list[str]], typer.Option(
-        "--try-model", metavar="MODEL",
-        help="Also price the whole plan on this model (tokens scaled by the tokenizer difference): "
-             "per workload and in total, beside today's. Repeatable.")] = None,
+    try_model: TryModelOpt = None,
     compare_to: CompareOpt = None,
     cache: CacheAssumptions = None,
     on: OnOpt = None,

@@ -7,9 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date
-from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
-from calculator.cli.usage_cmd import Source, TierMapOpt, progress_bar
+from calculator.cli.app import CompareOpt, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app, catalogue, emit, parse_date, parse_range
+from calculator.cli.options import (Api, ApiOpt, ContractOpt, MapOpt, SaveResponsesOpt, SinceOpt, SkipInvalidOpt,
+                                    SourceOpt, StrictOpt, TierMapOpt, TimeoutOpt, ToleranceOpt, UntilOpt)
+from calculator.cli.usage_cmd import progress_bar
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
 
@@ -22,7 +23,7 @@ class CostSourceName(str, Enum):
 
 
 def parse_tolerance(values: Optional[list[str]]):
-    from calculator.reconciling import Tolerance
+    from calculator.reconcile.reconcile import Tolerance
 
     tol = Tolerance()
     for v in values or []:
@@ -51,28 +52,20 @@ def reconcile(
         "--usage", "-u", help="A usage export (repeatable).")] = None,
     cost_files: Annotated[Optional[list[Path]], typer.Option(
         "--costs", "-c", help="A cost report or invoice CSV (repeatable).")] = None,
-    source: Annotated[Optional[Source], typer.Option("--source", help="Usage format, instead of detecting it.",
-                                                     case_sensitive=False)] = None,
-    mapping: Annotated[Optional[list[str]], typer.Option(
-        "--map", metavar="NAME=COLUMN", help="Column mapping of a generic usage CSV (see batchcalc usage).")] = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
     cost_source: Annotated[Optional[CostSourceName], typer.Option(
         "--cost-source", help="Cost format, instead of detecting it.", case_sensitive=False)] = None,
     cost_mapping: Annotated[Optional[list[str]], typer.Option(
         "--cost-map", metavar="NAME=COLUMN",
         help="Column mapping of an invoice CSV: date, amount_usd or amount_cents (required), model, "
              "token_type, cost_type, service_tier, context_window, workspace, currency, list_price_usd.")] = None,
-    tolerance: Annotated[Optional[list[str]], typer.Option(
-        "--tolerance", "-t", metavar="AMOUNT",
-        help="A line is within tolerance when |billed - expected| <= max(dollars, percent of expected). "
-             "Give dollars (default 0.01: sub-cent rounding is ignored) and/or a percentage such as 0.5% "
-             "(default 0%).")] = None,
-    contract: Annotated[Optional[Path], typer.Option(
-        "--contract", help="contract.yaml with a negotiated discount (global discount_percent and/or "
-                           "per-model models: {id: percent}): expected prices are reduced by it.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only days on or after this one.")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only days on or before this one.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Usage that cannot be priced is an error.")] = False,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad rows instead of stopping.")] = False,
+    tolerance: ToleranceOpt = None,
+    contract: ContractOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    strict: StrictOpt = False,
+    skip_invalid: SkipInvalidOpt = False,
     tier_map: TierMapOpt = None,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Fetch the usage and the costs from the API (see --api) for --since/--until "
@@ -118,8 +111,7 @@ def reconcile(
 
     cat = catalogue(prices_path)
     tol = parse_tolerance(tolerance)
-    since_d = parse_date(since, "--since") if since else None
-    until_d = parse_date(until, "--until") if until else None
+    since_d, until_d = parse_range(since, until)
     check_save_responses(api, from_api, save_responses)
     fetched = None
     if from_api:

@@ -6,11 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date, resolve_format
-from calculator.cli.options import Api, ApiOpt, Geo, Per, SaveResponsesOpt, TimeoutOpt, cache_options
+from calculator.cli.app import CompareOpt, FORMAT_HELP, Format, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, STATE, app, catalogue, emit, parse_date, parse_range, resolve_format
+from calculator.cli.options import (Api, ApiOpt, CachedPrefixOpt, CalibrationOpt, ContractOpt, ExactOpt, Geo,
+                                    InferenceGeoOpt, InputTokensOpt, OutputFromOpt, OutputRatioOpt, Per, PerOpt,
+                                    RequestsOpt, ResultsOpt, SaveResponsesOpt, ScaleToOpt, SinceOpt, SkipInvalidOpt,
+                                    StrictOpt, TimeoutOpt, ToleranceOpt, TryModelOpt, UntilOpt, cache_options, in_panel)
 from calculator.net import DEFAULT_TIMEOUT
 from calculator.workloads.cache import CacheAssumptions, parse_fraction
 
+ESTIMATE, SAMPLE, USAGE = "Workload estimate", "Sample workload (as batchcalc count)", "Usage and reconciliation"
 
 
 @app.command()
@@ -25,73 +29,38 @@ def report(
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="Also estimate a workload on this model (with -n, -i, -O), as "
                               "`batchcalc estimate` does. Without -n/-i, beside sample requests: price "
-                              "the sample on this model, as `batchcalc count --model`.", rich_help_panel="Workload estimate")] = None,
-    requests: Annotated[Optional[int], typer.Option("--requests", "-n", min=1, help="Number of requests.",
-                                                    rich_help_panel="Workload estimate")] = None,
-    input_tokens: Annotated[Optional[int], typer.Option("--input-tokens", "-i", min=0,
-                                                        help="Input tokens per request (the whole prompt).",
-                                                        rich_help_panel="Workload estimate")] = None,
+                              "the sample on this model, as `batchcalc count --model`.", rich_help_panel=ESTIMATE)] = None,
+    requests: in_panel(RequestsOpt, ESTIMATE) = None,
+    input_tokens: in_panel(InputTokensOpt, ESTIMATE) = None,
     output_tokens: Annotated[Optional[int], typer.Option("--output-tokens", "-O", min=0,
                                                          help="Output tokens per request (of the estimate, and "
                                                               "assumed for the sample requests as `count -O`).",
-                                                         rich_help_panel="Workload estimate")] = None,
-    cached_prefix_tokens: Annotated[int, typer.Option(
-        "--cached-prefix-tokens", "-p", min=0, help="Shared prefix tokens per request (part of -i).",
-        rich_help_panel="Workload estimate")] = 0,
+                                                         rich_help_panel=ESTIMATE)] = None,
+    cached_prefix_tokens: in_panel(CachedPrefixOpt, ESTIMATE) = 0,
     cache: CacheAssumptions = None,
-    inference_geo: Annotated[Optional[Geo], typer.Option(
-        "--inference-geo", help="Data residency: us costs 1.1x on eligible models.",
-        rich_help_panel="Workload estimate")] = None,
-    output_ratio: Annotated[Optional[str], typer.Option(
-        "--output-ratio", metavar="R", help="Each request outputs this fraction of its max_tokens (0-1 or 40%).",
-        rich_help_panel="Sample workload (as batchcalc count)")] = None,
-    output_from: Annotated[Optional[str], typer.Option(
-        "--output-from", metavar="RESULTS", help="Output tokens from a batch results JSONL (joined on custom_id).",
-        rich_help_panel="Sample workload (as batchcalc count)")] = None,
-    scale_to: Annotated[Optional[int], typer.Option(
-        "--scale-to", min=1, metavar="N", help="Also price N requests like the sample's per --per period "
-                                               "(the summary then shows that period).",
-        rich_help_panel="Sample workload (as batchcalc count)")] = None,
-    per: Annotated[Per, typer.Option("--per", help="The period of --scale-to.",
-                                     rich_help_panel="Sample workload (as batchcalc count)")] = Per.month,
-    exact: Annotated[bool, typer.Option(
-        "--exact", help="Count input tokens with the count_tokens API (network; key from ANTHROPIC_API_KEY).",
-        rich_help_panel="Sample workload (as batchcalc count)")] = False,
-    calibration: Annotated[Optional[str], typer.Option(
-        "--calibration", metavar="PATH", help="Calibration file of the token estimator (as batchcalc count).",
-        rich_help_panel="Sample workload (as batchcalc count)")] = None,
-    since: Annotated[Optional[str], typer.Option(
-        "--since", metavar="DATE", help="Usage: only days on or after this one.",
-        rich_help_panel="Usage and reconciliation")] = None,
-    until: Annotated[Optional[str], typer.Option(
-        "--until", metavar="DATE", help="Usage: only days on or before this one.",
-        rich_help_panel="Usage and reconciliation")] = None,
-    tolerance: Annotated[Optional[list[str]], typer.Option(
-        "--tolerance", "-t", metavar="AMOUNT", help="Reconciliation tolerance per line: dollars (default 0.01) "
-                                                   "and/or a percentage such as 0.5%, as batchcalc reconcile.",
-        rich_help_panel="Usage and reconciliation")] = None,
-    contract: Annotated[Optional[Path], typer.Option(
-        "--contract", help="contract.yaml with a negotiated discount, as batchcalc reconcile.",
-        rich_help_panel="Usage and reconciliation")] = None,
-    batch_results: Annotated[Optional[list[str]], typer.Option(
-        "--results", metavar="BATCH_ID=FILE", help="The results file of a batch object given, whatever its name "
-                                                   "(as batchcalc batches). Repeatable.",
-        rich_help_panel="Usage and reconciliation")] = None,
-    skip_invalid: Annotated[bool, typer.Option(
-        "--skip-invalid", help="Skip and count bad lines and rows of the input files instead of stopping.")] = False,
+    inference_geo: in_panel(InferenceGeoOpt, ESTIMATE) = None,
+    output_ratio: in_panel(OutputRatioOpt, SAMPLE) = None,
+    output_from: in_panel(OutputFromOpt, SAMPLE) = None,
+    scale_to: in_panel(ScaleToOpt, SAMPLE) = None,
+    per: in_panel(PerOpt, SAMPLE) = Per.month,
+    exact: in_panel(ExactOpt, SAMPLE) = False,
+    calibration: in_panel(CalibrationOpt, SAMPLE) = None,
+    since: in_panel(SinceOpt, USAGE) = None,
+    until: in_panel(UntilOpt, USAGE) = None,
+    tolerance: in_panel(ToleranceOpt, USAGE) = None,
+    contract: in_panel(ContractOpt, USAGE) = None,
+    batch_results: in_panel(ResultsOpt, USAGE) = None,
+    skip_invalid: SkipInvalidOpt = False,
     from_api: Annotated[bool, typer.Option(
         "--from-api", help="Add the usage and the reconciliation of --since/--until (default the last 30 days) "
                            "fetched from the API (see --api), as `batchcalc reconcile --from-api`.",
-        rich_help_panel="Usage and reconciliation")] = False,
+        rich_help_panel=USAGE)] = False,
     api: ApiOpt = Api.analytics,
     save_responses: SaveResponsesOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
-    try_model: Annotated[Optional[list[str]], typer.Option(
-        "--try-model", metavar="MODEL", help="Plans (workloads files): also price every workload on "
-                                             "this model, as `batchcalc plan --try-model`. Repeatable.")] = None,
+    try_model: TryModelOpt = None,
     title: Annotated[Optional[str], typer.Option("--title", help="The page's title.")] = None,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Unpriced rows in the input files are an error, not a warning.")] = False,
+    strict: StrictOpt = False,
     on: OnOpt = None,
     fmt: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help=FORMAT_HELP.replace("else table.", "else html (table on a terminal)."),
@@ -158,10 +127,7 @@ def report(
     if found:
         from calculator.cli.reconcile_cmd import parse_tolerance
 
-        since_d = parse_date(since, "--since") if since else None
-        until_d = parse_date(until, "--until") if until else None
-        if since_d and until_d and until_d < since_d:
-            raise InputError(f"--until {until} is before --since {since}")
+        since_d, until_d = parse_range(since, until)
         extra = {
             "try_models": tuple(try_model or ()),
             # the sample workload, as `batchcalc count`
@@ -206,14 +172,13 @@ def api_reports(api, since, until, save_dir, timeout, cat, tolerance, contract, 
     from dataclasses import replace
 
     from calculator.cli.reconcile_cmd import api_pages_for_reconcile, parse_tolerance
-    from calculator.contract import load_contract
+    from calculator.reconcile.contract import load_contract
     from calculator.engine import UsageOptions, usage_result
-    from calculator.reconciling import reconcile_inputs
+    from calculator.reconcile.reconcile import reconcile_inputs
     from calculator.report.reconcile import report_from_reconciliation
     from calculator.report.usage import report_from_analysis
 
-    since_d = parse_date(since, "--since") if since else None
-    until_d = parse_date(until, "--until") if until else None
+    since_d, until_d = parse_range(since, until)
     fetched = api_pages_for_reconcile(api, since_d, until_d, save_dir=save_dir, timeout=timeout)
 
     def options():

@@ -7,30 +7,16 @@ from typing import Annotated, Optional
 import typer
 
 from calculator.cli.app import (STATE, CompareOpt, Format, FormatOpt, OnOpt, OnlyExceptionsOpt, OutputOpt, PricesOpt, app,
-                                catalogue, emit, parse_date, resolve_format)
-from calculator.cli.options import Api, ApiOpt, SaveResponsesOpt, TimeoutOpt
+                                catalogue, emit, parse_date, parse_range, resolve_format)
+from calculator.cli.options import (Api, ApiOpt, MapOpt, SaveResponsesOpt, SinceOpt, SkipInvalidOpt, SourceOpt,
+                                    StrictOpt, TierMapOpt, TimeoutOpt, UntilOpt)
 from calculator.errors import InputError
 from calculator.net import DEFAULT_TIMEOUT
-
-
-# --tier-map, shared with reconcile: a usage_type spelling batchcalc does not know, mapped to a tier.
-TierMapOpt = Annotated[Optional[list[str]], typer.Option(
-    "--tier-map", metavar="RAW=TIER",
-    help="Read another usage_type spelling as a service tier: RAW=standard or RAW=batch. Repeatable.")]
 
 
 class Engine(str, Enum):
     duckdb = "duckdb"
     spark = "spark"
-
-
-class Source(str, Enum):
-    batch_results = "batch-results"
-    admin_usage = "admin-usage"
-    analytics_usage = "analytics-usage"
-    console_csv = "console-csv"
-    generic_csv = "generic-csv"
-    parquet = "parquet"
 
 
 def split_list(values: Optional[list[str]]) -> tuple[str, ...]:
@@ -67,26 +53,16 @@ def usage(
              "directory), a Console usage CSV, Parquet (a file or a directory; Console or canonical "
              "columns), or a CSV with --map; gzip is fine; - reads standard input; a pipe is read once.",
         show_default=False)] = None,
-    source: Annotated[Optional[Source], typer.Option(
-        "--source", help="Say what the files are instead of detecting it.", case_sensitive=False)] = None,
-    mapping: Annotated[Optional[list[str]], typer.Option(
-        "--map", metavar="NAME=COLUMN",
-        help="Column mapping for a generic CSV: NAME is one of period, model, service_tier, "
-             "context_tier, inference_geo, speed, workspace, api_key, uncached_input, cache_write_5m, "
-             "cache_write_1h, cache_read, output, web_search_requests, requests. Repeatable.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE",
-                                                 help="Only usage on or after this day (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", metavar="DATE",
-                                                 help="Only usage on or before this day (YYYY-MM-DD).")] = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     group_by: Annotated[Optional[list[str]], typer.Option(
         "--group-by", "-g", metavar="DIMS",
         help="An extra breakdown by these dimensions (comma-separated or repeated): month, day, model, "
              "service_tier, context_tier, inference_geo, speed, workspace, api_key, source.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Rows that cannot be priced are an error "
-                                                          "instead of a counted warning.")] = False,
-    skip_invalid: Annotated[bool, typer.Option(
-        "--skip-invalid", help="Skip and count bad rows (negative or non-integer counts, unknown "
-                               "models or tiers, duplicates) instead of stopping at the first.")] = False,
+    strict: StrictOpt = False,
+    skip_invalid: SkipInvalidOpt = False,
     tier_map: TierMapOpt = None,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="duckdb (embedded, default) or spark (a local session, or a cluster with "
@@ -148,10 +124,7 @@ def usage(
     from calculator.readers.generic import parse_mapping
 
     cat = catalogue(prices_path)
-    since_d = parse_date(since, "--since") if since else None
-    until_d = parse_date(until, "--until") if until else None
-    if since_d and until_d and until_d < since_d:
-        raise InputError(f"--until {until} is before --since {since}")
+    since_d, until_d = parse_range(since, until)
     check_save_responses(api, from_api, save_responses)
     pages, pages_from = None, "admin"
     if from_api:

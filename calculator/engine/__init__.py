@@ -20,6 +20,10 @@ from calculator.errors import InputError
 
 @dataclass
 class UsageOptions:
+    """How ``usage`` (and the usage side of ``reconcile``) reads and prices usage: the options of
+    `batchcalc usage`, each field its flag (``since``/``until`` bound the days, both inclusive;
+    ``strict`` makes unpriced rows an error; ``skip_invalid`` skips and counts bad rows)."""
+
     catalogue: object = None  # pricing.Catalogue; the built-in one when None
     source: Optional[str] = None  # --source: skip detection
     mapping: dict = field(default_factory=dict)  # --map for a generic CSV
@@ -88,7 +92,7 @@ def _one_scan(paths, options: UsageOptions, catalogue, policy):
     """The whole pipeline as one DuckDB query over the files, when they allow it (see scan.py)."""
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
-    from calculator.readers._io import expand
+    from calculator.io import expand
 
     files = expand([str(p) for p in paths])
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,
@@ -114,7 +118,7 @@ def _spark_scan(paths, options: UsageOptions, catalogue, policy):
     from calculator.engine.pipeline import UsageEngine
     from calculator.engine.scan import Scan, relations_for
     from calculator.readers.usage import UsageSource
-    from calculator.readers._io import expand
+    from calculator.io import expand
 
     files = expand([str(p) for p in paths]) if paths else []
     engine = UsageEngine(catalogue, since=options.since, until=options.until, policy=policy,

@@ -131,7 +131,7 @@ def relations_for(con, paths: list[str], source: Optional[str]) -> Optional[list
     """One-scan relations for ``paths`` when every one is a Console usage CSV on disk or Parquet."""
     from calculator.io import disk_head
     from calculator.readers.detect import csv_header, detect_bytes
-    from calculator.readers._io import head
+    from calculator.io import head
 
     if source not in (None, "console-csv", "parquet") or not paths:
         return None

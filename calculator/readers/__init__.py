@@ -15,5 +15,7 @@ cost source into billed lines (costs.py lists those readers), and the sample req
     parquet.py         Parquet usage (Console column names or the canonical ones)
     costs.py           open the cost exports (Admin, Analytics, Console cost CSV, invoice CSV) as BilledLines
     requests.py        sample requests (batch JSONL, JSON, CSV, text prompts) for count/plan/check
-    _csv.py _io.py _records.py _policy.py   CSV blocks, file heads, record batches, bad rows
+    _csv.py _records.py _policy.py   CSV blocks, record batches, bad rows (the policy of every reader)
+
+Every reader opens its input through calculator/io.py (gzip, BOM, standard input and pipes read once).
 """

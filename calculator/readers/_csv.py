@@ -15,7 +15,7 @@ from typing import Iterator
 
 from calculator.errors import InputError
 from calculator.readers.frame import COUNTS, Chunk
-from calculator.readers._io import BOM, open_binary
+from calculator.io import EXPORT, open_input
 from calculator.readers._policy import InvalidRows
 from calculator.readers.detect import csv_header
 
@@ -34,11 +34,10 @@ class CsvBlocks:
     def __init__(self, path: str, block_size: int | None = None):
         self.path = path
         self.block_size = block_size or BLOCK_SIZE
-        self.fh = open_binary(path)
+        self.src = open_input(path, what=EXPORT)
+        self.fh = self.src.stream
         try:
             first = self.fh.readline()
-            if first.startswith(BOM):
-                first = first[3:]
             while first and not first.strip():
                 first = self.fh.readline()  # blank lines before the header
         except (OSError, EOFError) as exc:
@@ -56,8 +55,7 @@ class CsvBlocks:
                              f"({first[:60].decode('utf-8', 'replace').strip()!r})", path=path)
 
     def close(self):
-        if self.path != "-":
-            self.fh.close()
+        self.src.close()
 
     def blocks(self) -> Iterator[bytes]:
         """Bytes of whole lines, about ``block_size`` at a time."""

@@ -8,7 +8,7 @@ import re
 from typing import Iterator
 
 from calculator.errors import InputError
-from calculator.readers._io import read_text
+from calculator.io import DATA_LIMIT, EXPORT, read_text
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
@@ -22,7 +22,7 @@ def rows(path: str, policy=None) -> tuple[list[str], Iterator[tuple[int, dict]]]
     from calculator.readers._policy import InvalidRows
 
     policy = policy or InvalidRows()
-    text = read_text(path, errors="surrogateescape")
+    text = read_text(path, limit=DATA_LIMIT, what=EXPORT, errors="surrogateescape")
     if not text.strip():
         raise InputError("file is empty (expected a CSV header line)", path=path)
     csv.field_size_limit(max(csv.field_size_limit(), 256_000_000))  # a long description is not an error

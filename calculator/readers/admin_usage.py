@@ -17,8 +17,7 @@ from calculator.errors import SourceMismatchError
 from calculator.readers import admin_pages
 from calculator.engine.rates import NOT_GROUPED
 from calculator.readers.frame import Chunk, ReaderInfo
-from calculator.io import json_pages
-from calculator.readers._io import read_text
+from calculator.io import DATA_LIMIT, EXPORT, json_pages, read_text
 from calculator.readers._policy import InvalidRows
 from calculator.readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
 
@@ -35,7 +34,7 @@ REQUIRED = ("uncached_input_tokens", "output_tokens")
 
 def load_pages(path: str) -> list[dict]:
     """The pages in a file: one page, a list of pages, or one page per line."""
-    pages = json_pages(read_text(path), path, "an Admin API report: {\"data\": [...]}")
+    pages = json_pages(read_text(path, limit=DATA_LIMIT, what=EXPORT), path, "an Admin API report: {\"data\": [...]}")
     for i, page in enumerate(pages):
         if not isinstance(page, dict) or not isinstance(page.get("data"), list):
             found = sorted(page)[:6] if isinstance(page, dict) else type(page).__name__

@@ -177,10 +177,9 @@ def looks_like_analytics(head: bytes) -> Optional[Kind]:
 def load_pages(path: str, text: Optional[str] = None) -> list[dict]:
     """The pages in a file (or in ``text``, the file already read): one page, a JSON list of
     pages, or one page per line."""
-    from calculator.io import json_pages
-    from calculator.readers._io import read_text
+    from calculator.io import DATA_LIMIT, EXPORT, json_pages, read_text
 
-    text = read_text(path) if text is None else text
+    text = read_text(path, limit=DATA_LIMIT, what=EXPORT) if text is None else text
     pages = json_pages(text, path, "an Analytics API response page")
     rows_key = FIELDS["page.rows"].name
     for i, page in enumerate(pages):
@@ -195,13 +194,13 @@ def files_of_kind(paths: Iterable[str], kind: Kind) -> list[tuple[str, str]]:
     """(path, text) of the files of ``kind`` among ``paths``, each read once (a pipe cannot be
     read twice): a directory contributes its files of that kind (a saved run holds usage and
     cost pages side by side); a file named on its own must be of that kind."""
-    from calculator.readers._io import expand, read_text
+    from calculator.io import DATA_LIMIT, EXPORT, expand, read_text
 
     out = []
     for given in paths:
         is_dir = given != "-" and Path(given).is_dir()
         for path in expand([given]):
-            text = read_text(path)
+            text = read_text(path, limit=DATA_LIMIT, what=EXPORT)
             found = looks_like_analytics(text[:65536].encode())
             if found == kind:
                 out.append((path, text))

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from calculator.errors import InputError, ModelError, SourceMismatchError
 from calculator.readers.frame import Chunk, ReaderInfo
-from calculator.readers._io import BOM, open_binary
+from calculator.io import EXPORT, open_input
 from calculator.readers._policy import InvalidRows
 from calculator.io import loads_json
 from calculator.readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
@@ -28,13 +28,11 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
     seen: dict[str, int] = {}
     thresholds: dict[str, int | None] = {}
     split_assumed = 0
-    fh = open_binary(path)
+    src = open_input(path, what=EXPORT)
     any_line = False
     n = 0
     try:
-        for n, raw in enumerate(fh, 1):
-            if n == 1 and raw.startswith(BOM):
-                raw = raw[3:]
+        for n, raw in enumerate(src.stream, 1):
             if not raw.strip():
                 continue
             any_line = True
@@ -142,8 +140,7 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
     except OSError as exc:
         raise InputError(f"cannot read file ({exc})", path=path) from None
     finally:
-        if path != "-":
-            fh.close()
+        src.close()
     if not any_line:
         raise InputError("file is empty (expected batch results JSONL)", path=path)
     chunk = buf.flush()

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
-from calculator.readers._io import expand
+from calculator.io import expand
 from calculator.readers._policy import InvalidRows
-from calculator.readers.detect import COST_SOURCES, DESCRIPTIONS, check_kind, detect
+from calculator.readers.detect import COST_SOURCES, DESCRIPTIONS, DETECTED_COST_KINDS, detect, kind_of
 
 from calculator.readers.cost_lines import BilledLine, LineMaker  # noqa: F401 (BilledLine is public)
 
@@ -58,14 +58,9 @@ class CostSource:
         """Cost lines skipped with --skip-invalid (bad rows and exact duplicates)."""
         return self.policy.count
 
-    def _kind(self, path: str) -> str:
-        if self.source is not None:
-            check_kind(path, self.source)
-            return self.source
-        kind = detect(path)
-        if kind == "empty":
-            raise InputError("file is empty", path=path)
-        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
+    def _cost_kind(self, path: str, kind: str) -> str:
+        """A detected kind that this reads as costs; any other is an error saying what the file is."""
+        if kind in DETECTED_COST_KINDS:
             return kind
         if kind == "generic-csv" and self.mapping:
             return "generic-invoice-csv"
@@ -96,7 +91,7 @@ class CostSource:
         for path in self.paths:
             if path in self.in_directory and detect(path) == "analytics-usage":
                 continue  # the usage pages of a saved run, beside its cost pages: the usage side reads them
-            kind = self._kind(path)
+            kind = kind_of(path, self.source, self._cost_kind)
             self.kinds[path] = kind
             if kind == "analytics-cost":
                 analytics.append(path)  # the pages of one run are read together, as one source
@@ -114,7 +109,7 @@ class CostSource:
     def _dedup(self, lines: Iterator[BilledLine]) -> Iterator[BilledLine]:
         """A line repeated within one file (every field, amount included) is a bad row: an error,
         or a counted skip. Repeats across files (overlapping date ranges) are left to
-        ``calculator.reconciling``, which refuses them. The Console cost CSV is not deduplicated:
+        ``calculator.reconcile.reconcile``, which refuses them. The Console cost CSV is not deduplicated:
         its repeated rows are separate charges."""
         seen: dict[tuple, str] = {}
         for c in lines:

@@ -7,15 +7,19 @@ import csv
 import io
 import json
 import re
+from typing import Callable, Optional
 
 from calculator.errors import InputError
-from calculator.readers._io import head
+from calculator.io import head
 
 # --source names (CLI) -> reader kinds.
 USAGE_SOURCES = ("batch-results", "admin-usage", "analytics-usage", "console-csv", "generic-csv", "parquet")
 COST_SOURCES = ("admin-cost", "analytics-cost", "console-cost-csv", "generic-invoice-csv")
 # Kinds that are neither usage nor cost: the inputs of count/plan/check/batches and saved reports.
 OTHER_KINDS = ("batch-requests", "batch-objects", "workloads", "report-json")
+# The kinds detection names on its own (a CSV with other columns needs --map or --cost-map).
+DETECTED_USAGE_KINDS = tuple(k for k in USAGE_SOURCES if k != "generic-csv")
+DETECTED_COST_KINDS = tuple(k for k in COST_SOURCES if k != "generic-invoice-csv")
 DESCRIPTIONS = {
     "batch-results": "a Message Batches results JSONL file",
     "admin-usage": "an Admin API usage report (JSON)",
@@ -115,6 +119,20 @@ def detect_bytes(data: bytes) -> str:
 def detect(path: str) -> str:
     """The kind of ``path`` ("empty" and "unknown" included)."""
     return detect_bytes(head(path))
+
+
+def kind_of(path: str, source: Optional[str] = None,
+            judge: Optional[Callable[[str, str], str]] = None) -> str:
+    """What ``path`` is: ``source`` (--source) when given, checked against the file; else the kind
+    detected, as ``judge(path, kind)`` accepts it (it raises for a kind the caller cannot read).
+    An empty file is an error either way."""
+    if source is not None:
+        check_kind(path, source)
+        return source
+    kind = detect(path)
+    if kind == "empty":
+        raise InputError("file is empty", path=path)
+    return judge(path, kind) if judge is not None else kind
 
 
 def check_kind(path: str, expected: str, found: str | None = None) -> None:

@@ -9,8 +9,9 @@ starts with the gzip magic bytes:
 - a CSV with a prompt column (``column``; needs a model);
 - ``-``: standard input, in any of the formats above except directories.
 
-Every problem is an :class:`~calculator.errors.InputError` naming ``file:line``. With
-``skip_invalid`` the reader counts the problem in :class:`ReadStats` and goes on instead.
+Every problem is an :class:`~calculator.errors.InputError` naming ``file:line``; a bad request
+(a :class:`~calculator.errors.BadRow`) goes to the bad-row policy, which with --skip-invalid counts
+it and goes on instead.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import io
 import json
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from calculator.errors import InputError
+from calculator.errors import BadRow, InputError
 from calculator.io import DATA_LIMIT, Input, StreamError, expand_glob, is_glob, open_input
+from calculator.readers._policy import InvalidRows
 
 PROMPT_SUFFIXES = {".txt", ".md", ".prompt", ".text"}
 # No single line may be larger than a whole batch (256 MB): past that we stop reading it.
@@ -52,39 +53,14 @@ class Request:
 
 @dataclass
 class ReadStats:
-    """What the readers saw: files, bytes and skipped input (with --skip-invalid)."""
+    """What the readers read: the files and their bytes."""
 
     files: list[str] = field(default_factory=list)
     bytes_read: int = 0
-    skipped: Counter = field(default_factory=Counter)  # reason -> count
-    first_skip: dict[str, str] = field(default_factory=dict)  # reason -> "file:line: message"
-    # reason -> the first EXAMPLES_PER_REASON "file:line: message" (`batchcalc check` lists them)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-
-    EXAMPLES_PER_REASON = 20
-
-    @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
-
-    def skip(self, reason: str, error: InputError) -> None:
-        self.skipped[reason] += 1
-        self.first_skip.setdefault(reason, str(error))
-        kept = self.examples.setdefault(reason, [])
-        if len(kept) < self.EXAMPLES_PER_REASON:
-            kept.append(str(error))
 
 
-class _Skip(Exception):
-    """Internal: a problem that --skip-invalid may skip, with its reason label."""
-
-    def __init__(self, reason: str, error: InputError):
-        super().__init__(str(error))
-        self.reason, self.error = reason, error
-
-
-def _fail(reason: str, message: str, path: str, line: Optional[int]) -> _Skip:
-    return _Skip(reason, InputError(message, path=path, line=line))
+def _fail(reason: str, message: str, path: str, line: Optional[int]) -> BadRow:
+    return BadRow(reason, message, path=path, line=line)
 
 
 # -- lines ---------------------------------------------------------------------------------
@@ -171,7 +147,7 @@ def _parse_json_line(text: str, path: str, lineno: int, ended: bool) -> Any:
 # -- formats --------------------------------------------------------------------------------
 
 def _jsonl(src: Input, first: Optional[tuple[int, bytes, bool]], lines: Iterator,
-           model: Optional[str]) -> Iterator[Request]:
+           model: Optional[str], policy: InvalidRows) -> Iterator[Request]:
     def all_lines():
         if first is not None:
             yield first
@@ -184,11 +160,11 @@ def _jsonl(src: Input, first: Optional[tuple[int, bytes, bool]], lines: Iterator
             text = _decode_line(data, src.name, lineno)
             obj = _parse_json_line(text, src.name, lineno, ended)
             yield _request_from_obj(obj, src.name, lineno, len(data) + 1, model)
-        except _Skip as skip:
-            yield skip  # type: ignore[misc]  (the caller raises or counts it)
+        except BadRow as bad:
+            policy.reject(bad)
 
 
-def _json_body(src: Input, model: Optional[str], chunk: int = 1 << 20) -> Iterator[Request]:
+def _json_body(src: Input, model: Optional[str], policy: InvalidRows, chunk: int = 1 << 20) -> Iterator[Request]:
     """Stream the items of ``{"requests": [...]}`` one at a time: the "requests" key of the
     top-level object only (a nested "meta": {"requests": ...} is not the list), its other
     members skipped, and nothing allowed after the object."""
@@ -301,8 +277,8 @@ def _json_body(src: Input, model: Optional[str], chunk: int = 1 << 20) -> Iterat
                 obj, start_line, size = value(f"requests[{index}]")
                 try:
                     yield _request_from_obj(obj, src.name, start_line, size, model)
-                except _Skip as skip:
-                    yield skip  # type: ignore[misc]
+                except BadRow as bad:
+                    policy.reject(bad)
                 index += 1
         c = skip_ws()
         if c == ",":
@@ -317,7 +293,8 @@ def _json_body(src: Input, model: Optional[str], chunk: int = 1 << 20) -> Iterat
                          "object", path=src.name, line=line)
 
 
-def _csv(src: Input, column: Optional[str], model: Optional[str], max_tokens: int) -> Iterator[Request]:
+def _csv(src: Input, column: Optional[str], model: Optional[str], max_tokens: int,
+         policy: InvalidRows) -> Iterator[Request]:
     import csv
 
     # surrogateescape: bytes that are not UTF-8 reach the row they are on (a strict decoder
@@ -367,19 +344,19 @@ def _csv(src: Input, column: Optional[str], model: Optional[str], max_tokens: in
         except StreamError as exc:
             raise exc.at(lineno) from None
         except csv.Error as exc:
-            yield _fail("malformed CSV", f"not valid CSV ({exc})", src.name, lineno)  # type: ignore[misc]
+            policy.reject(_fail("malformed CSV", f"not valid CSV ({exc})", src.name, lineno))
             continue
         if not row or all(not c.strip() for c in row):
             continue
         row_no += 1
         bad = next((c for c in row if _NOT_UTF8.search(c)), None)
         if bad is not None:
-            yield _fail("not UTF-8", "not valid UTF-8: expected UTF-8 text", src.name, lineno)  # type: ignore[misc]
+            policy.reject(_fail("not UTF-8", "not valid UTF-8: expected UTF-8 text", src.name, lineno))
             continue
         if len(row) != len(names):
             # An unquoted comma splits a prompt in two: counting the first part would be a wrong number.
-            yield _fail("malformed CSV", f"row has {len(row)} columns, the header {len(names)} "  # type: ignore[misc]
-                        f"(quote a prompt that contains commas)", src.name, lineno)
+            policy.reject(_fail("malformed CSV", f"row has {len(row)} columns, the header {len(names)} "
+                                f"(quote a prompt that contains commas)", src.name, lineno))
             continue
         row_model = model or (row[model_col] if model_col is not None and model_col < len(row) else None)
         if not row_model:
@@ -395,7 +372,7 @@ def _params_size(custom_id: str, params: dict) -> int:
 
 
 def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional[str],
-                  max_tokens: int, stats: ReadStats) -> Iterator[Request]:
+                  max_tokens: int, stats: ReadStats, policy: InvalidRows) -> Iterator[Request]:
     if not model:
         raise InputError("prompt files need --model (plain text carries no model)",
                          path=display_root or paths[0])
@@ -407,11 +384,11 @@ def _prompt_files(paths: list[str], display_root: Optional[str], model: Optional
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield _fail("not UTF-8", f"byte {exc.start + 1} is not valid UTF-8 (0x{data[exc.start]:02x}): "  # type: ignore[misc]
-                        f"expected UTF-8 text", p, data[:exc.start].count(b"\n") + 1)
+            policy.reject(_fail("not UTF-8", f"byte {exc.start + 1} is not valid UTF-8 (0x{data[exc.start]:02x}): "
+                                f"expected UTF-8 text", p, data[:exc.start].count(b"\n") + 1))
             continue
         if not text.strip():
-            yield _fail("empty file", "empty prompt file", p, 1)  # type: ignore[misc]
+            policy.reject(_fail("empty file", "empty prompt file", p, 1))
             continue
         cid = os.path.relpath(p, display_root) if display_root else os.path.basename(p)
         params = {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": text}]}
@@ -423,27 +400,26 @@ def _is_body_start(head: bytes) -> bool:
     return re.match(rb'\s*\{[ \t\r]*(?:\n|"requests"|$)', head) is not None
 
 
-def _detect_and_read(src: Input, *, model, column, max_tokens, stats: ReadStats,
-                     progress: Optional[Callable[[int], None]]) -> Iterator[Request]:
+def _detect_and_read(src: Input, *, model, column, max_tokens, policy: InvalidRows) -> Iterator[Request]:
     lower = src.name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]
     if lower.endswith((".csv", ".tsv")) or column is not None:
-        yield from _csv(src, column, model, max_tokens)
+        yield from _csv(src, column, model, max_tokens, policy)
         return
     try:
         head = src.head(_HEAD_BYTES)
     except StreamError as exc:
         raise exc.at(1) from None
     if _is_body_start(head):
-        yield from _json_body(src, model)
+        yield from _json_body(src, model, policy)
         return
     lines = _iter_lines(src)
     first = next((item for item in lines if item[1].strip()), None)
     if first is None:
         raise _fail("empty file", "empty file: expected Message Batches requests, one JSON object "
                     "per line", src.name, 1)
-    yield from _jsonl(src, first, lines, model)
+    yield from _jsonl(src, first, lines, model, policy)
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[tuple[str, list[str] | None, str | None]]:
@@ -474,25 +450,25 @@ def expand_inputs(inputs: Iterable[str]) -> list[tuple[str, list[str] | None, st
 
 
 def read_requests(inputs: Iterable[str], *, model: Optional[str] = None, column: Optional[str] = None,
-                  max_tokens: int = 1024, skip_invalid: bool = False, stats: Optional[ReadStats] = None,
+                  max_tokens: int = 1024, policy: Optional[InvalidRows] = None, stats: Optional[ReadStats] = None,
                   progress: Optional[Callable[[int], None]] = None) -> Iterator[Request]:
-    """Every request of every input, in order. Raises InputError on bad input unless
-    ``skip_invalid``, in which case the problem is counted in ``stats.skipped``.
+    """Every request of every input, in order. Raises InputError on bad input; a bad request goes
+    to ``policy`` (default: raise), which may count it and go on. ``stats`` receives the files read.
 
     ``max_tokens`` is the value given to prompt files and CSV rows (they carry none).
     ``progress`` is called now and then with the number of input bytes consumed so far.
     """
+    policy = policy if policy is not None else InvalidRows()
     stats = stats if stats is not None else ReadStats()
     done_bytes = 0
     for path, files, root in expand_inputs(inputs):
         if files is not None:
-            gen: Iterator = _prompt_files(files, root, model, max_tokens, stats)
+            gen: Iterator = _prompt_files(files, root, model, max_tokens, stats, policy)
             src = None
         else:
             src = open_input(path, limit=DATA_LIMIT, what="request file")
             stats.files.append(src.name)
-            gen = _detect_and_read(src, model=model, column=column, max_tokens=max_tokens,
-                                   stats=stats, progress=progress)
+            gen = _detect_and_read(src, model=model, column=column, max_tokens=max_tokens, policy=policy)
         n = 0
         try:
             while True:
@@ -500,16 +476,9 @@ def read_requests(inputs: Iterable[str], *, model: Optional[str] = None, column:
                     item = next(gen)
                 except StopIteration:
                     break
-                except _Skip as skip:  # a whole-file problem (an empty file)
-                    if not skip_invalid:
-                        raise skip.error from None
-                    stats.skip(skip.reason, skip.error)
+                except BadRow as bad:  # a whole-file problem (an empty file, a body cut short) ends the file
+                    policy.reject(bad)
                     break
-                if isinstance(item, _Skip):
-                    if not skip_invalid:
-                        raise item.error
-                    stats.skip(item.reason, item.error)
-                    continue
                 n += 1
                 if progress is not None and src is not None and n % 256 == 0:
                     progress(done_bytes + src.position())

@@ -8,9 +8,10 @@ from typing import Iterable, Iterator, Optional
 
 from calculator.errors import InputError, SourceMismatchError
 from calculator.readers.frame import Chunk, ReaderInfo
-from calculator.readers._io import expand
+from calculator.io import expand
 from calculator.readers._policy import InvalidRows
-from calculator.readers.detect import DESCRIPTIONS, OTHER_KINDS, USAGE_SOURCES, check_kind, detect
+from calculator.readers.detect import (DESCRIPTIONS, DETECTED_COST_KINDS, OTHER_KINDS, USAGE_SOURCES, detect,
+                                       kind_of)
 
 
 class UsageSource:
@@ -35,14 +36,9 @@ class UsageSource:
         self.info = ReaderInfo(source=source or "auto", paths=list(self.paths))
         self.kinds: dict[str, str] = {}
 
-    def _kind(self, path: str) -> str:
-        if self.source is not None:
-            check_kind(path, self.source)
-            return self.source
-        kind = detect(path)
-        if kind == "empty":
-            raise InputError("file is empty", path=path)
-        if kind in ("admin-cost", "console-cost-csv", "analytics-cost"):
+    def _usage_kind(self, path: str, kind: str) -> str:
+        """A detected kind that this reads as usage; any other is an error saying what the file is."""
+        if kind in DETECTED_COST_KINDS:
             raise SourceMismatchError(f"this is {DESCRIPTIONS[kind]}, not usage: use "
                                       f"`batchcalc reconcile USAGE --costs {path}`", path=path)
         if kind in OTHER_KINDS:
@@ -52,7 +48,7 @@ class UsageSource:
                              "usage report, a Console usage CSV, or a CSV with --map); use --source",
                              path=path)
         if kind == "generic-csv" and not self.mapping:
-            from calculator.readers._io import head
+            from calculator.io import head
             from calculator.readers.detect import csv_header
 
             found = ", ".join(repr(c) for c in csv_header(head(path)))
@@ -82,7 +78,7 @@ class UsageSource:
                 self.info.stats["analytics cost pages left to reconcile"] = \
                     self.info.stats.get("analytics cost pages left to reconcile", 0) + 1
                 continue
-            kind = self._kind(path)
+            kind = kind_of(path, self.source, self._usage_kind)
             self.kinds[path] = kind
             if kind == "analytics-usage":
                 analytics.append(path)  # the pages of one run are read together, as one source

@@ -16,8 +16,8 @@ recognise:
     report_json      a report saved with --format json ("schema_version" and "kind")
 
 Each detected kind triggers a **section builder**, named as "module:function" in ``SECTIONS``
-and imported only when a file needs it, so a build without (say) the usage reader still
-detects a usage export and says clearly that it cannot read it yet. A builder is called as
+and imported only when a file needs it (a builder that cannot be imported is a one-line error
+naming the input, not a traceback). A builder is called as
 ``builder(inputs, options)`` where ``inputs`` maps every detected kind to its paths (a
 reconciliation needs the cost report *and* the usage export) and ``options`` is a
 ``ReportOptions``; it returns one Report (or a list of them) for the page.
@@ -64,7 +64,7 @@ class Section:
     command: str  # the command whose report this is (for messages)
 
 
-# Order = order on the page. When a branch lands, point its line at its builder.
+# Order = order on the page.
 SECTIONS: list[Section] = [
     Section("plan", "calculator.report.inputs:plan_section", ("workloads",), "batchcalc plan"),
     Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),

@@ -1,8 +1,8 @@
 """`batchcalc reconcile` as a Report: expected against billed, line by line (exit code 3 beyond tolerance).
 
-``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone, so
-whatever reconciles underneath (today ``calculator.reconciling``, fed through
-``report_from_reconciliation``) can be replaced.
+``build_reconcile_report(figures)`` writes the report from the kind's JSON contract alone (a
+saved JSON is rendered again the same way); ``report_from_reconciliation`` turns the result of
+``calculator.reconcile.reconcile`` into those figures.
 
 JSON contract (``kind: "reconcile"``), money as exact decimal strings, ``token_type`` in the Admin
 API's names (uncached_input_tokens, output_tokens, cache_read_input_tokens,
@@ -30,7 +30,7 @@ from typing import Any
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import CONTEXT, usd
 from calculator.report.charges import charges_table
-from calculator.reconciling import Line, ReconcileResult
+from calculator.reconcile.reconcile import Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
                                      Series, Table, cell_from_json, to_json)
 from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
@@ -293,7 +293,7 @@ def build_reconcile_report(figures: dict) -> Report:
                   exit_code=3 if f["lines_outside_tolerance"] else 0)
 
 
-# -- the figures, from calculator.reconciling -----------------------------------------------------
+# -- the figures, from calculator.reconcile.reconcile -----------------------------------------------------
 
 def line_dict(line: Line) -> dict:
     k = line.key
@@ -386,7 +386,7 @@ def reconcile_figures(result: ReconcileResult) -> dict:
 
 
 def report_from_reconciliation(result: ReconcileResult) -> Report:
-    """The reconciliation Report of a ``calculator.reconciling.reconcile`` result."""
+    """The reconciliation Report of a ``calculator.reconcile.reconcile.reconcile`` result."""
     figures = to_json({"catalogue_version": result.catalogue_version, **_Result(result).payload(),
                        "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
     return build_reconcile_report(figures)
@@ -394,10 +394,10 @@ def report_from_reconciliation(result: ReconcileResult) -> Report:
 
 def report_section(inputs: dict, options) -> Report:
     """`batchcalc report` section builder: the cost reports given, against the usage exports given."""
-    from calculator.contract import load_contract
+    from calculator.reconcile.contract import load_contract
     from calculator.engine import UsageOptions
     from calculator.errors import InputError
-    from calculator.reconciling import Tolerance, reconcile_inputs
+    from calculator.reconcile.reconcile import Tolerance, reconcile_inputs
 
     costs = [str(p) for kind in ("admin_cost", "console_cost") for p in inputs.get(kind, [])]
     usage = [str(p) for kind in ("batch_results", "admin_usage", "console_usage") for p in inputs.get(kind, [])]

@@ -142,12 +142,16 @@ class ResultUsage:
     output_tokens: int
 
 
-def read_results(path: str, *, skip_invalid: bool = False, stats=None) -> tuple[dict[str, ResultUsage], int]:
+def read_results(path: str, *, policy=None) -> tuple[dict[str, ResultUsage], int]:
     """Succeeded results of a Message Batches results JSONL by custom_id, and how many lines
-    were not succeeded results (errored, canceled, expired). With ``skip_invalid`` a bad line
-    is counted in ``stats`` (a :class:`~calculator.readers.requests.ReadStats`) and skipped."""
+    were not succeeded results (errored, canceled, expired). A bad line goes to ``policy`` (an
+    :class:`~calculator.readers._policy.InvalidRows`; default: raise)."""
+    from calculator.errors import BadRow
     from calculator.io import DATA_LIMIT, open_input, parse_json
-    from calculator.readers.requests import _decode_line, _iter_lines, _Skip
+    from calculator.readers._policy import InvalidRows
+    from calculator.readers.requests import _decode_line, _iter_lines
+
+    policy = policy if policy is not None else InvalidRows()
 
     src = open_input(path, limit=DATA_LIMIT, what="batch results file")
     out: dict[str, ResultUsage] = {}
@@ -177,16 +181,10 @@ def read_results(path: str, *, skip_invalid: bool = False, stats=None) -> tuple[
                 model = msg.get("model")
                 out[str(obj["custom_id"])] = ResultUsage(model if isinstance(model, str) else None, total,
                                                          tokens["output_tokens"])
-            except _Skip as skip:
-                if not skip_invalid:
-                    raise skip.error from None
-                if stats is not None:
-                    stats.skip(f"bad results line ({skip.reason})", skip.error)
+            except BadRow as bad:
+                policy.reject(bad, f"bad results line ({bad.reason})")
             except InputError as exc:
-                if not skip_invalid:
-                    raise
-                if stats is not None:
-                    stats.skip("bad results line", exc)
+                policy.reject(exc, "bad results line")
     finally:
         src.close()
     return out, others

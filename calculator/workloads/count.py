@@ -208,10 +208,10 @@ class _Counter:
     """The streaming part: read, split, intern, count, and keep a few integers per request."""
 
     def __init__(self, cat: Catalogue, opts: CountOptions, calibrations: dict[str, Calibration],
-                 stats, warn: Callable[[str], None], workers: int = 1):
+                 policy, warn: Callable[[str], None], workers: int = 1):
         from calculator.tokens.counter import BlockCounter
 
-        self.cat, self.opts, self.calibrations, self.stats = cat, opts, calibrations, stats
+        self.cat, self.opts, self.calibrations, self.policy = cat, opts, calibrations, policy
         self.blocks = BlockCounter(workers=workers)
         self.models: dict[str, _ModelState] = {}
         self.model_of: dict[str, Optional[str]] = {}  # spelling -> model id, None when unusable
@@ -238,10 +238,7 @@ class _Counter:
         if mid is None:
             entry = self.bad_models[spelling]
             entry[0] += 1
-            if not self.opts.skip_invalid:
-                raise InputError(f"{where}: {entry[2]}")
-            self.stats.skipped["unknown or unpriced model"] += 1
-            self.stats.first_skip.setdefault("unknown or unpriced model", f"{where}: {entry[2]}")
+            self.policy.reject(InputError(f"{where}: {entry[2]}"), "unknown or unpriced model")
             return None
         st = self.models.get(mid)
         if st is None:
@@ -302,10 +299,7 @@ class _Counter:
                 err = InputError(f"{req.where}: request {req.custom_id!r} is about {low:,} input tokens "
                                  f"even at the low end of the estimate, above the largest Claude "
                                  f"context window ({MAX_CONTEXT_TOKENS:,} tokens): it cannot be sent")
-                if not self.opts.skip_invalid:
-                    raise err
-                self.stats.skipped["request above every context window"] += 1
-                self.stats.first_skip.setdefault("request above every context window", str(err))
+                self.policy.reject(err, "request above every context window")
                 continue
             if bps:
                 st.any_breakpoint = True
@@ -331,24 +325,26 @@ class _Counter:
 
 def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
                    progress_factory: Optional[Callable] = None,
-                   tap: Optional[Callable] = None, stats=None) -> CountResult:
+                   tap: Optional[Callable] = None, stats=None, policy=None) -> CountResult:
     """Read, count and price a sample workload. ``progress_factory(total, label)`` returns a
     context manager with ``update(done)``, or is None for no progress display. ``tap(request)``
     sees every request the reader yields, before it is counted (``batchcalc check`` validates
-    and splits the file in the same single pass); ``stats`` (a ReadStats) receives what the reader
-    saw and skipped."""
+    and splits the file in the same single pass); ``stats`` (a ReadStats) receives the files read,
+    ``policy`` (an InvalidRows, skipping when ``opts.skip_invalid``) every bad request or result."""
     from calculator.tokens.calibration import (calibration_path, fit_factor, load_calibration, read_results,
                                         save_calibration)
+    from calculator.readers._policy import InvalidRows
     from calculator.readers.requests import ReadStats, input_size, read_requests
 
     warnings: list[str] = []
     cal_path = calibration_path(opts.calibration_file)
     calibrations = load_calibration(cal_path)
     stats = stats if stats is not None else ReadStats()
+    policy = policy if policy is not None else InvalidRows(opts.skip_invalid)
     total = input_size(inputs)
     # A tokenizer worker process pays off on large inputs only (and stdin, of unknown size).
     big = total is None or total > WORKER_MIN_BYTES
-    counter = _Counter(cat, opts, calibrations, stats, warnings.append, workers=opts.workers if big else 1)
+    counter = _Counter(cat, opts, calibrations, policy, warnings.append, workers=opts.workers if big else 1)
     if opts.exact:
         from calculator.tokens.exact import ExactCounter
 
@@ -356,7 +352,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
 
     def requests(progress=None):
         for r in read_requests(inputs, model=opts.model, column=opts.column,
-                               max_tokens=opts.default_max_tokens, skip_invalid=opts.skip_invalid,
+                               max_tokens=opts.default_max_tokens, policy=policy,
                                stats=stats, progress=progress):
             if tap is not None:
                 tap(r)
@@ -370,9 +366,9 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     reqs = counter.requests
     if not reqs:
         why = ""
-        if stats.skipped_total:
-            why = f" ({stats.skipped_total:,} skipped: " + "; ".join(
-                f"{n:,} {r}" for r, n in stats.skipped.most_common()) + ")"
+        if policy.count:
+            why = f" ({policy.count:,} skipped: " + "; ".join(
+                f"{n:,} {r}" for r, n in policy.by_reason.most_common()) + ")"
         raise NoRequestsError(f"{', '.join(stats.files) or 'input'}: no valid requests to count{why}")
 
     exact_counts: dict[str, int] = {}
@@ -391,7 +387,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
     fits: list[Fit] = []
     results_usage = None
     if opts.calibrate:
-        results_usage, not_succeeded = read_results(opts.calibrate, skip_invalid=opts.skip_invalid, stats=stats)
+        results_usage, not_succeeded = read_results(opts.calibrate, policy=policy)
         samples: dict[str, list] = defaultdict(list)
         for r in reqs:
             u = results_usage.get(r.custom_id)
@@ -426,7 +422,7 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if results_usage is not None and output_source == opts.calibrate:
             output_from = {k: v.output_tokens for k, v in results_usage.items()}
         else:
-            results = read_results(output_source, skip_invalid=opts.skip_invalid, stats=stats)[0]
+            results = read_results(output_source, policy=policy)[0]
             output_from = {k: v.output_tokens for k, v in results.items()}
     capped = 0
     missing_output = 0
@@ -617,11 +613,10 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         if n:
             warnings.append(f"{n:,} requests for model {spelling!r} were skipped and not priced (first at "
                             f"{where}): {msg}")
-    if stats.skipped_total:
-        other = {r: n for r, n in stats.skipped.items() if r != "unknown or unpriced model"}
-        if other:
-            warnings.append("Skipped invalid input (--skip-invalid): " + "; ".join(
-                f"{n:,} {r} (first: {stats.first_skip[r]})" for r, n in sorted(other.items())))
+    other = {r: n for r, n in policy.by_reason.items() if r != "unknown or unpriced model"}
+    if other:
+        warnings.append("Skipped invalid input (--skip-invalid): " + "; ".join(
+            f"{n:,} {r} (first: {policy.examples[r][0]})" for r, n in sorted(other.items())))
     for note in sorted(counter.notes):
         warnings.append(f"Rough estimate: {note}.")
     if not opts.exact and any(m.estimator["factor_source"].startswith("catalogue") for m in model_results):
@@ -641,5 +636,5 @@ def count_workload(inputs: list[str], opts: CountOptions, cat: Catalogue,
         estimator["count_tokens"] = exact_info
     return CountResult(opts, model_results, n_total, total_in, sum(r.output for r in reqs),
                        sum(m.cacheable_prefix_tokens for m in model_results), distribution, largest, batches,
-                       dict(stats.skipped), dict(stats.first_skip), estimator, output_basis, opts.cache,
+                       dict(policy.by_reason), {r: e[0] for r, e in policy.examples.items()}, estimator, output_basis, opts.cache,
                        scenarios, worst_case, worst_groups, scaled, fits, str(cal_path) if fits else None, warnings, stats.files, stats.bytes_read)

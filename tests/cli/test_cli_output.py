@@ -16,8 +16,8 @@ from test_safe_outputs import COMMANDS
 MONEY = re.compile(r"-?\$\d[\d,]*(?:\.\d+)?")
 # Exit codes of the example inputs: the cost report has a planted discrepancy (exit 3).
 CODES = {"reconcile": 3}
-# Kinds whose reports hold charges (cost and usage data). Reconcile joins them when its builder
-# writes the "charges" table (issue 12 part A); estimates, plans, counts and price lists never do.
+# Kinds whose reports hold charges (cost and usage data, the "charges" table); estimates, plans,
+# counts and price lists never do.
 FOCUS_COMMANDS = {"usage", "reconcile"}
 
 

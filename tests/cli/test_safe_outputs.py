@@ -259,7 +259,7 @@ BUG_TARGETS = {
     "plan": (COMMANDS["plan"], "calculator.report.plan", "build_plan_report"),
     "count": (COMMANDS["count"], "calculator.report.count", "build_count_report"),
     "usage": (COMMANDS["usage"], "calculator.report.usage", "build_usage_report"),
-    "reconcile": (COMMANDS["reconcile"], "calculator.reconciling", "reconcile"),
+    "reconcile": (COMMANDS["reconcile"], "calculator.reconcile.reconcile", "reconcile"),
     "report": (COMMANDS["report"], "calculator.report.inputs", "build_sections"),
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from calculator.engine import UsageOptions, usage_result
-from calculator.reconciling import reconcile_inputs
+from calculator.reconcile.reconcile import reconcile_inputs
 from calculator.report.reconcile import reconcile_figures
 from calculator.report.usage import usage_figures
 from conftest import EXAMPLES

@@ -376,7 +376,7 @@ def test_usage_from_python_gives_a_frame_of_exact_values():
     """The notebook path (README "From Python"): the same figures as the CLI, tables as DataFrames."""
     import datetime as dt
 
-    from calculator import UsageOptions, usage
+    from batchcalc import UsageOptions, usage
 
     r = usage(EXAMPLES / "usage_report.json")
     assert Decimal(r.figures["totals"]["cost_usd"]) == TOTAL_COST

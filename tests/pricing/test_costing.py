@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from calculator import TokenCounts, price_usage
+from batchcalc import TokenCounts, price_usage
 from calculator.errors import InvalidUsageError, NoRateError, UnknownModelError, UnpricedModelError
 
 DAY = dt.date(2026, 11, 21)

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calculator import TokenCounts, Workload, price_usage
+from batchcalc import TokenCounts, Workload, price_usage
 from calculator.workloads.scenarios import estimate
 from calculator.report.estimate import build_estimate_report
 from calculator.workloads.cache import CacheAssumptions

@@ -10,9 +10,9 @@ import json
 from decimal import Decimal
 
 
-from calculator.contract import load_contract
+from calculator.reconcile.contract import load_contract
 from calculator.engine import UsageOptions, usage_result
-from calculator.reconciling import reconcile_inputs
+from calculator.reconcile.reconcile import reconcile_inputs
 from calculator.report.reconcile import reconcile_figures, report_from_reconciliation
 from calculator.report.usage import report_from_analysis, usage_figures
 from conftest import EXAMPLES

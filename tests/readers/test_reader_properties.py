@@ -298,7 +298,7 @@ def test_reconcile_json_round_trips_to_the_same_decimals(rows, ratio):
     from calculator.costing import TokenCounts, price_usage
     from calculator.report.model import Report
     from calculator.report.reconcile import report_from_reconciliation
-    from calculator.reconciling import reconcile
+    from calculator.reconcile.reconcile import reconcile
     from calculator.engine import UsageOptions, usage_result
     from reports import render
 

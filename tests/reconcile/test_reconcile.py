@@ -308,6 +308,12 @@ def test_usage_given_as_costs_and_missing_sides(cli, tmp_path):
     error_line(cli("reconcile", USAGE, EXAMPLES / "cost_report.json", "--contract", bad), "percentage")
 
 
+def test_an_until_before_since_is_an_error_not_an_empty_bill(cli):
+    """Reversed, the range would select no day on either side: a bill that "matches" (exit 0)."""
+    error_line(cli("reconcile", USAGE, EXAMPLES / "cost_report.json", "--since", "2026-10-05", "--until", "2026-10-01"),
+               "--until 2026-10-01 is before --since 2026-10-05")
+
+
 def test_reconcile_help_has_examples(cli):
     r = cli("reconcile", "--help")
     assert r.code == 0 and "Examples" in r.out and "exit code 3" in r.out.lower().replace("\n", " ")
@@ -350,7 +356,7 @@ def test_json_money_is_exact_strings_never_floats(cli):
 
 
 def test_reconcile_from_python_tells_usage_from_costs():
-    from calculator import Tolerance, reconcile
+    from batchcalc import Tolerance, reconcile
 
     r = reconcile(EXAMPLES / "cost_report.json", USAGE)  # in any order: told apart by content
     # the planted line: Sonnet 4.6 batch input 10M billed at $3 instead of $1.50 -> $15.00

@@ -19,7 +19,7 @@ from calculator.readers.cost_lines import LineMaker
 from calculator.costing import TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import money_str
-from calculator.reconciling import _Prices
+from calculator.reconcile.reconcile import _Prices
 from calculator.readers._policy import InvalidRows
 from pricing import load_catalogue
 

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import datetime as dt
 import pytest
 
-from calculator import TokenCounts, Workload
+from batchcalc import TokenCounts, Workload
 from calculator.workloads.scenarios import estimate
 from calculator.errors import InputError, InvalidUsageError
 from calculator.workloads.cache import CacheAssumptions
@@ -96,10 +96,10 @@ def test_impossible_workloads_are_refused(catalogue):
 
 
 def test_the_public_estimate_returns_the_report_and_its_scenarios_as_a_frame():
-    import calculator
+    import batchcalc
 
-    r = calculator.estimate(calculator.Workload("claude-sonnet-4-6", requests=10_000, input_tokens=2_500,
-                                                output_tokens=200, on=DAY))
+    r = batchcalc.estimate(batchcalc.Workload("claude-sonnet-4-6", requests=10_000, input_tokens=2_500,
+                                              output_tokens=200, on=DAY))
     assert r.kind == "estimate"
     totals = dict(zip(r.frame("scenarios")["scenario"], r.frame("scenarios")["total_usd"]))
     # sync: 10,000 x (2,500 x $3 + 200 x $15) / 1M = 10,000 x $0.0105 = $105; batch half: $52.50

@@ -5,16 +5,8 @@ both sides carry it. When the cost report lacks a dimension (no token types, no 
 only), both sides are summed over it and the report says at which level it reconciled.
 
 For each line: expected, billed, residual (billed - expected), residual percent, whether it is
-within tolerance (|residual| <= max(absolute, relative x |expected|)), and a diagnosis when the
-residual matches a known pattern. Each pattern is tested by re-pricing the same usage the wrong
-way and comparing that with the bill:
-
-    batch billed at the standard rate       the batch tokens priced at the standard tier
-    1-hour cache writes priced as 5-minute  the 1h write tokens at the 5m write rate
-    long-context tier missing / misapplied  the tokens priced with the other context tier
-    the 1.1x residency multiplier           the tokens priced with the other inference_geo
-    a negotiated discount                   one constant billed/expected ratio on every line
-                                            (or on every line of a model): --contract removes it
+within tolerance (|residual| <= max(absolute, relative x |expected|)), and, outside it, a diagnosis
+(``diagnosis.py``) from the same usage priced the wrong-but-plausible ways, kept beside the price.
 """
 
 from __future__ import annotations
@@ -24,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from calculator.contract import Contract
+from calculator.reconcile.contract import Contract
+from calculator.reconcile.diagnosis import diagnose, ratio_warnings, ratios
 from calculator.readers.cost_lines import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, Cost, CostLine, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
@@ -36,14 +29,15 @@ JOIN_DIMS = ("date", "model", "token_type", "service_tier", "context_window", "w
 ALL = "all"  # a dimension summed over (the cost report does not split by it)
 DEFAULT_ABS_TOLERANCE = Decimal("0.01")  # USD per line: ignores sub-cent rounding
 DEFAULT_REL_TOLERANCE = Decimal(0)  # percent of expected; off unless asked
-PATTERN_SLACK = Decimal("0.005")  # a pattern matches within 0.5% (or the absolute tolerance)
-RATIO_SPREAD = Decimal("0.002")  # ratios within 0.2% of each other count as constant
-MIN_RATIO_EXPECTED = Decimal(1)  # lines under $1 are too small to judge a ratio
 CENT_ROUNDING = Decimal("0.005")  # per row of a bill rounded to cents (the Console cost CSV)
 
 
 @dataclass
 class Tolerance:
+    """How far a billed line may be from its expected amount and still match: within
+    max(``absolute`` dollars, ``relative_percent`` of the expected amount) per line, and never
+    less than the half cent of rounding per row of a bill rounded to cents."""
+
     absolute: Decimal = DEFAULT_ABS_TOLERANCE
     relative_percent: Decimal = DEFAULT_REL_TOLERANCE
 
@@ -54,9 +48,6 @@ class Tolerance:
         """The line's tolerance in USD: a bill rounded to cents per row carries up to half a cent
         of rounding per row summed into the line."""
         return max(self.absolute, rounded_rows * CENT_ROUNDING, abs(expected) * self.relative_percent / 100)
-
-
-VARIANTS = ("as_standard", "as_5m", "other_context", "other_geo")
 
 
 @dataclass
@@ -130,10 +121,6 @@ class ReconcileResult:
     @property
     def outside(self) -> list[Line]:
         return [l for l in (*self.lines, *self.unmatched_usage, *self.unmatched_costs) if not l.within]
-
-
-def _close(a: Decimal, b: Decimal, tol: Tolerance) -> bool:
-    return abs(a - b) <= max(tol.absolute, abs(b) * PATTERN_SLACK)
 
 
 def _money(tokens: int, rate: Decimal) -> Decimal:
@@ -400,20 +387,11 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
     for reason, (amount, n) in unchecked.items():
         warnings.append(f"{n} line(s) billed {amount.normalize():f} USD in all are not checked: {reason}")
     # -- diagnoses ---------------------------------------------------------------------------
-    constant, per_model = _ratios(lines)
+    constant, per_model = ratios(lines, sorted({l.key["model"] for l in lines} - {None, ALL}))
     for line in lines:
         if not line.within:
-            line.diagnosis = _diagnose(line, tol, constant, per_model)
-    if constant is not None:
-        pct = (1 - constant) * 100
-        warnings.append(
-            f"every line is billed at {constant:.4f}x the published rates: a negotiated "
-            f"{'discount' if pct > 0 else 'surcharge'} of {abs(pct):.2f}%? Put it in a contract file "
-            f"(discount_percent: {pct.normalize():f}) and pass --contract to reconcile it to zero")
-    for model, ratio in per_model.items():
-        pct = (1 - ratio) * 100
-        warnings.append(f"every {model} line is billed at {ratio:.4f}x the published rates: a per-model "
-                        f"discount of {pct:.2f}%? (--contract, models: {{{model}: {pct.normalize():f}}})")
+            line.diagnosis = diagnose(line, tol.absolute, constant, per_model)
+    warnings.extend(ratio_warnings(constant, per_model))
     expected_total = sum((l.expected for l in (*lines, *only_usage) if l.expected is not None), Decimal(0))
     # Lines whose usage cannot be priced are not checked: their bill is outside both totals.
     billed_total = sum((l.billed for l in (*lines, *only_costs) if l.exp is None or not l.exp.unpriced), Decimal(0))
@@ -469,56 +447,3 @@ def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[
                      contract=contract, usage_warnings=usage.warnings + costs_src.warnings,
                      usage_rows=usage.rows_used, usage_rows_skipped=usage.rows_skipped,
                      cost_lines_skipped=costs_src.skipped)
-
-
-def _ratios(lines: list[Line]) -> tuple[Optional[Decimal], dict[str, Decimal]]:
-    """A billed/expected ratio shared by every judgeable line (or every line of a model)."""
-    def common(ls: list[Line]) -> Optional[Decimal]:
-        rs = sorted(l.billed / l.expected for l in ls if l.expected and l.expected >= MIN_RATIO_EXPECTED)
-        if len(rs) < 2:
-            return None
-        mid = rs[len(rs) // 2]
-        if mid <= 0 or (rs[-1] - rs[0]) / mid > RATIO_SPREAD or abs(mid - 1) <= RATIO_SPREAD:
-            return None
-        return mid.quantize(Decimal("0.0001"))
-
-    constant = common(lines)
-    per_model = {}
-    if constant is None:
-        models = sorted({l.key["model"] for l in lines if l.key.get("model") not in (None, ALL)})
-        for m in models:
-            r = common([l for l in lines if l.key["model"] == m])
-            if r is not None:
-                per_model[m] = r
-    return constant, per_model
-
-
-def _diagnose(line: Line, tol: Tolerance, constant, per_model) -> str:
-    e, b, k = line.exp, line.billed, line.key
-    std, as5, octx, ogeo = (e.variant(v) for v in VARIANTS)
-    if std is not None and _close(b, std, tol):
-        return (f"batch tokens billed at the standard rate: billed {b / e.amount:.2f}x the batch price "
-                f"(the Message Batches 50% discount is missing)")
-    if as5 is not None and _close(b, as5, tol):
-        return "1-hour cache writes priced as 5-minute writes (billed at the 5m write rate)"
-    if octx is not None and _close(b, octx, tol):
-        if e.contexts == {"long"}:
-            return "long-context tier missing: usage over the threshold billed at the ≤200K rates"
-        return "long-context rates wrongly applied to usage under the threshold"
-    if ogeo is not None and _close(b, ogeo, tol):
-        if e.geos == {"us"}:
-            return "the 1.1x data-residency multiplier (inference_geo us) is missing from the bill"
-        return "billed with the 1.1x data-residency multiplier, but the usage ran with inference_geo global"
-    ratio = b / e.amount if e.amount else None
-    if constant is not None and ratio is not None:
-        return f"constant ratio {constant} on every line: a negotiated discount of {(1 - constant) * 100:.2f}% (--contract)"
-    model = k.get("model")
-    if model in per_model:
-        r = per_model[model]
-        return f"constant ratio {r} on every {model} line: a per-model discount of {(1 - r) * 100:.2f}% (--contract)"
-    if line.list_price is not None and _close(line.list_price, e.amount, tol):
-        return "the list price matches the catalogue; the billed amount differs from it (a negotiated price?)"
-    if ratio is None:
-        return "billed for usage priced at $0"
-    direction = "more" if b > e.amount else "less"
-    return f"billed {abs(ratio - 1) * 100:.2f}% {direction} than the published rates (no known pattern)"
