@@ -31,6 +31,7 @@ from typing import Optional
 
 from calculator.engine.normalise import CONTEXT_WINDOW_NAMES, Normaliser
 from calculator.engine.rates import NOT_GROUPED, PRICED, PricedKey, rate_rows, scale_of
+from calculator.engine.scan import Scan, _q
 from calculator.errors import InputError, ModelError
 
 from calculator.readers.frame import COUNTS, RAW_DIMENSIONS, TOKEN_COUNTS, ReaderInfo  # noqa: F401
@@ -165,44 +166,6 @@ def _merge(records: list[dict], key: str) -> list[dict]:
             elif k not in (key, "gid", "rate_id") and isinstance(v, (int, Decimal)) and not isinstance(v, bool):
                 acc[k] = (acc[k] or 0) + v
     return list(out.values())
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """What differs between the SQL engines that run the pipeline's passes."""
-
-    name: str
-    exact_sum: str  # sum() of an int64 column, exact: DuckDB sums BIGINT into HUGEINT itself
-    grouping: str  # the multi-column GROUPING() bit mask function
-    text: str  # the string type
-
-    @staticmethod
-    def quote(name: str) -> str:
-        return _q(name)
-
-    @staticmethod
-    def digits(expr: str) -> str:
-        """True when the text ``expr`` is plain digits (or empty)."""
-        return f"regexp_full_match({expr}, '[0-9]*')"
-
-
-@dataclass(frozen=True)
-class SparkDialect(Dialect):
-    @staticmethod
-    def quote(name: str) -> str:
-        return "`" + name.replace("`", "``") + "`"
-
-    @staticmethod
-    def digits(expr: str) -> str:
-        return f"({expr}) RLIKE '^[0-9]*$'"
-
-
-DUCKDB = Dialect("duckdb", "sum({})", "GROUPING", "VARCHAR")
-SPARK = SparkDialect("spark", "sum(CAST({} AS DECIMAL(38, 0)))", "grouping_id", "STRING")
 
 
 class UsageEngine:
@@ -435,8 +398,6 @@ class UsageEngine:
     def _sum_used(self) -> UsageResult:
         """The used rows priced and summed by the same scan as a file DuckDB reads itself
         (``scan.Scan``): their values are already normalised, and their duplicates already named."""
-        from calculator.engine.scan import Scan
-
         cols = ", ".join([*(f"{_q(d)} AS {d}_raw" for d in NORMALISED), "workspace", "api_key", "source",
                           *(_q(c) for c in COUNTS)])
         result = Scan(self, [f"SELECT '' AS file, {cols}, 0 AS bad FROM used"], normalised=True).run()

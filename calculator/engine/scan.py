@@ -26,8 +26,49 @@ import datetime as dt
 import os
 from typing import Optional
 
-from calculator.engine.pipeline import COUNTS, DUCKDB, _q
+from dataclasses import dataclass
+
 from calculator.errors import InputError
+from calculator.readers.frame import COUNTS
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL engines that run the scan."""
+
+    name: str
+    exact_sum: str  # sum() of an int64 column, exact: DuckDB sums BIGINT into HUGEINT itself
+    grouping: str  # the multi-column GROUPING() bit mask function
+    text: str  # the string type
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return _q(name)
+
+    @staticmethod
+    def digits(expr: str) -> str:
+        """True when the text ``expr`` is plain digits (or empty)."""
+        return f"regexp_full_match({expr}, '[0-9]*')"
+
+
+@dataclass(frozen=True)
+class SparkDialect(Dialect):
+    @staticmethod
+    def quote(name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    @staticmethod
+    def digits(expr: str) -> str:
+        return f"({expr}) RLIKE '^[0-9]*$'"
+
+
+DUCKDB = Dialect("duckdb", "sum({})", "GROUPING", "VARCHAR")
+SPARK = SparkDialect("spark", "sum(CAST({} AS DECIMAL(38, 0)))", "grouping_id", "STRING")
+
 
 # Console usage CSV header -> canonical name (every header version: 2025-06 has no
 # context_window, inference_geo or speed).

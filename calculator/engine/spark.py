@@ -21,8 +21,9 @@ import tempfile
 import warnings
 from typing import Optional
 
-from calculator.engine.pipeline import COUNTS, SPARK
+from calculator.engine.scan import SPARK
 from calculator.errors import InputError
+from calculator.readers.frame import COUNTS
 
 
 def session(remote: Optional[str] = None):
@@ -42,9 +43,9 @@ def session(remote: Optional[str] = None):
     builder = (SparkSession.builder.master("local[2]").appName("batchcalc")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "4").config("spark.sql.session.timeZone", "UTC"))
-    log = os.path.join(tempfile.gettempdir(), f"batchcalc-spark-{os.getpid()}.log")
+    fd, log = tempfile.mkstemp(prefix="batchcalc-spark-", suffix=".log")
     try:
-        with _stderr_to(log):
+        with _stderr_to(fd):
             spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - the JVM did not start: say where it said why
         raise InputError(f"the local Spark session did not start ({type(exc).__name__}); the JVM's "
@@ -60,18 +61,18 @@ def _remove(path: str) -> None:
 
 
 @contextlib.contextmanager
-def _stderr_to(path: str):
-    """File descriptor 2 pointed at ``path`` while PySpark starts the JVM, which inherits it: the
-    JVM's start-up notices and log4j warnings go to that log, not into batchcalc's output."""
+def _stderr_to(fd: int):
+    """File descriptor 2 pointed at the log ``fd`` while PySpark starts the JVM, which inherits it:
+    the JVM's start-up notices and log4j warnings go to that log, not into batchcalc's output."""
     sys.stderr.flush()
     saved = os.dup(2)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    os.dup2(fd, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
 
 
 class SparkBackend:

@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from calculator.engine.pipeline import _q  # SQL quoting, as the usage scan writes it
+from calculator.engine.scan import _q  # SQL quoting, as the usage scan writes it
 from calculator.engine.scan import _lit
 
 # Amounts the scan sums itself: plain decimals of at most 19 digits before the point (parse_amount's
