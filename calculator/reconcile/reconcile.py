@@ -168,9 +168,13 @@ class _Prices:
 
 
 class _UsageSide:
-    def __init__(self, catalogue, contract: Optional[Contract]):
+    """The expected cost of each usage entry; with ``what_if``, also its variants (the re-pricings a
+    diagnosis compares the bill with), which cost three more prices per group."""
+
+    def __init__(self, catalogue, contract: Optional[Contract], what_if: bool = False):
         self.catalogue = catalogue
         self.contract = contract
+        self.what_if = what_if
         self.entries: dict[tuple, Expected] = {}
         self.prices = _Prices(catalogue)
         self._factors: dict[tuple, Decimal] = {}
@@ -205,7 +209,7 @@ class _UsageSide:
                 reason = str(exc)
         f = self.factor(model, day)
         std = ctxv = geov = None
-        if base is not None:
+        if base is not None and self.what_if:
             if tier == "batch":
                 std = self._price(model, day, tokens, "standard", ctx == "long", geo, speed)
             other = self._price(model, day, tokens, tier, ctx != "long", geo, speed)
@@ -216,14 +220,7 @@ class _UsageSide:
         costs = {} if base is None else {l.token_type: l.cost for l in base.lines}
         std_costs, ctx_costs, geo_costs = ({} if v is None else {l.token_type: l.cost for l in v.lines}
                                            for v in (std, ctxv, geov))
-        for col in (*TOKEN_COUNTS, "web_search"):
-            qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
-            if not qty:
-                continue
-            if col == "web_search":
-                key = (day, None, "web_search", None, None, workspace)
-            else:
-                key = (day, model, ADMIN_TOKEN_TYPES[col], tier, ctx, workspace)
+        for col, qty, key in entry_keys(day, model, tier, ctx, workspace, tokens):
             e = self.entries.setdefault(key, Expected())
             e.tokens += qty
             e.geos.add(geo)
@@ -232,15 +229,35 @@ class _UsageSide:
                 e.unpriced = reason
                 continue
             amount = costs[col] * f
-            for name, variant in (("as_standard", std_costs), ("other_context", ctx_costs), ("other_geo", geo_costs)):
-                e.add_variant(name, variant[col] * f if col in variant else None, amount)
-            as5 = None
-            if col == "cache_write_1h":
-                as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
-            e.add_variant("as_5m", as5, amount)
+            if self.what_if:
+                for name, variant in (("as_standard", std_costs), ("other_context", ctx_costs),
+                                      ("other_geo", geo_costs)):
+                    e.add_variant(name, variant[col] * f if col in variant else None, amount)
+                as5 = None
+                if col == "cache_write_1h":
+                    as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
+                e.add_variant("as_5m", as5, amount)
             e.amount += amount
             e.list_amount += costs[col]
             e.rate_cards.add((base.source, base.checked))
+
+
+def entry_keys(day: dt.date, model: str, tier: str, ctx: str, workspace: str, tokens: TokenCounts):
+    """(count column, quantity, entry key) of each token type a usage group has."""
+    for col in (*TOKEN_COUNTS, "web_search"):
+        qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
+        if qty:
+            yield col, qty, ((day, None, "web_search", None, None, workspace) if col == "web_search"
+                             else (day, model, ADMIN_TOKEN_TYPES[col], tier, ctx, workspace))
+
+
+def _expected(side: "_UsageSide", level: tuple[str, ...]) -> dict[tuple, Expected]:
+    """The usage side's entries summed at the reconciliation level."""
+    expected: dict[tuple, Expected] = {}
+    for key, e in side.entries.items():
+        k = _project(key, level)
+        expected[k] = _merge(expected[k], e) if k in expected else e
+    return expected
 
 
 def _project(key: tuple, level: tuple[str, ...]) -> tuple:
@@ -313,12 +330,11 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         acc = merged.setdefault(k, {c: 0 for c in (*TOKEN_COUNTS, "web_search_requests")})
         for c in acc:
             acc[c] += u.counts[c]
-    for (day, model, tier, ctx, geo, speed, workspace), counts in merged.items():
-        side.add_group(dt.date.fromisoformat(day), model, tier, ctx, geo, speed, workspace, counts)
-    expected: dict[tuple, Expected] = {}
-    for key, e in side.entries.items():
-        k = _project(key, level_t)
-        expected[k] = _merge(expected[k], e) if k in expected else e
+    groups = [(dt.date.fromisoformat(day), model, tier, ctx, geo, speed, workspace, counts)
+              for (day, model, tier, ctx, geo, speed, workspace), counts in merged.items()]
+    for group in groups:
+        side.add_group(*group)
+    expected = _expected(side, level_t)
     # -- the bill side ---------------------------------------------------------------------
     billed: dict[tuple, list[BilledLine]] = {}
     not_reconciled: list[Line] = []
@@ -387,10 +403,21 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
     for reason, (amount, n) in unchecked.items():
         warnings.append(f"{n} line(s) billed {amount.normalize():f} USD in all are not checked: {reason}")
     # -- diagnoses ---------------------------------------------------------------------------
+    outside = [line for line in lines if not line.within]
+    if outside:
+        # The what-if prices, only for the usage behind lines outside tolerance (few, or none).
+        keys = {tuple(line.key[d] for d in JOIN_DIMS): line for line in outside}
+        what_if = _UsageSide(catalogue, contract, what_if=True)
+        for group in groups:
+            tokens = TokenCounts(**{c: int(group[-1][c]) for c in (*TOKEN_COUNTS, "web_search_requests")})
+            if any(_project(k, level_t) in keys for _, _, k in entry_keys(*group[:4], group[6], tokens)):
+                what_if.add_group(*group)
+        for key, e in _expected(what_if, level_t).items():
+            if key in keys:
+                keys[key].exp = e
     constant, per_model = ratios(lines, sorted({l.key["model"] for l in lines} - {None, ALL}))
-    for line in lines:
-        if not line.within:
-            line.diagnosis = diagnose(line, tol.absolute, constant, per_model)
+    for line in outside:
+        line.diagnosis = diagnose(line, tol.absolute, constant, per_model)
     warnings.extend(ratio_warnings(constant, per_model))
     expected_total = sum((l.expected for l in (*lines, *only_usage) if l.expected is not None), Decimal(0))
     # Lines whose usage cannot be priced are not checked: their bill is outside both totals.
