@@ -2,7 +2,11 @@
 
     rates.py      the rate table, generated from the catalogue through ``costing.price_usage``
     normalise.py  raw spellings -> canonical values, once per distinct value
-    pipeline.py   the relational pipeline and its result (``UsageResult``)
+    scan.py       the scan: sums at every grain a breakdown needs, of a file DuckDB (or Spark)
+                  reads itself or of the exact path's validated rows
+    pipeline.py   the exact path (rows from the Python readers, each bad row named), the
+                  pricing of the scan's sums and the result (``UsageResult``)
+    spark.py      the scan's queries on Apache Spark (``--engine spark``)
 
 Library entry points (the CLI's ``usage``, ``reconcile`` and ``report`` call these):
 

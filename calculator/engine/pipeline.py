@@ -9,11 +9,11 @@ Readers deliver relations with the canonical raw columns (``RAW_DIMENSIONS`` as 
    skipped and counted with --skip-invalid; --since/--until filter by UTC day;
 3. within a file whose rows are buckets, the same bucket twice is a duplicate (an error, or the
    first kept); across files, two files holding usage of the same day and model are refused;
-4. counts are summed exactly (HUGEINT) per pricing key, joined to the rate table generated from
-   the catalogue (``calculator.engine.rates``) on model, tier, context, geo, speed and the rate
-   epoch containing the day, and priced in one DECIMAL type;
-5. every breakdown (priced groups, month, model, tier, workspace, API key, --group-by, and the
-   day-level lines reconcile joins on) comes out of one GROUPING SETS query.
+4. the used rows are summed by the scan's GROUPING SETS query (``calculator.engine.scan``, the
+   one that also reads large files): every breakdown (priced groups, month, model, tier,
+   workspace, API key, --group-by, and the day-level lines reconcile joins on) in one pass;
+5. each breakdown's sums (HUGEINT) are joined to the rate table generated from the catalogue
+   (``calculator.engine.rates``) by rate epoch and priced in one DECIMAL type (``_aggregate``).
 
 Money leaves the engine as exact Decimals in USD: the engine sums ``tokens x rate`` in units of
 10^-6 USD-per-MTok (the rate's own scale) and the division by a million is a shift of the
