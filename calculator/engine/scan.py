@@ -203,6 +203,7 @@ class DuckDBBackend:
         self.engine = engine
         self.dialect = DUCKDB
         self.errors = (duckdb.Error,)
+        self.memory_errors = (duckdb.OutOfMemoryException,)
 
     def view(self, name: str, query: str) -> None:
         self.engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
@@ -216,6 +217,8 @@ class DuckDBBackend:
 
     def scalar(self, query: str):
         return self.engine.con.execute(query).fetchone()[0]
+
+
 
 
 def epoch_case(column: str, bounds: list[str], first: int = 0) -> str:
@@ -237,14 +240,17 @@ class Scan:
     DATED = ("period", "month", "day")
     DIMS = ("period", "model", "service_tier", "context_tier", "inference_geo", "speed")
 
-    def __init__(self, engine, relations: list[str], backend=None, *, normalised: bool = False):
+    def __init__(self, engine, relations: list[str], backend=None, *, normalised: bool = False,
+                 forms: tuple[str, ...] = ("one_scan", "per_grain")):
         """``normalised``: the rows are the exact path's, whose values are already canonical and
         whose duplicate buckets are already named (rows that are not buckets, such as batch
-        results, may repeat a key)."""
+        results, may repeat a key). ``forms``: the query forms of the sums to try, in order, the
+        next one when the engine runs out of memory (see ``run``)."""
         self.engine = engine
         self.relations = relations
         self.backend = backend or DuckDBBackend(engine)
         self.normalised = normalised
+        self.forms = forms
 
     def _raw_sets(self, sets: dict[str, tuple]) -> dict[str, tuple]:
         """Each breakdown's raw grain: the file and raw pricing key with the breakdown's free
@@ -276,24 +282,38 @@ class Scan:
         distinct = list(dict.fromkeys([key_set, *raw_sets.values()]))
         cols = list(dict.fromkeys(c for g in distinct for c in g))
         mask = {g: sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in g) for g in distinct}
-        grouping = ", ".join("(" + ", ".join(g) + ")" for g in distinct)
         sums = ", ".join(f"{d.exact_sum.format(q(c))} AS {q(c)}" for c in COUNTS)
-        query = f"""SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(cols)}, {sums},
-                   count(*) AS nrows, sum(bad) AS bad
-            FROM (SELECT *, {epoch_case('period_raw', bounds)} AS ep FROM scan_src) s
-            GROUP BY GROUPING SETS ({grouping})"""
+        src = f"(SELECT *, {epoch_case('period_raw', bounds)} AS ep FROM scan_src) s"
+        aggregates = f"{sums}, count(*) AS nrows, sum(bad) AS bad"
+        # Every grain in one scan (GROUPING SETS); or, when DuckDB's budget cannot hold that (its
+        # grouping sets do not spill: 100M Parquet rows ran out of 640 MB), one plain GROUP BY per
+        # grain, each a scan of its own that spills like any aggregate.
+        queries = {}
+        queries["one_scan"] = (f"SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(cols)}, {aggregates} FROM {src} "
+                    f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(g) + ')' for g in distinct)})")
+        queries["per_grain"] = " UNION ALL ".join(
+            f"SELECT {mask[g]} AS rgid, {', '.join(c if c in g else f'NULL AS {c}' for c in cols)}, {aggregates} "
+            f"FROM {src} GROUP BY {', '.join(g)}" for g in distinct)
         types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT",
                  **{c: "DECIMAL(38, 0)" for c in COUNTS}}
-        # The same bucket twice, in a plain GROUP BY of a 64-bit hash of each row's bucket: its
-        # own query, because a plain aggregate spills to disk at any size, while a grouping set as
-        # large as the file held 100M rows in memory (a collision looks like a duplicate, and the
-        # exact path then decides).
+        # The same bucket twice, in a plain GROUP BY of a 64-bit hash of each row's bucket: a
+        # collision looks like a duplicate, and the exact path then decides.
         repeated = (f"SELECT count(*) FROM (SELECT {be.key_hash(['file', *self.RAW, 'workspace', 'api_key'])} AS b "
                     f"FROM scan_src GROUP BY b HAVING count(*) > 1) d")
         try:
             if not self.normalised and be.scalar(repeated):
                 return None  # the same bucket twice: the exact path names both rows
-            be.collect("scan_agg", query, types)
+            for form in self.forms:
+                try:
+                    be.collect("scan_agg", queries[form], types)
+                    break
+                except be.memory_errors:
+                    if form == self.forms[-1]:
+                        raise
+        except be.memory_errors:
+            # Never the exact path for this: it would hold every row.
+            raise InputError("the engine ran out of its memory budget on these files; free memory or give "
+                             "fewer files at a time") from None
         except be.errors:
             return None  # a file the engine cannot read as it is, or a count beyond int64: the exact path says why
         con = eng.con

@@ -86,6 +86,7 @@ class SparkBackend:
         self.dialect = SPARK
         # A file Spark refuses (FAILFAST on a malformed row) goes to the exact path, which names the row.
         self.errors: tuple = (PySparkException,)
+        self.memory_errors: tuple = ()  # Spark spills its grouping sets itself
         try:
             from py4j.protocol import Py4JJavaError
 
@@ -102,6 +103,8 @@ class SparkBackend:
 
     def scalar(self, query: str):
         return self.spark.sql(query).collect()[0][0]
+
+
 
     def collect(self, name: str, query: str, types: dict[str, str]) -> None:
         """Run ``query`` on Spark; load its (small) result into DuckDB as ``name`` (``types``: the

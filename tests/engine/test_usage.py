@@ -432,3 +432,23 @@ def test_typed_parquet_counts_are_summed_and_a_fractional_one_refused(tmp_path, 
     assert Decimal(cli("usage", good, "-f", "json").json()["totals"]["cost_usd"]) == Decimal("6")
     r = cli("usage", bad)
     assert r.code == 1 and "row 1" in r.err and "12.5" in r.err, r.err
+
+
+def test_the_per_grain_form_gives_the_one_scan_figures():
+    """When DuckDB's grouping sets run out of memory the scan sums each grain in its own GROUP BY:
+    the same figures, breakdown by breakdown, to the last digit."""
+    import datetime as dt
+
+    from calculator.engine.pipeline import UsageEngine
+    from calculator.engine.scan import Scan, relations_for
+    from pricing import load_catalogue
+
+    files = [str(EXAMPLES / "console_usage.csv"), str(EXAMPLES / "claude_api_tokens_2026_02_10_to_2026_02_11.csv")]
+    figures = []
+    for forms in (("one_scan",), ("per_grain",)):
+        engine = UsageEngine(load_catalogue(), group_by=("workspace", "model"), day_lines=True,
+                             since=dt.date(2026, 2, 11))
+        result = Scan(engine, relations_for(engine.con, files, None), forms=forms).run()
+        figures.append((result.totals, result.breakdowns, result.rows_filtered, [g.money for g in result.groups]))
+    assert figures[0] == figures[1]
+    assert figures[0][0].cost > 0 and figures[0][2] > 0
