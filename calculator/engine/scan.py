@@ -203,6 +203,7 @@ class DuckDBBackend:
         self.engine = engine
         self.dialect = DUCKDB
         self.errors = (duckdb.Error,)
+        self.key_type = "UBIGINT"  # DuckDB's hash()
         self.memory_errors = (duckdb.OutOfMemoryException,)
 
     def view(self, name: str, query: str) -> None:
@@ -255,8 +256,10 @@ class Scan:
     def _raw_sets(self, sets: dict[str, tuple]) -> dict[str, tuple]:
         """Each breakdown's raw grain: the file and raw pricing key with the breakdown's free
         dimensions when it needs the day (or has no free dimension), else one grain shared by all
-        such breakdowns: the raw key without the period, its price epoch and their free dimensions
-        (an API key belongs to one workspace, so one grain costs one hash table, not two)."""
+        such breakdowns: a 64-bit hash of the raw key without the period, its price epoch and
+        their free dimensions (an API key belongs to one workspace, so one grain costs one hash
+        table, not two; a narrow key, because five strings per group of millions ran DuckDB out of
+        memory on 100M rows)."""
         def free(dims: tuple) -> tuple:
             return tuple(d for d in self.FREE if d in dims)
 
@@ -264,7 +267,7 @@ class Scan:
                  for name, dims in sets.items()}
         shared = tuple(d for d in self.FREE if any(d in dims for name, dims in sets.items() if not dated[name]))
         return {name: tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", *free(dims)))) if dated[name]
-                else (*self.RAW[1:], "ep", *shared) for name, dims in sets.items()}
+                else ("key_hash", "ep", *shared) for name, dims in sets.items()}
 
     def run(self):
         """The result, or None when a row needs the exact path (it names the row by line)."""
@@ -278,12 +281,13 @@ class Scan:
                         | {b.isoformat() for b in (eng.since, eng.until and eng.until + dt.timedelta(days=1)) if b})
         sets = eng.sets()
         raw_sets = self._raw_sets(sets)
-        key_set = ("file", *self.RAW, "ep", "source")
+        key_set = ("file", *self.RAW, "ep", "source", "key_hash")
         distinct = list(dict.fromkeys([key_set, *raw_sets.values()]))
         cols = list(dict.fromkeys(c for g in distinct for c in g))
         mask = {g: sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in g) for g in distinct}
         sums = ", ".join(f"{d.exact_sum.format(q(c))} AS {q(c)}" for c in COUNTS)
-        src = f"(SELECT *, {epoch_case('period_raw', bounds)} AS ep FROM scan_src) s"
+        src = (f"(SELECT *, {epoch_case('period_raw', bounds)} AS ep, {be.key_hash(list(self.RAW[1:]))} AS key_hash "
+               f"FROM scan_src) s")
         aggregates = f"{sums}, count(*) AS nrows, sum(bad) AS bad"
         # Every grain in one scan (GROUPING SETS); or, when DuckDB's budget cannot hold that (its
         # grouping sets do not spill: 100M Parquet rows ran out of 640 MB), one plain GROUP BY per
@@ -294,7 +298,7 @@ class Scan:
         queries["per_grain"] = " UNION ALL ".join(
             f"SELECT {mask[g]} AS rgid, {', '.join(c if c in g else f'NULL AS {c}' for c in cols)}, {aggregates} "
             f"FROM {src} GROUP BY {', '.join(g)}" for g in distinct)
-        types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT",
+        types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT", "key_hash": be.key_type,
                  **{c: "DECIMAL(38, 0)" for c in COUNTS}}
         # The same bucket twice, in a plain GROUP BY of a 64-bit hash of each row's bucket: a
         # collision looks like a duplicate, and the exact path then decides.
@@ -317,7 +321,7 @@ class Scan:
         except be.errors:
             return None  # a file the engine cannot read as it is, or a count beyond int64: the exact path says why
         con = eng.con
-        keys = con.execute(f"SELECT file, {', '.join(self.RAW)}, ep, nrows, bad FROM scan_agg "
+        keys = con.execute(f"SELECT file, {', '.join(self.RAW)}, ep, key_hash, nrows, bad FROM scan_agg "
                            f"WHERE rgid = {mask[key_set]}").fetchall()
         if any(k[-1] for k in keys):
             return None  # a count that is not plain digits, or negative: the exact path names it
@@ -328,8 +332,8 @@ class Scan:
         key_cols = ["file", *self.RAW, "period", "month", "day", "d", *self.DIMS[1:], "rate_id", "in_range"]
         key_types = [*["VARCHAR"] * 10, "DATE", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"]
         eng._table("scan_keys", key_cols, key_rows, key_types)
-        eng._table("scan_epochs", [*self.RAW[1:], "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
-                   [*["VARCHAR"] * 5, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
+        eng._table("scan_epochs", ["key_hash", "ep", *self.DIMS[1:], "rate_id", "in_range"], epoch_rows,
+                   [be.key_type, "INTEGER", *["VARCHAR"] * 5, "INTEGER", "BOOLEAN"])
         con.execute(f"CREATE OR REPLACE TABLE agg AS {self._sums(sets, raw_sets, mask)}")
         result = eng._aggregate(meta, scale)
         result.rows_filtered = self.filtered
@@ -345,20 +349,23 @@ class Scan:
         # Each column's distinct spellings resolved once (a few hundred days, a few models).
         columns: list[dict[str, str]] = [{} for _ in self.DIMS]
         resolved: dict[tuple, tuple] = {}
+        hashes: dict = {}
         rows = []
         try:
-            for file, *spellings, ep, nrows, _ in keys:
+            for file, *spellings, ep, h, nrows, _ in keys:
                 key = tuple(spellings)
+                if hashes.setdefault(h, key[1:]) != key[1:]:
+                    return None  # two raw keys with one hash (about 1 in 10^13): the exact path
                 got = resolved.get(key)
                 if got is None:
                     got = resolved[key] = tuple(
                         done[v] if v in done else done.setdefault(v, resolve(v))
                         for done, resolve, v in zip(columns, resolvers, key))
-                rows.append((file, key, ep, got, nrows))
+                rows.append((file, key, ep, h, got, nrows))
         except Exception:  # noqa: BLE001 - a Bad value: the exact path names its line
             return None
         covered: dict[tuple, str] = {}
-        for file, _, _, norm, _ in rows:
+        for file, _, _, _, norm, _ in rows:
             day_model = (norm[0][:10], norm[1])
             first = covered.setdefault(day_model, file)
             if first != file:
@@ -372,7 +379,7 @@ class Scan:
             rate_of.setdefault(r[1:6], []).append((r[6], r[7], rid))
         key_rows, epochs = [], {}
         self.filtered = 0
-        for file, key, ep, norm, nrows in rows:
+        for file, key, ep, h, norm, nrows in rows:
             day = norm[0][:10]
             d = dt.date.fromisoformat(day)
             rid = next(i for lo, hi, i in rate_of[norm[1:]] if lo <= d < hi)
@@ -380,7 +387,7 @@ class Scan:
             self.filtered += 0 if in_range else nrows
             key_rows.append((file, *key, norm[0], day[:7], day, d, *norm[1:], rid, in_range))
             priced = (*norm[1:], rid, in_range)
-            if epochs.setdefault((*key[1:], ep), priced) != priced:
+            if epochs.setdefault((h, ep), priced) != priced:
                 return None  # a raw period in another price epoch than its UTC day: the exact path
         epoch_rows = [(*k, *v) for k, v in epochs.items()]
         return meta, scale, key_rows, epoch_rows
@@ -396,7 +403,7 @@ class Scan:
             dims, raw = sets[name], raw_sets[name]
             dated = "file" in raw
             k = "scan_keys" if dated else "scan_epochs"
-            on = " AND ".join(f"a.{c} = k.{c}" for c in (("file", *self.RAW) if dated else (*self.RAW[1:], "ep")))
+            on = " AND ".join(f"a.{c} = k.{c}" for c in (("file", *self.RAW) if dated else ("key_hash", "ep")))
             exprs = [f"a.{dim}" if dim in self.FREE else f"k.{dim}" for dim in eng.all_dims]
             select = [f"CAST({e if dim in dims else 'NULL'} AS VARCHAR) AS {dim}" for e, dim in zip(exprs, eng.all_dims)]
             group = [e for e, dim in zip(exprs, eng.all_dims) if dim in dims]

@@ -86,6 +86,7 @@ class SparkBackend:
         self.dialect = SPARK
         # A file Spark refuses (FAILFAST on a malformed row) goes to the exact path, which names the row.
         self.errors: tuple = (PySparkException,)
+        self.key_type = "BIGINT"  # xxhash64()
         self.memory_errors: tuple = ()  # Spark spills its grouping sets itself
         try:
             from py4j.protocol import Py4JJavaError
