@@ -29,7 +29,6 @@ an id): they travel as plain JSON values.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Optional
@@ -56,22 +55,8 @@ RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "
                  "presentation", "reports")
 
 
-# Types that are already JSON, returned as they are: checked by exact type first, because a
-# reconciliation walks millions of cells (a subclass, such as bool, takes the general path below).
-_PLAIN = frozenset({str, int, float, type(None)})
-
-
 def to_json(value: Any) -> Any:
     """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked."""
-    t = type(value)
-    if t in _PLAIN:
-        return value
-    if t is Decimal:
-        return exact_str(value)
-    if t is dict:
-        return {k if type(k) is str else str(k): to_json(v) for k, v in value.items()}
-    if t is list or t is tuple:
-        return [to_json(v) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
@@ -85,13 +70,11 @@ def to_json(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def exact_str(value: Decimal) -> str:
-    """``value`` as exact decimal text without exponent or trailing zeros (equal values give one
-    text, so the few distinct amounts of a large report are formatted once)."""
     if value == 0:
         return "0"
-    return format(value.normalize(), "f")
+    text = format(value.normalize(), "f")
+    return text
 
 
 def _same_decimal(value: Any) -> Any:
