@@ -15,7 +15,7 @@ from typing import Iterator
 
 from calculator.errors import InputError
 from calculator.readers.frame import COUNTS, Chunk
-from calculator.io import EXPORT, open_input
+from calculator.io import EXPORT, StreamError, open_input
 from calculator.readers._policy import InvalidRows
 from calculator.readers.detect import csv_header
 
@@ -40,11 +40,9 @@ class CsvBlocks:
             first = self.fh.readline()
             while first and not first.strip():
                 first = self.fh.readline()  # blank lines before the header
-        except (OSError, EOFError) as exc:
-            # Standard input is not detected first: its gzip errors surface here. An EOFError
-            # left to click would print "Aborted!" instead of an error.
-            self.close()
-            raise InputError(f"cannot read the header: corrupt or truncated gzip data ({exc})", path=path) from None
+        except StreamError:
+            self.close()  # the opener's one-line error (corrupt gzip, an I/O error) names the file
+            raise
         if not first.strip():
             self.close()
             raise InputError("file is empty (expected a CSV header line)", path=path)
@@ -60,7 +58,6 @@ class CsvBlocks:
     def blocks(self) -> Iterator[bytes]:
         """Bytes of whole lines, about ``block_size`` at a time."""
         rest = b""
-        lines = 1  # the header
         try:
             while True:
                 buf = self.fh.read(self.block_size)
@@ -74,12 +71,7 @@ class CsvBlocks:
                     rest = data
                     continue
                 data, rest = data[:cut], data[cut:]
-                lines += data.count(b"\n")
                 yield data
-        except EOFError as exc:  # a gzip file cut short
-            raise InputError(f"corrupt or truncated gzip data after line {lines} ({exc})", path=self.path) from None
-        except OSError as exc:
-            raise InputError(f"cannot read file ({exc})", path=self.path) from None
         finally:
             self.close()
 

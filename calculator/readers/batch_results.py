@@ -14,7 +14,7 @@ from typing import Iterator
 
 from calculator.errors import InputError, ModelError, SourceMismatchError
 from calculator.readers.frame import Chunk, ReaderInfo
-from calculator.io import EXPORT, open_input
+from calculator.io import EXPORT, StreamError, open_input
 from calculator.readers._policy import InvalidRows
 from calculator.io import loads_json
 from calculator.readers._records import CHUNK_ROWS, RecordBuffer, count_problem, whole
@@ -135,10 +135,8 @@ def read(path: str, info: ReaderInfo, policy: InvalidRows, on: dt.date, catalogu
                      "source": "batch_results", "requests": 1, **counts}, where)
             if len(buf) >= CHUNK_ROWS:
                 yield buf.flush()
-    except EOFError as exc:  # a gzip file cut short: the lines before it were read
-        raise InputError(f"corrupt or truncated gzip data after line {n} ({exc})", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc})", path=path) from None
+    except StreamError as exc:  # a gzip file cut short: the lines before it were read
+        raise exc.at(n + 1) from None
     finally:
         src.close()
     if not any_line:

@@ -16,8 +16,7 @@ recognise:
     report_json      a report saved with --format json ("schema_version" and "kind")
 
 Each detected kind triggers a **section builder**, named as "module:function" in ``SECTIONS``
-and imported only when a file needs it (a builder that cannot be imported is a one-line error
-naming the input, not a traceback). A builder is called as
+and imported only when a file needs it. A builder is called as
 ``builder(inputs, options)`` where ``inputs`` maps every detected kind to its paths (a
 reconciliation needs the cost report *and* the usage export) and ``options`` is a
 ``ReportOptions``; it returns one Report (or a list of them) for the page.
@@ -61,19 +60,18 @@ class Section:
     name: str
     builder: str  # "module:function", imported when a triggering file is given
     triggers: tuple[str, ...]
-    command: str  # the command whose report this is (for messages)
 
 
 # Order = order on the page.
 SECTIONS: list[Section] = [
-    Section("plan", "calculator.report.inputs:plan_section", ("workloads",), "batchcalc plan"),
-    Section("count", "calculator.report.count:report_section", ("batch_requests",), "batchcalc count"),
+    Section("plan", "calculator.report.inputs:plan_section", ("workloads",)),
+    Section("count", "calculator.report.count:report_section", ("batch_requests",)),
     Section("usage", "calculator.report.usage:report_section",
-            ("batch_results", "admin_usage", "console_usage"), "batchcalc usage"),
-    Section("batches", "calculator.report.batches:report_section", ("batch_objects",), "batchcalc batches"),
+            ("batch_results", "admin_usage", "console_usage")),
+    Section("batches", "calculator.report.batches:report_section", ("batch_objects",)),
     Section("reconcile", "calculator.report.reconcile:report_section",
-            ("admin_cost", "console_cost"), "batchcalc reconcile"),
-    Section("saved", "calculator.report.saved:report_section", ("report_json",), "--format json"),
+            ("admin_cost", "console_cost")),
+    Section("saved", "calculator.report.saved:report_section", ("report_json",)),
 ]
 
 
@@ -163,19 +161,9 @@ def detect(paths: list[Path]) -> dict[str, list[Path]]:
 
 
 def load_builder(section: Section) -> Callable:
+    """The section's builder, imported now: a page imports only the builders its inputs need."""
     module_name, _, func = section.builder.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise InputError(f"this build of batchcalc cannot make the {section.name} section yet "
-                             f"({section.command} is not available)") from None
-        raise
-    try:
-        return getattr(module, func)
-    except AttributeError:
-        raise InputError(f"this build of batchcalc cannot make the {section.name} section yet "
-                         f"({section.builder} is missing)") from None
+    return getattr(importlib.import_module(module_name), func)
 
 
 def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> list:
@@ -184,16 +172,9 @@ def build_sections(inputs: dict[str, list[Path]], options: ReportOptions) -> lis
     options = replace(options, batch_results=paired)
     reports = []
     for section in SECTIONS:
-        mine = [p for kind in section.triggers for p in inputs.get(kind, [])]
-        if not mine:
-            continue
-        try:
-            builder = load_builder(section)
-        except InputError as exc:
-            kinds = ", ".join(KIND_DESCRIPTIONS[k] for k in section.triggers if k in inputs)
-            raise InputError(f"looks like a {kinds}, but {exc}", path=str(mine[0])) from None
-        made = builder(inputs, options)
-        reports.extend(made if isinstance(made, list) else [made])
+        if any(inputs.get(kind) for kind in section.triggers):
+            made = load_builder(section)(inputs, options)
+            reports.extend(made if isinstance(made, list) else [made])
     return reports
 
 

@@ -71,31 +71,21 @@ def test_sniff_rejects_unknown_files(tmp_path):
         sniff(tmp_path / "missing.json")
 
 
-def test_sections_are_looked_up_lazily(tmp_path, monkeypatch):
-    """A section's builder is imported only when its input is given; plugging one in is one line."""
+def test_sections_are_looked_up_lazily(tmp_path):
+    """A section's builder is imported only when its input is given: a page of usage alone never
+    imports the reconciliation, the batches or the plan builders."""
+    import subprocess
     import sys
-    import types
 
-    from calculator.report import inputs
-    from calculator.report.estimate import build_estimate_report
-    from conftest import demo_workload
-    from pricing import load_catalogue
-
-    calls = []
-    fake = types.ModuleType("fake_usage")
-
-    def report_section(found, options):
-        calls.append((found, options))
-        return build_estimate_report(options.catalogue, demo_workload())
-
-    fake.report_section = report_section
-    monkeypatch.setitem(sys.modules, "fake_usage", fake)
-    monkeypatch.setattr(inputs, "SECTIONS", [inputs.Section("usage", "fake_usage:report_section",
-                                                            ("console_usage",), "batchcalc usage")])
     p = tmp_path / "u.csv"
     p.write_text(SAMPLES["console_usage"][1], encoding="utf-8")
-    reports = inputs.build_sections(inputs.detect([p]), inputs.ReportOptions(catalogue=load_catalogue()))
-    assert len(reports) == 1 and calls[0][0] == {"console_usage": [p]}
+    code = ("import sys; from calculator.report import inputs; from pricing import load_catalogue; "
+            f"reports = inputs.build_sections(inputs.detect([{str(p)!r}]), "
+            "inputs.ReportOptions(catalogue=load_catalogue())); "
+            "print(len(reports), *sorted(m for m in sys.modules if m.startswith('calculator.report.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "1" and "calculator.report.usage" in out
+    assert not {"calculator.report.reconcile", "calculator.report.batches", "calculator.report.count"} & set(out)
 
 
 def test_missing_section_builder_is_a_one_line_error(tmp_path):
