@@ -1,4 +1,4 @@
-"""The file path: a Console usage CSV on disk or Parquet read by DuckDB itself, never held in memory.
+"""The scan: usage summed at every grain a breakdown needs, from files the engine reads itself.
 
 The exact path (``pipeline.UsageEngine``) takes rows from Python readers into DuckDB and names
 each bad row by file and line. Large files (a Console usage CSV on disk, Parquet: a file or a
@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Optional
-
 from dataclasses import dataclass
+from typing import Optional
 
 from calculator.errors import InputError
 from calculator.readers.frame import COUNTS
@@ -292,12 +291,12 @@ class Scan:
         # Every grain in one scan (GROUPING SETS); or, when DuckDB's budget cannot hold that (its
         # grouping sets do not spill: 100M Parquet rows ran out of 640 MB), one plain GROUP BY per
         # grain, each a scan of its own that spills like any aggregate.
-        queries = {}
-        queries["one_scan"] = (f"SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(cols)}, {aggregates} FROM {src} "
-                    f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(g) + ')' for g in distinct)})")
-        queries["per_grain"] = " UNION ALL ".join(
-            f"SELECT {mask[g]} AS rgid, {', '.join(c if c in g else f'NULL AS {c}' for c in cols)}, {aggregates} "
-            f"FROM {src} GROUP BY {', '.join(g)}" for g in distinct)
+        queries = {
+            "one_scan": (f"SELECT {d.grouping}({', '.join(cols)}) AS rgid, {', '.join(cols)}, {aggregates} "
+                         f"FROM {src} GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(g) + ')' for g in distinct)})"),
+            "per_grain": " UNION ALL ".join(
+                f"SELECT {mask[g]} AS rgid, {', '.join(c if c in g else f'NULL AS {c}' for c in cols)}, "
+                f"{aggregates} FROM {src} GROUP BY {', '.join(g)}" for g in distinct)}
         types = {"rgid": "BIGINT", "ep": "INTEGER", "nrows": "BIGINT", "bad": "BIGINT", "key_hash": be.key_type,
                  **{c: "DECIMAL(38, 0)" for c in COUNTS}}
         # The same bucket twice, in a plain GROUP BY of a 64-bit hash of each row's bucket: a
