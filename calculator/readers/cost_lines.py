@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
-from calculator.engine.normalise import CONTEXT_SPELLINGS, TIER_SPELLINGS
+from calculator.engine.normalise import Bad, Normaliser
 from calculator.readers._policy import InvalidRows
 
 ADMIN_NAMES = set(ADMIN_TOKEN_TYPES.values())
@@ -69,31 +69,41 @@ class BilledLine:
 
 
 class LineMaker:
-    """Normalises the fields of one billed line, reporting bad values through the policy."""
+    """Normalises the fields of one billed line, reporting bad values through the policy. Model,
+    tier and context window go through the usage side's ``Normaliser`` (one set of spellings);
+    an empty one is None here: the bill does not split by it."""
 
     def __init__(self, catalogue, policy: InvalidRows, tier_map: Optional[dict[str, str]] = None):
         self.catalogue = catalogue
         self.policy = policy
-        self.tier_map = {k.strip().lower(): v for k, v in (tier_map or {}).items()}
-        self._models: dict[str, object] = {}
+        self.tier_map = tier_map or {}
+        self.normaliser = Normaliser(catalogue, tier_map)
+        self._seen: dict[tuple[str, str], object] = {}  # (dimension, raw) -> value or Bad
 
-    def model(self, raw, path, where) -> tuple[bool, Optional[str]]:
+    def _resolve(self, dim: str, raw, path, where) -> tuple[bool, Optional[str]]:
         if raw is None or str(raw).strip() == "":
             return True, None
-        raw = str(raw).strip()
-        got = self._models.get(raw)
+        key = (dim, str(raw))
+        got = self._seen.get(key)
         if got is None:
-            from calculator.errors import UnknownModelError
-
             try:
-                got = self.catalogue.model(raw).id
-            except UnknownModelError as exc:
+                got = getattr(self.normaliser, dim)(str(raw))
+            except Bad as exc:
                 got = exc
-            self._models[raw] = got
-        if isinstance(got, Exception):
-            self.policy.bad(path, where, str(got), "unknown model")
+            self._seen[key] = got
+        if isinstance(got, Bad):
+            self.policy.bad(path, where, str(got), got.reason)
             return False, None
         return True, got
+
+    def model(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        return self._resolve("model", raw, path, where)
+
+    def tier(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        return self._resolve("service_tier", raw, path, where)
+
+    def context(self, raw, path, where) -> tuple[bool, Optional[str]]:
+        return self._resolve("context_tier", raw, path, where)
 
     def token_type(self, raw, path, where) -> tuple[bool, Optional[str]]:
         if raw is None or str(raw).strip() == "":
@@ -105,29 +115,6 @@ class LineMaker:
                         f"{', '.join(sorted(ADMIN_NAMES))} or the Console names input_no_cache, "
                         f"input_cache_read, input_cache_write_5m, input_cache_write_1h, output)",
                         "unknown token type")
-        return False, None
-
-    def tier(self, raw, path, where) -> tuple[bool, Optional[str]]:
-        if raw is None or str(raw).strip() == "":
-            return True, None
-        key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
-        tiers = {**TIER_SPELLINGS, **self.tier_map}
-        if key in tiers:
-            return True, tiers[key]
-        if key in self.catalogue.meta.unpriced_service_tiers:
-            return True, key
-        self.policy.bad(path, where, f"unknown service tier {raw!r} (expected standard, batch or message; "
-                        f"map another usage_type with --tier-map RAW=standard|batch)", "unknown service tier")
-        return False, None
-
-    def context(self, raw, path, where) -> tuple[bool, Optional[str]]:
-        if raw is None or str(raw).strip() == "":
-            return True, None
-        key = str(raw).strip().lower()
-        if key in CONTEXT_SPELLINGS:
-            return True, CONTEXT_SPELLINGS[key]
-        self.policy.bad(path, where, f"unknown context_window {raw!r} (expected 0-200k or 200k-1M)",
-                        "unknown context window")
         return False, None
 
     def cost_type(self, raw, token_type, path, where) -> tuple[bool, str]:
