@@ -104,8 +104,8 @@ def _tables(f: dict) -> list[Table]:
     rows, summed = _readable(rows, shown)
     out.append(Table("lines", "Every line, expected against billed", shown, rows,
                      caption=f"{n_bad:,} of {len(checked):,} lines outside tolerance or without a counterpart "
-                             f"come first; the others are folded by day{summed}.",
-                     flag=EXCEPTION, fold_by="date"))
+                             f"come first{summed or '; the others are folded by day'}.",
+                     flag=EXCEPTION, fold_by=None if summed else "date"))
     if f["not_reconciled"]:
         out.append(Table("not_reconciled", "Listed, not reconciled", shown,
                          [_row("not_reconciled", l, shown) for l in f["not_reconciled"]]))
@@ -126,7 +126,7 @@ def _list_price_tables(f: dict) -> list[Table]:
         shown, summed = _readable([{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows], columns)
         out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns, shown,
                          caption=f"Checked against {contract}; {d['lines_outside_tolerance']:,} of "
-                                 f"{len(rows):,} lines off it{summed}.", flag=EXCEPTION, fold_by="date"))
+                                 f"{len(rows):,} lines off it{summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
     c = f.get("catalogue_check")
     if c and c["lines"]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "Bill's list price", "money"),
@@ -139,13 +139,14 @@ def _list_price_tables(f: dict) -> list[Table]:
         out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns, shown,
                          caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of {len(rows):,} "
                                  f"lines differ (a difference names the rate card and the date it was checked)"
-                                 f"{summed}.", flag=EXCEPTION, fold_by="date"))
+                                 f"{summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
     return out
 
 
 def _readable(rows: list[dict], columns: list[Column]) -> tuple[list[dict], str]:
     """``rows`` as people can read them: all of them up to READABLE_LINES; beyond, the flagged
-    rows and, per day, one row summing the money of the others. Also the caption's note."""
+    rows and, per day, one row summing the money of the others (a table that is then not folded
+    by day: each day is one row already). Also the caption's note, empty when nothing was summed."""
     if len(rows) <= READABLE_LINES:
         return rows, ""
     money = [c.key for c in columns if c.kind == "money"]
