@@ -48,10 +48,12 @@ class Dialect:
     def quote(name: str) -> str:
         return _q(name)
 
-    @staticmethod
-    def digits(expr: str) -> str:
-        """True when the text ``expr`` is plain digits (or empty)."""
-        return f"regexp_full_match({expr}, '[0-9]*')"
+    def canonical_count(self, expr: str) -> str:
+        """True when the text ``expr`` is a count as a program writes one: a non-negative int64 in
+        plain digits, no sign, no leading zero. Checked by a round trip through BIGINT, which costs
+        half what a regular expression does; anything else ("12.5", which DuckDB casts to 13,
+        "1e3", "007") goes to the exact path, which decides."""
+        return f"(CAST(CAST({expr} AS BIGINT) AS {self.text}) = {expr} AND {expr} NOT LIKE '-%')"
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,6 @@ class SparkDialect(Dialect):
     @staticmethod
     def quote(name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
-
-    @staticmethod
-    def digits(expr: str) -> str:
-        return f"({expr}) RLIKE '^[0-9]*$'"
 
 
 DUCKDB = Dialect("duckdb", "sum({})", "GROUPING", "VARCHAR")
@@ -128,10 +126,11 @@ def _project(canon: dict[str, str], src: str, path: str, source: str, dialect=DU
             cols.append(f"coalesce(CAST({q(canon[c])} AS BIGINT), 0) AS {q(c)}")
             checks.append(f"coalesce({q(canon[c])}, 0) >= 0")
         else:
-            # Checked as text before the cast: DuckDB casts "12.5" to 13, a wrong number, not an error.
+            # Checked as text: DuckDB casts "12.5" to 13, a wrong number, not an error.
             value = f"coalesce(CAST({q(canon[c])} AS {text}), '')"
-            cols.append(f"CAST(CASE WHEN {value} = '' THEN '0' ELSE {value} END AS BIGINT) AS {q(c)}")
-            checks.append(dialect.digits(value))
+            count = f"CASE WHEN {value} = '' THEN '0' ELSE {value} END"
+            cols.append(f"CAST({count} AS BIGINT) AS {q(c)}")
+            checks.append(dialect.canonical_count(count))
     bad = f"CASE WHEN {' AND '.join(checks)} THEN 0 ELSE 1 END" if checks else "0"
     return f"SELECT {_lit(path)} AS file, {_lit(source)} AS source, {', '.join(cols)}, {bad} AS bad FROM {src}"
 
@@ -265,7 +264,10 @@ class Scan:
         dated = {name: name == "groups" or not free(dims) or any(d in self.DATED for d in dims)
                  for name, dims in sets.items()}
         shared = tuple(d for d in self.FREE if any(d in dims for name, dims in sets.items() if not dated[name]))
-        return {name: tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", *free(dims)))) if dated[name]
+        # A dated grain carries the key hash too (a function of the raw key: no more groups), so the
+        # grain of the breakdowns without a free dimension is also the one that lists the keys.
+        return {name: tuple(dict.fromkeys(("file", *self.RAW, "ep", "source", "key_hash", *free(dims))))
+                if dated[name]
                 else ("key_hash", "ep", *shared) for name, dims in sets.items()}
 
     def run(self):
@@ -280,7 +282,7 @@ class Scan:
                         | {b.isoformat() for b in (eng.since, eng.until and eng.until + dt.timedelta(days=1)) if b})
         sets = eng.sets()
         raw_sets = self._raw_sets(sets)
-        key_set = ("file", *self.RAW, "ep", "source", "key_hash")
+        key_set = ("file", *self.RAW, "ep", "source", "key_hash")  # also the grain of every dated breakdown
         distinct = list(dict.fromkeys([key_set, *raw_sets.values()]))
         cols = list(dict.fromkeys(c for g in distinct for c in g))
         mask = {g: sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in g) for g in distinct}

@@ -220,7 +220,7 @@ def test_missing_columns_named(cli, tmp_path):
 
 
 @pytest.mark.parametrize("value,needle", [("-5", "negative"), ("12.5", "not a whole number"),
-                                          ("abc", "not a whole number")])
+                                          ("abc", "not a whole number"), ("5e5", "not a whole number")])
 def test_bad_counts(cli, tmp_path, value, needle):
     rows = list(CONSOLE_ROWS)
     rows[2] = rows[2].replace(",500000,", f",{value},")
@@ -232,6 +232,15 @@ def test_bad_counts(cli, tmp_path, value, needle):
     assert doc["rows_skipped"] == 1 and doc["rows_read"] == 6 and doc["rows_used"] == 5
     # the Haiku row is skipped: 68.80 - 10.95
     assert Decimal(doc["totals"]["cost_usd"]) == Decimal("57.85")
+
+
+@pytest.mark.parametrize("value", ["0500000", "+500000"])
+def test_a_count_not_written_canonically_is_still_read(cli, tmp_path, value):
+    """The engine's own scan takes only canonical digits; the exact path reads the others."""
+    rows = list(CONSOLE_ROWS)
+    rows[2] = rows[2].replace(",500000,", f",{value},")
+    doc = cli("usage", write_console(tmp_path, rows), "-f", "json").json()
+    assert doc["rows_used"] == 6 and Decimal(doc["totals"]["cost_usd"]) == Decimal("68.80")
 
 
 def test_unknown_model_and_tier(cli, tmp_path):
