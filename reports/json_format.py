@@ -6,6 +6,14 @@ from calculator.report.model import Report
 
 INDENT = 2
 _CONTAINERS = (dict, list, tuple)
+# Exact types that are never containers: a set test over map(type, ...) runs in C, where a
+# generator of isinstance calls per value cost seconds on a report of a million lines.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
+
+
+def _scalars(values) -> bool:
+    return _SCALARS.issuperset(map(type, values)) or not any(isinstance(v, _CONTAINERS) for v in values)
 
 
 def render(report: Report) -> str:
@@ -53,7 +61,7 @@ def dumps(obj) -> str:
         if isinstance(o, dict):
             if not o:
                 out.append("{}")
-            elif all(isinstance(k, str) for k in o) and not any(isinstance(v, _CONTAINERS) for v in o.values()):
+            elif (_STR.issuperset(map(type, o)) or all(isinstance(k, str) for k in o)) and _scalars(o.values()):
                 out.append(flat(o, depth))
             else:
                 pad = "\n" + " " * (INDENT * (depth + 1))
@@ -68,7 +76,7 @@ def dumps(obj) -> str:
         elif isinstance(o, (list, tuple)):
             if not o:
                 out.append("[]")
-            elif not any(isinstance(v, _CONTAINERS) for v in o):
+            elif _scalars(o):
                 out.append(flat(o, depth))
             else:
                 pad = "\n" + " " * (INDENT * (depth + 1))

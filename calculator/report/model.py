@@ -55,8 +55,24 @@ RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "
                  "presentation", "reports")
 
 
+# Values JSON holds as they are (exact types: a subclass, such as an IntEnum, takes the general path).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json(value: Any) -> Any:
-    """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked."""
+    """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked.
+
+    Dispatched on the exact type first: a report of a million lines walks tens of millions of
+    values here, nearly all of them plain."""
+    t = type(value)
+    if t in _PLAIN:
+        return value
+    if t is Decimal:
+        return exact_str(value)
+    if t is dict:
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else to_json(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [v if type(v) in _PLAIN else to_json(v) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
@@ -144,7 +160,8 @@ class Table:
         # Cells as they read back from JSON: decimals without trailing zeros (1724.0 is 1724), and
         # keys that are not columns as plain JSON values.
         keys = {c.key for c in self.columns}
-        self.rows = [{k: (_same_decimal(v) if k in keys else to_json(v)) for k, v in r.items()} for r in self.rows]
+        self.rows = [{k: v if type(v) in _PLAIN else _same_decimal(v) if k in keys else to_json(v)
+                      for k, v in r.items()} for r in self.rows]
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
