@@ -30,7 +30,7 @@ from typing import Any, Optional
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import CONTEXT, usd
 from calculator.report.charges import charges_table
-from calculator.reconcile.reconcile import Line, ReconcileResult
+from calculator.reconcile.reconcile import JOIN_DIMS, Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
                                      Series, Table, cell_from_json, exact_str, to_json)
 from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
@@ -304,16 +304,12 @@ def _text(value: Optional[Decimal]) -> Optional[str]:
     return None if value is None else exact_str(value)
 
 
-def _key(k: dict) -> dict:
-    """A line's join key in JSON form: the day as ISO text, the context window by its name."""
+def line_dict(line: Line) -> dict:
+    k = line.key
     ctx = k.get("context_window")
     return {"date": to_json(k["date"]), "model": k.get("model"), "token_type": k.get("token_type"),
             "service_tier": k.get("service_tier"), "context_window": CONTEXT_WINDOW_NAMES.get(ctx, ctx),
-            "workspace": k.get("workspace")}
-
-
-def line_dict(line: Line) -> dict:
-    return {**_key(line.key), "expected_usd": _text(line.expected), "billed_usd": _text(line.billed),
+            "workspace": k.get("workspace"), "expected_usd": _text(line.expected), "billed_usd": _text(line.billed),
             "residual_usd": _text(line.residual), "residual_percent": _text(line.residual_percent),
             "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
             "list_price_usd": _text(line.list_price), "rows_summed": line.rows, "tolerance_usd": _text(line.tolerance)}
@@ -328,6 +324,7 @@ class _Result:
     def payload(self) -> dict:
         r = self.result
         c = r.contract
+        lines, costs = [line_dict(l) for l in r.lines], [line_dict(l) for l in r.unmatched_costs]
         return {**to_json({
             "totals": {"expected_usd": r.expected_total, "billed_usd": r.billed_total,
                        "residual_usd": r.residual_total},
@@ -343,34 +340,30 @@ class _Result:
             "cost_lines": r.cost_lines,
             "usage_rows_skipped": r.usage_rows_skipped,
             "cost_lines_skipped": r.cost_lines_skipped}),
-            "lines": [line_dict(l) for l in r.lines],
-            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
-                          "costs": [line_dict(l) for l in r.unmatched_costs]},
+            "lines": lines,
+            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage], "costs": costs},
             "not_reconciled": [line_dict(l) for l in r.not_reconciled],
-            **self.list_price_checks(),
+            **self.list_price_checks([*zip(r.lines, lines), *zip(r.unmatched_costs, costs)]),
         }
 
-    def _listed(self) -> list[Line]:
-        return [l for l in (*self.result.lines, *self.result.unmatched_costs) if l.list_price is not None]
-
-    def list_price_checks(self) -> dict:
+    def list_price_checks(self, billed: list[tuple[Line, dict]]) -> dict:
         """When the bill gives a list price beside the amount (the Analytics API's ``list_amount``,
         the Console cost CSV's list price): the discount line by line, checked against --contract,
-        and the list price against the catalogue's (a check of the catalogue itself)."""
-        listed = self._listed()
+        and the list price against the catalogue's (a check of the catalogue itself). ``billed``:
+        the bill's lines with their JSON, whose key and amounts the checks repeat."""
+        listed = [(l, d) for l, d in billed if l.list_price is not None]
         if not listed:
             return {}
         r = self.result
         discounts, catalogue = [], []
-        for l in listed:
+        for l, d in listed:
             k, tol = l.key, l.tolerance if l.tolerance is not None else r.tolerance.absolute
-            key = _key(k)
+            key = {dim: d[dim] for dim in JOIN_DIMS}
             model = k.get("model") if k.get("model") not in (None, "all") else None
             factor = r.contract.factor(model, k["date"]) if r.contract is not None else Decimal(1)
             contract_price = l.list_price * factor
             off_contract = l.billed - contract_price
-            list_price = _text(l.list_price)
-            discounts.append({**key, "list_amount_usd": list_price, "amount_usd": _text(l.billed),
+            discounts.append({**key, "list_amount_usd": d["list_price_usd"], "amount_usd": d["billed_usd"],
                               "discount": _text(_fraction(1 - CONTEXT.divide(l.billed, l.list_price)))
                               if l.list_price else None,
                               "contract_discount": _text(1 - factor), "contract_amount_usd": _text(contract_price),
@@ -379,7 +372,7 @@ class _Result:
             if e is None or e.unpriced or not e.rate_cards:
                 continue
             difference = l.list_price - e.list_amount
-            catalogue.append({**key, "list_amount_usd": list_price, "catalogue_usd": _text(e.list_amount),
+            catalogue.append({**key, "list_amount_usd": d["list_price_usd"], "catalogue_usd": _text(e.list_amount),
                               "difference_usd": _text(difference), "within_tolerance": abs(difference) <= tol,
                               "rate_cards": [{"source": src, "checked": to_json(checked)}
                                              for src, checked in sorted(e.rate_cards, key=str)]})
