@@ -58,23 +58,19 @@ RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "
 
 # Values JSON holds as they are (exact types: a subclass, such as an IntEnum, takes the general path).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
-_STR_ONLY = frozenset({str})
 
 
 def to_json(value: Any) -> Any:
     """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked.
 
     Dispatched on the exact type first: a report of a million lines walks tens of millions of
-    values here, nearly all of them plain. A dict already in JSON form (string keys, plain values:
-    a line of a contract built as JSON) is copied without a walk."""
+    values here, nearly all of them plain."""
     t = type(value)
     if t in _PLAIN:
         return value
     if t is Decimal:
         return exact_str(value)
     if t is dict:
-        if _PLAIN.issuperset(map(type, value.values())) and _STR_ONLY.issuperset(map(type, value)):
-            return dict(value)
         return {k if type(k) is str else str(k): v if type(v) in _PLAIN else to_json(v) for k, v in value.items()}
     if t is list or t is tuple:
         return [v if type(v) in _PLAIN else to_json(v) for v in value]
@@ -93,40 +89,34 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _exact_text(value: Decimal) -> Optional[str]:
-    """``str(value)`` when it already is ``exact_str(value)`` (nearly always, for money read from
-    JSON), else None: plain notation (``str`` writes an exponent only where ``exact_str`` would
-    differ), no trailing zero after the point ("0.00"), not "-0", and no more digits than the
-    context's precision (``normalize`` rounds to it)."""
-    if type(value) is not Decimal or not value.is_finite():
-        return None
-    text = str(value)
-    if "E" in text or (text[-1] == "0" and ("." in text or text == "-0")):
-        return None
-    digits = text.lstrip("-0.")  # the coefficient's digits, and the point if it is among them
-    if len(digits) - ("." in digits) > decimal.getcontext().prec:
-        return None
-    return text
-
-
 def exact_str(value: Decimal) -> str:
-    """The JSON text of a Decimal: plain notation, no trailing zeros after the point, 0 as "0"."""
-    text = _exact_text(value)
-    if text is not None:
-        return text
+    """The JSON text of a Decimal: plain notation, no trailing zeros after the point, 0 as "0".
+
+    Money read from JSON or summed from it nearly always is that text already as ``str`` writes it:
+    plain notation (``str`` writes an exponent only where this text has none), no trailing zero
+    after the point ("0.00"), not "-0", and no more digits than the context's precision (to which
+    ``normalize`` rounds)."""
+    if type(value) is Decimal and value.is_finite():
+        text = str(value)
+        if "E" not in text and (text[-1] != "0" or ("." not in text and text != "-0")):
+            prec = decimal.getcontext().prec
+            if len(text) <= prec:
+                return text
+            digits = text.lstrip("-0.")  # the coefficient's digits, and the point if it is among them
+            if len(digits) - ("." in digits) <= prec:
+                return text
     if value == 0:
         return "0"
     return format(value.normalize(), "f")
 
 
 def _same_decimal(value: Any) -> Any:
-    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped). A Decimal
-    whose ``str`` is its exact text reads back as itself (same digits, same exponent)."""
+    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped): the Decimal
+    itself when ``str`` writes it as that text already."""
     if not isinstance(value, Decimal):
         return value
-    if _exact_text(value) is not None:
-        return value
-    return Decimal(exact_str(value))
+    text = exact_str(value)
+    return value if type(value) is Decimal and text == str(value) else Decimal(text)
 
 
 def cell_from_json(value: Any, kind: str) -> Any:

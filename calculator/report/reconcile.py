@@ -25,7 +25,7 @@ With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped`
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import CONTEXT, usd
@@ -72,13 +72,22 @@ def _lines(f: dict) -> list[tuple[str, dict]]:
             *(("not_reconciled", l) for l in f["not_reconciled"])]
 
 
+def _needs_a_look(row: dict) -> bool:
+    """A line of the long form outside tolerance or without a counterpart."""
+    return row["match"] in ("usage_only", "costs_only") or not row["within_tolerance"]
+
+
+def _outside_tolerance(line: dict) -> bool:
+    return not line["within_tolerance"]
+
+
 def _shown_row(row: dict, keys: list[str]) -> dict:
     """A row of the long form (typed already) as a row people read: the token type and how it matched
-    named for people; flagged when it is outside tolerance or has no counterpart."""
+    named for people; flagged when it needs a look."""
     shown = {k: row[k] for k in keys}
     shown["token_type"] = TOKEN_TYPE_LABELS.get(row["token_type"], row["token_type"])
     shown["match"] = MATCH_LABELS[row["match"]]
-    shown[EXCEPTION] = row["match"] in ("usage_only", "costs_only") or not row["within_tolerance"]
+    shown[EXCEPTION] = _needs_a_look(row)
     return shown
 
 
@@ -93,14 +102,13 @@ def _tables(f: dict, lines: list[tuple[str, dict]], long_rows: list[dict]) -> li
     shown = _columns(lines, KEY_COLUMNS, [Column("diagnosis", "Diagnosis"), Column("match", "Match")])
     keys = [c.key for c in shown]
     checked = [r for r in long_rows if r["match"] != "not_reconciled"]
-    rows = [_shown_row(r, keys) for r in checked]
-    bad = [row for row, r in zip(rows, checked) if not r["within_tolerance"]]
+    bad = [_shown_row(r, keys) for r in checked if not r["within_tolerance"]]
     if bad:
         out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", shown, bad,
                          caption="Query these lines with Anthropic: the diagnosis says what the bill "
                                  "seems to have applied.", cards=True, flag=EXCEPTION))
-    n_bad = sum(1 for r in rows if r[EXCEPTION])
-    rows, summed = _readable(rows, shown)
+    n_bad = sum(1 for r in checked if _needs_a_look(r))
+    rows, summed = _readable(checked, shown, lambda r: _shown_row(r, keys), _needs_a_look)
     out.append(Table("lines", "Every line, expected against billed", shown, rows,
                      caption=f"{n_bad:,} of {len(checked):,} lines outside tolerance or without a counterpart "
                              f"come first{summed or '; the others are folded by day'}.",
@@ -119,53 +127,63 @@ def _list_price_tables(f: dict) -> list[Table]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "List", "money"), Column("amount_usd", "Billed", "money"),
                    Column("discount", "Discount", "percent"), Column("contract_discount", "Contract", "percent"),
                    Column("difference_usd", "Off contract", "money")]
-        rows = [{**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
-                 EXCEPTION: not r["within_tolerance"]} for r in d["lines"]]
+
+        def discount_row(r: dict) -> dict:
+            return {**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+                    EXCEPTION: not r["within_tolerance"]}
+
         contract = f"the contract {d['contract']}" if d["contract"] else "no contract (--contract): list price expected"
-        shown, summed = _readable(rows, columns)
+        shown, summed = _readable(d["lines"], columns, discount_row, _outside_tolerance)
         out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns, shown,
                          caption=f"Checked against {contract}; {d['lines_outside_tolerance']:,} of "
-                                 f"{len(rows):,} lines off it{summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
+                                 f"{len(d['lines']):,} lines off it{summed}.", flag=EXCEPTION,
+                         fold_by=None if summed else "date"))
     c = f.get("catalogue_check")
     if c and c["lines"]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "Bill's list price", "money"),
                    Column("catalogue_usd", "Catalogue", "money"), Column("difference_usd", "Difference", "money"),
                    Column("rate_card", "Rate card")]
-        rows = [{**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
-                 "rate_card": "; ".join(f"{rc['source']} (checked {rc['checked']})" for rc in r["rate_cards"]),
-                 EXCEPTION: not r["within_tolerance"]} for r in c["lines"]]
-        shown, summed = _readable(rows, columns)
+
+        def catalogue_row(r: dict) -> dict:
+            return {**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+                    "rate_card": "; ".join(f"{rc['source']} (checked {rc['checked']})" for rc in r["rate_cards"]),
+                    EXCEPTION: not r["within_tolerance"]}
+
+        shown, summed = _readable(c["lines"], columns, catalogue_row, _outside_tolerance)
         out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns, shown,
-                         caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of {len(rows):,} "
-                                 f"lines differ (a difference names the rate card and the date it was checked)"
-                                 f"{summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
+                         caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of "
+                                 f"{len(c['lines']):,} lines differ (a difference names the rate card and the date "
+                                 f"it was checked){summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
     return out
 
 
-def _readable(rows: list[dict], columns: list[Column]) -> tuple[list[dict], str]:
-    """``rows`` as people can read them: all of them up to READABLE_LINES; beyond, the flagged
-    rows and, per day, one row summing the money of the others (a table that is then not folded
-    by day: each day is one row already). Also the caption's note, empty when nothing was summed."""
-    if len(rows) <= READABLE_LINES:
-        return rows, ""
+def _readable(lines: list[dict], columns: list[Column], row: Callable[[dict], dict],
+              flagged: Callable[[dict], bool]) -> tuple[list[dict], str]:
+    """The rows people can read of ``lines`` (``row`` makes one; ``flagged`` tells the lines that
+    need a look): all of them up to READABLE_LINES; beyond, the flagged ones and, per day, one row
+    summing the money of the others, which are never made into rows (a table that is then not
+    folded by day: each day is one row already). Also the caption's note, empty when nothing was
+    summed. ``lines`` hold their date and money typed or as JSON text."""
+    if len(lines) <= READABLE_LINES:
+        return [row(l) for l in lines], ""
     money = [c.key for c in columns if c.kind == "money"]
     label = next(c.key for c in columns if c.key not in ("date", *money) and c.kind != "date")
-    days: dict = {}
-    for r in rows:
-        if r[EXCEPTION]:
+    flagged_rows, days = [], {}
+    for l in lines:
+        if flagged(l):
+            flagged_rows.append(row(l))
             continue
-        day = days.get(r["date"])
+        date = cell_from_json(l["date"], "date")
+        day = days.get(date)
         if day is None:
-            day = days[r["date"]] = {"date": r["date"], EXCEPTION: False, "_lines": 0,
-                                     **{k: Decimal(0) for k in money}}
+            day = days[date] = {"date": date, EXCEPTION: False, "_lines": 0, **{k: Decimal(0) for k in money}}
         day["_lines"] += 1
         for k in money:
-            day[k] += r.get(k) or 0
+            day[k] += cell_from_json(l.get(k), "money") or 0
     folded = [{**{k: v for k, v in d.items() if k != "_lines"}, label: f"{d['_lines']:,} lines, summed"}
               for d in days.values()]
-    flagged = [r for r in rows if r[EXCEPTION]]
-    return flagged + folded, (f"; past {READABLE_LINES:,} lines the others are summed per day here (every line "
-                              f"is in --format json, csv and focus)")
+    return flagged_rows + folded, (f"; past {READABLE_LINES:,} lines the others are summed per day here (every "
+                                   f"line is in --format json, csv and focus)")
 
 
 def typed_row(row: dict, columns: list[Column]) -> dict:
