@@ -25,7 +25,8 @@ With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped`
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from itertools import chain
+from typing import Any, Callable, Iterable, Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import CONTEXT, usd
@@ -361,20 +362,19 @@ class _Result:
             "lines": lines,
             "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage], "costs": costs},
             "not_reconciled": [line_dict(l) for l in r.not_reconciled],
-            **self.list_price_checks([*zip(r.lines, lines), *zip(r.unmatched_costs, costs)]),
+            **self.list_price_checks(chain(zip(r.lines, lines), zip(r.unmatched_costs, costs))),
         }
 
-    def list_price_checks(self, billed: list[tuple[Line, dict]]) -> dict:
+    def list_price_checks(self, billed: Iterable[tuple[Line, dict]]) -> dict:
         """When the bill gives a list price beside the amount (the Analytics API's ``list_amount``,
         the Console cost CSV's list price): the discount line by line, checked against --contract,
         and the list price against the catalogue's (a check of the catalogue itself). ``billed``:
         the bill's lines with their JSON, whose key and amounts the checks repeat."""
-        listed = [(l, d) for l, d in billed if l.list_price is not None]
-        if not listed:
-            return {}
         r = self.result
         discounts, catalogue = [], []
-        for l, d in listed:
+        for l, d in billed:
+            if l.list_price is None:
+                continue
             k, tol = l.key, l.tolerance if l.tolerance is not None else r.tolerance.absolute
             key = {dim: d[dim] for dim in JOIN_DIMS}
             model = k.get("model") if k.get("model") not in (None, "all") else None
@@ -394,6 +394,8 @@ class _Result:
                               "difference_usd": _text(difference), "within_tolerance": abs(difference) <= tol,
                               "rate_cards": [{"source": src, "checked": to_json(checked)}
                                              for src, checked in sorted(e.rate_cards, key=str)]})
+        if not discounts:
+            return {}
         return {"discount_by_line": {"contract": r.contract.path if r.contract is not None else None,
                                      "lines_outside_tolerance": sum(1 for d in discounts if not d["within_tolerance"]),
                                      "lines": discounts},
