@@ -133,29 +133,20 @@ def read(path: str, maker) -> Optional[list]:
             return None
         return day, model, *types, tier, ctx
 
-    has_ws = "workspace" in col
-
-    @functools.cache
-    def workspace_of(ws_r: str) -> Optional[str]:
-        return clean(ws_r) if has_ws else None
-
-    @functools.cache
-    def currency_of(cur_r: str) -> str:
-        return (clean(cur_r) or "USD").upper()
-
     lines = []
-    for row in groups:
-        ws_r, cur_r, n, bad_cost, bad_list, amount, places, listed, list_amount, list_places = row[6:]
+    has_ws = "workspace" in col
+    for day_r, model_r, tier_r, ctx_r, tt_r, ct_r, ws_r, cur_r, n, bad_cost, bad_list, amount, places, listed, \
+            list_amount, list_places in groups:
         if bad_cost or bad_list:
             return None
-        key = line_key(*row[:6])
+        key = line_key(day_r, model_r, tier_r, ctx_r, tt_r, ct_r)
         if key is None:
             return None
         day, model, token_type, cost_type, tier, ctx = key
         lines.append(BilledLine(
-            date=day, cost_type=cost_type, amount=_exact(amount, places), currency=currency_of(cur_r),
+            date=day, cost_type=cost_type, amount=_exact(amount, places), currency=(clean(cur_r) or "USD").upper(),
             where=f"{path} ({n:,} row{'s' if n != 1 else ''} summed)", model=model, token_type=token_type,
-            service_tier=tier, context_tier=ctx, workspace=workspace_of(ws_r),
+            service_tier=tier, context_tier=ctx, workspace=clean(ws_r) if has_ws else None,
             list_price=_exact(list_amount, list_places) if listed == n else None, rows=n, cent_rounded=True))
     return lines
 

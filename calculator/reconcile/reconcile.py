@@ -185,7 +185,7 @@ class _Prices:
                     unit.source, unit.status, unit.checked)
 
 
-# Usage count -> the entry's cost line (TOKEN_COUNTS, then web search), in entry order.
+# An entry's cost line -> the usage count it prices (the token columns, then web search), in entry order.
 ENTRY_COUNTS = {**{c: c for c in TOKEN_COUNTS}, "web_search": "web_search_requests"}
 
 
@@ -467,7 +467,7 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         priced = e is not None and not e.unpriced
         line = Line(dict(zip(JOIN_DIMS, key)), e.amount if priced else None, amount, e.tokens if e else 0,
                     bill.list_price, exp=e, rows=bill.rows, rounded_rows=bill.rounded_rows)
-        # |residual| within this is within tolerance (``Tolerance.allows``).
+        # The line is within tolerance when |residual| <= this (``Tolerance.allows``).
         line.tolerance = tol.limit(e.amount if priced else Decimal(0), bill.rounded_rows)
         if e is not None and e.unpriced:
             line.diagnosis = "unpriced usage: not checked"
