@@ -29,6 +29,7 @@ an id): they travel as plain JSON values.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Optional
@@ -57,22 +58,28 @@ RESERVED_KEYS = ("schema_version", "kind", "catalogue_version", "assumptions", "
 
 # Values JSON holds as they are (exact types: a subclass, such as an IntEnum, takes the general path).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_STR_ONLY = frozenset({str})
 
 
 def to_json(value: Any) -> Any:
     """Decimals become exact decimal strings (no exponent), dates ISO text; containers walked.
 
     Dispatched on the exact type first: a report of a million lines walks tens of millions of
-    values here, nearly all of them plain."""
+    values here, nearly all of them plain. A dict already in JSON form (string keys, plain values:
+    a line of a contract built as JSON) is copied without a walk."""
     t = type(value)
     if t in _PLAIN:
         return value
     if t is Decimal:
         return exact_str(value)
     if t is dict:
+        if _PLAIN.issuperset(map(type, value.values())) and _STR_ONLY.issuperset(map(type, value)):
+            return dict(value)
         return {k if type(k) is str else str(k): v if type(v) in _PLAIN else to_json(v) for k, v in value.items()}
     if t is list or t is tuple:
         return [v if type(v) in _PLAIN else to_json(v) for v in value]
+    if t is dt.date or t is dt.datetime:
+        return value.isoformat()
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
@@ -86,16 +93,40 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def exact_str(value: Decimal) -> str:
-    if value == 0:
-        return "0"
-    text = format(value.normalize(), "f")
+def _exact_text(value: Decimal) -> Optional[str]:
+    """``str(value)`` when it already is ``exact_str(value)`` (nearly always, for money read from
+    JSON), else None: plain notation (``str`` writes an exponent only where ``exact_str`` would
+    differ), no trailing zero after the point ("0.00"), not "-0", and no more digits than the
+    context's precision (``normalize`` rounds to it)."""
+    if type(value) is not Decimal or not value.is_finite():
+        return None
+    text = str(value)
+    if "E" in text or (text[-1] == "0" and ("." in text or text == "-0")):
+        return None
+    digits = text.lstrip("-0.")  # the coefficient's digits, and the point if it is among them
+    if len(digits) - ("." in digits) > decimal.getcontext().prec:
+        return None
     return text
 
 
+def exact_str(value: Decimal) -> str:
+    """The JSON text of a Decimal: plain notation, no trailing zeros after the point, 0 as "0"."""
+    text = _exact_text(value)
+    if text is not None:
+        return text
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
 def _same_decimal(value: Any) -> Any:
-    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped)."""
-    return Decimal(exact_str(value)) if isinstance(value, Decimal) else value
+    """A Decimal as its JSON text reads back (the same value, trailing zeros dropped). A Decimal
+    whose ``str`` is its exact text reads back as itself (same digits, same exponent)."""
+    if not isinstance(value, Decimal):
+        return value
+    if _exact_text(value) is not None:
+        return value
+    return Decimal(exact_str(value))
 
 
 def cell_from_json(value: Any, kind: str) -> Any:

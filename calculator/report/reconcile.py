@@ -25,14 +25,14 @@ With --skip-invalid, skipped usage rows and cost lines are counted (``*_skipped`
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Optional
 
 from calculator.costing import ADMIN_TOKEN_TYPES
 from calculator.money import CONTEXT, usd
 from calculator.report.charges import charges_table
-from calculator.reconcile.reconcile import Line, ReconcileResult
+from calculator.reconcile.reconcile import JOIN_DIMS, Line, ReconcileResult
 from calculator.report.model import (LONG_TABLE, RESERVED_KEYS, Brief, Chart, Column, Figure, Headline, Report,
-                                     Series, Table, cell_from_json, to_json)
+                                     Series, Table, cell_from_json, exact_str, to_json)
 from calculator.engine.normalise import CONTEXT_WINDOW_NAMES
 
 # Display names of the Admin API token types in the tables people read (JSON, CSV and FOCUS keep
@@ -72,34 +72,33 @@ def _lines(f: dict) -> list[tuple[str, dict]]:
             *(("not_reconciled", l) for l in f["not_reconciled"])]
 
 
-def _row(match: str, line: dict, columns: list[Column]) -> dict:
-    """A line as a table row: typed cells, the token type named for people, the residual percent as a
-    fraction; flagged when it is outside tolerance or has no counterpart."""
-    d = {**line, "match": MATCH_LABELS[match],
-         "token_type": TOKEN_TYPE_LABELS.get(line["token_type"], line["token_type"])}
-    row = {c.key: cell_from_json(d.get(c.key), c.kind) for c in columns}
-    if row.get("residual_percent") is not None:
-        row["residual_percent"] = row["residual_percent"] / 100
-    row[EXCEPTION] = match in ("usage_only", "costs_only") or not line["within_tolerance"]
-    return row
+def _shown_row(row: dict, keys: list[str]) -> dict:
+    """A row of the long form (typed already) as a row people read: the token type and how it matched
+    named for people; flagged when it is outside tolerance or has no counterpart."""
+    shown = {k: row[k] for k in keys}
+    shown["token_type"] = TOKEN_TYPE_LABELS.get(row["token_type"], row["token_type"])
+    shown["match"] = MATCH_LABELS[row["match"]]
+    shown[EXCEPTION] = row["match"] in ("usage_only", "costs_only") or not row["within_tolerance"]
+    return shown
 
 
-def _columns(f: dict, lead: list[Column], tail: list[Column]) -> list[Column]:
-    lines = [l for _, l in _lines(f)]
-    who = [c for c in WHO_COLUMNS if any(l.get(c.key) for l in lines)]
+def _columns(lines: list[tuple[str, dict]], lead: list[Column], tail: list[Column]) -> list[Column]:
+    who = [c for c in WHO_COLUMNS if any(l.get(c.key) for _, l in lines)]
     return [*lead, *who, *MONEY_COLUMNS, *tail]
 
 
-def _tables(f: dict) -> list[Table]:
+def _tables(f: dict, lines: list[tuple[str, dict]], long_rows: list[dict]) -> list[Table]:
+    """The tables people read, from the rows of the long form."""
     out = []
-    shown = _columns(f, KEY_COLUMNS, [Column("diagnosis", "Diagnosis"), Column("match", "Match")])
-    checked = [(m, l) for m, l in _lines(f) if m != "not_reconciled"]
-    bad = [_row(m, l, shown) for m, l in checked if not l["within_tolerance"]]
+    shown = _columns(lines, KEY_COLUMNS, [Column("diagnosis", "Diagnosis"), Column("match", "Match")])
+    keys = [c.key for c in shown]
+    checked = [r for r in long_rows if r["match"] != "not_reconciled"]
+    rows = [_shown_row(r, keys) for r in checked]
+    bad = [row for row, r in zip(rows, checked) if not r["within_tolerance"]]
     if bad:
         out.append(Table("outside_tolerance", f"Outside tolerance ({len(bad)})", shown, bad,
                          caption="Query these lines with Anthropic: the diagnosis says what the bill "
                                  "seems to have applied.", cards=True, flag=EXCEPTION))
-    rows = [_row(m, l, shown) for m, l in checked]
     n_bad = sum(1 for r in rows if r[EXCEPTION])
     rows, summed = _readable(rows, shown)
     out.append(Table("lines", "Every line, expected against billed", shown, rows,
@@ -108,7 +107,7 @@ def _tables(f: dict) -> list[Table]:
                      flag=EXCEPTION, fold_by=None if summed else "date"))
     if f["not_reconciled"]:
         out.append(Table("not_reconciled", "Listed, not reconciled", shown,
-                         [_row("not_reconciled", l, shown) for l in f["not_reconciled"]]))
+                         [_shown_row(r, keys) for r in long_rows if r["match"] == "not_reconciled"]))
     return out + _list_price_tables(f)
 
 
@@ -120,10 +119,10 @@ def _list_price_tables(f: dict) -> list[Table]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "List", "money"), Column("amount_usd", "Billed", "money"),
                    Column("discount", "Discount", "percent"), Column("contract_discount", "Contract", "percent"),
                    Column("difference_usd", "Off contract", "money")]
-        rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+        rows = [{**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
                  EXCEPTION: not r["within_tolerance"]} for r in d["lines"]]
         contract = f"the contract {d['contract']}" if d["contract"] else "no contract (--contract): list price expected"
-        shown, summed = _readable([{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows], columns)
+        shown, summed = _readable(rows, columns)
         out.append(Table("discount_by_line", "Discount line by line (list price against billed)", columns, shown,
                          caption=f"Checked against {contract}; {d['lines_outside_tolerance']:,} of "
                                  f"{len(rows):,} lines off it{summed}.", flag=EXCEPTION, fold_by=None if summed else "date"))
@@ -132,10 +131,10 @@ def _list_price_tables(f: dict) -> list[Table]:
         columns = [*KEY_COLUMNS, Column("list_amount_usd", "Bill's list price", "money"),
                    Column("catalogue_usd", "Catalogue", "money"), Column("difference_usd", "Difference", "money"),
                    Column("rate_card", "Rate card")]
-        rows = [{**r, "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
+        rows = [{**typed_row(r, columns), "token_type": TOKEN_TYPE_LABELS.get(r["token_type"], r["token_type"]),
                  "rate_card": "; ".join(f"{rc['source']} (checked {rc['checked']})" for rc in r["rate_cards"]),
                  EXCEPTION: not r["within_tolerance"]} for r in c["lines"]]
-        shown, summed = _readable([{**typed_row(r, columns), EXCEPTION: r[EXCEPTION]} for r in rows], columns)
+        shown, summed = _readable(rows, columns)
         out.append(Table("catalogue_check", "The bill's list prices against the catalogue", columns, shown,
                          caption=f"Catalogue {c['catalogue_version']}: {c['lines_differing']:,} of {len(rows):,} "
                                  f"lines differ (a difference names the rate card and the date it was checked)"
@@ -173,17 +172,18 @@ def typed_row(row: dict, columns: list[Column]) -> dict:
     return {c.key: cell_from_json(row.get(c.key), c.kind) for c in columns}
 
 
-def _long_table(f: dict) -> Table:
-    lines = [l for _, l in _lines(f)]
+def _long_table(lines: list[tuple[str, dict]]) -> Table:
+    """Every line, its cells typed once (each money string read once): the long form, whose rows
+    the tables people read and the FOCUS charges are made from."""
     # A line's own tolerance and how many bill rows it sums, when the reconciliation gives them.
     per_line = [c for c in (Column("tolerance_usd", "Tolerance", "money"), Column("rows_summed", "Bill rows", "int"))
-                if any(c.key in l for l in lines)]
+                if any(c.key in l for _, l in lines)]
     columns = [Column("match", "Match"), *KEY_COLUMNS, *WHO_COLUMNS, *MONEY_COLUMNS,
                Column("within_tolerance", "Within tolerance"), Column("diagnosis", "Diagnosis"),
                Column("tokens", "Quantity", "tokens"), Column("list_price_usd", "List price", "money"), *per_line]
     rows = []
-    for match, line in _lines(f):
-        row = {c.key: cell_from_json(line.get(c.key), c.kind) for c in columns}
+    for match, line in lines:
+        row = typed_row(line, columns)
         row["match"] = match  # the machine-readable name in the long form
         if row["residual_percent"] is not None:
             row["residual_percent"] = row["residual_percent"] / 100
@@ -197,40 +197,39 @@ FOCUS_EXTRA = [Column("x_ExpectedCost", "Expected", "money"), Column("x_Residual
                Column("x_WithinTolerance", "Within tolerance"), Column("x_Diagnosis", "Diagnosis")]
 
 
-def _charges(f: dict) -> Table:
+def _charges(long_rows: list[dict]) -> Table:
     """The billed lines as FOCUS charges: BilledCost is the bill; EffectiveCost the usage at the
     published (or contract) rates, i.e. the expected cost; ListCost the bill's list price when it
     has one (a Console cost CSV's list_price_usd), else the expected cost. A bill line with no
     usage behind it has no expected cost: its EffectiveCost is what was billed. The expected cost,
     residual and diagnosis ride in ``x_`` columns."""
     charges = []
-    for match, line in _lines(f):
-        if line.get("billed_usd") is None or match == "not_reconciled":
+    for row in long_rows:
+        billed = row["billed_usd"]
+        if billed is None or row["match"] == "not_reconciled":
             continue
-        expected = _d(line.get("expected_usd"))
+        expected = row["expected_usd"]
         charges.append({
-            "period_start": cell_from_json(line["date"], "date"),
-            "model": line.get("model") or ("web search" if line["token_type"] == "web_search" else "all models"),
-            "service_tier": line.get("service_tier"), "context_window": line.get("context_window"),
-            "token_type": CANONICAL_TOKEN_TYPES.get(line["token_type"], line["token_type"]),
-            "quantity": line.get("tokens") or 0,
-            "cost_usd": expected if expected is not None else _d(line["billed_usd"]),
-            "billed_cost": _d(line["billed_usd"]), "workspace": line.get("workspace"),
-            "api_key": line.get("api_key"), "x_ExpectedCost": expected,
-            "x_Residual": _d(line.get("residual_usd")), "x_WithinTolerance": line.get("within_tolerance"),
-            "x_Diagnosis": line.get("diagnosis")})
-        if line.get("list_price_usd") is not None:
-            charges[-1]["list_cost"] = _d(line["list_price_usd"])
+            "period_start": row["date"],
+            "model": row["model"] or ("web search" if row["token_type"] == "web_search" else "all models"),
+            "service_tier": row["service_tier"], "context_window": row["context_window"],
+            "token_type": CANONICAL_TOKEN_TYPES.get(row["token_type"], row["token_type"]),
+            "quantity": row["tokens"] or 0, "cost_usd": expected if expected is not None else billed,
+            "billed_cost": billed, "workspace": row["workspace"], "api_key": row["api_key"],
+            "x_ExpectedCost": expected, "x_Residual": row["residual_usd"],
+            "x_WithinTolerance": row["within_tolerance"], "x_Diagnosis": row["diagnosis"]})
+        if row["list_price_usd"] is not None:
+            charges[-1]["list_cost"] = row["list_price_usd"]
     return charges_table(charges, FOCUS_EXTRA)
 
 
-def _outside(f: dict) -> list[dict]:
-    return [l for m, l in _lines(f) if m != "not_reconciled" and not l["within_tolerance"]]
+def _outside(lines: list[tuple[str, dict]]) -> list[dict]:
+    return [l for m, l in lines if m != "not_reconciled" and not l["within_tolerance"]]
 
 
-def _headline(f: dict) -> Headline:
+def _headline(f: dict, lines: list[tuple[str, dict]]) -> Headline:
     t = {k: Decimal(v) for k, v in f["totals"].items()}
-    outside = _outside(f)
+    outside = _outside(lines)
     tol = f["tolerance"]
     figures = [
         Figure("Expected", t["expected_usd"], detail="the usage at the published rates"
@@ -242,7 +241,7 @@ def _headline(f: dict) -> Headline:
                       + (f" or {tol['relative_percent']}%" if _d(tol["relative_percent"]) else "")
                       + (", more on cent-rounded Console lines (rows summed x $0.005)"
                          if any((_d(l.get("tolerance_usd")) or 0) > _d(tol["absolute_usd"])
-                                for _, l in _lines(f)) else "")),
+                                for _, l in lines) else "")),
     ]
     rec = "The bill matches the published rates." if not outside else ""
     if outside:
@@ -260,9 +259,9 @@ def _headline(f: dict) -> Headline:
     return Headline(figures, rec, "Joined on " + " x ".join(f["level"]) + ".", brief=brief)
 
 
-def _charts(f: dict) -> list[Chart]:
+def _charts(lines: list[tuple[str, dict]]) -> list[Chart]:
     days: dict[str, list] = {}
-    for match, l in _lines(f):
+    for match, l in lines:
         if match == "not_reconciled":
             continue
         # A matched line with no expected cost is unpriced usage: not checked, so neither side counts.
@@ -287,28 +286,37 @@ def build_reconcile_report(figures: dict) -> Report:
     ``unmatched``, ``not_reconciled``, ``tolerance``, ... plus ``catalogue_version``, and the
     ``assumptions`` and ``warnings``). Exit code 3 when a line is outside tolerance."""
     f = {k: v for k, v in figures.items() if k not in RESERVED_KEYS}
+    lines = _lines(f)
+    long = _long_table(lines)
     return Report(kind="reconcile", title="Invoice reconciliation: expected vs billed",
-                  catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f),
-                  tables=[*_tables(f), _long_table(f), _charges(f)], charts=_charts(f),
+                  catalogue_version=figures["catalogue_version"], figures=f, headline=_headline(f, lines),
+                  tables=[*_tables(f, lines, long.rows), long, _charges(long.rows)], charts=_charts(lines),
                   assumptions=list(figures.get("assumptions", [])), warnings=list(figures.get("warnings", [])),
                   exit_code=3 if f["lines_outside_tolerance"] else 0)
 
 
 # -- the figures, from calculator.reconcile.reconcile -----------------------------------------------------
 
+# A bill has hundreds of thousands of lines: they are written in JSON form directly (money as exact
+# decimal strings), not built with Decimals and walked again by ``to_json``.
+
+def _text(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else exact_str(value)
+
+
 def line_dict(line: Line) -> dict:
     k = line.key
     ctx = k.get("context_window")
-    return {"date": k["date"], "model": k.get("model"), "token_type": k.get("token_type"),
+    return {"date": to_json(k["date"]), "model": k.get("model"), "token_type": k.get("token_type"),
             "service_tier": k.get("service_tier"), "context_window": CONTEXT_WINDOW_NAMES.get(ctx, ctx),
-            "workspace": k.get("workspace"), "expected_usd": line.expected, "billed_usd": line.billed,
-            "residual_usd": line.residual, "residual_percent": line.residual_percent,
+            "workspace": k.get("workspace"), "expected_usd": _text(line.expected), "billed_usd": _text(line.billed),
+            "residual_usd": _text(line.residual), "residual_percent": _text(line.residual_percent),
             "within_tolerance": line.within, "diagnosis": line.diagnosis, "tokens": line.tokens,
-            "list_price_usd": line.list_price, "rows_summed": line.rows, "tolerance_usd": line.tolerance}
+            "list_price_usd": _text(line.list_price), "rows_summed": line.rows, "tolerance_usd": _text(line.tolerance)}
 
 
 class _Result:
-    """The reconcile contract's figures of a ``ReconcileResult``."""
+    """The reconcile contract's figures of a ``ReconcileResult``, in JSON form."""
 
     def __init__(self, result: ReconcileResult):
         self.result = result
@@ -316,7 +324,8 @@ class _Result:
     def payload(self) -> dict:
         r = self.result
         c = r.contract
-        return {
+        lines, costs = [line_dict(l) for l in r.lines], [line_dict(l) for l in r.unmatched_costs]
+        return {**to_json({
             "totals": {"expected_usd": r.expected_total, "billed_usd": r.billed_total,
                        "residual_usd": r.residual_total},
             "lines_outside_tolerance": len(r.outside),
@@ -330,47 +339,42 @@ class _Result:
             "usage_rows": r.usage_rows,
             "cost_lines": r.cost_lines,
             "usage_rows_skipped": r.usage_rows_skipped,
-            "cost_lines_skipped": r.cost_lines_skipped,
-            "lines": [line_dict(l) for l in r.lines],
-            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage],
-                          "costs": [line_dict(l) for l in r.unmatched_costs]},
+            "cost_lines_skipped": r.cost_lines_skipped}),
+            "lines": lines,
+            "unmatched": {"usage": [line_dict(l) for l in r.unmatched_usage], "costs": costs},
             "not_reconciled": [line_dict(l) for l in r.not_reconciled],
-            **self.list_price_checks(),
+            **self.list_price_checks([*zip(r.lines, lines), *zip(r.unmatched_costs, costs)]),
         }
 
-    def _listed(self) -> list[Line]:
-        return [l for l in (*self.result.lines, *self.result.unmatched_costs) if l.list_price is not None]
-
-    def list_price_checks(self) -> dict:
+    def list_price_checks(self, billed: list[tuple[Line, dict]]) -> dict:
         """When the bill gives a list price beside the amount (the Analytics API's ``list_amount``,
         the Console cost CSV's list price): the discount line by line, checked against --contract,
-        and the list price against the catalogue's (a check of the catalogue itself)."""
-        listed = self._listed()
+        and the list price against the catalogue's (a check of the catalogue itself). ``billed``:
+        the bill's lines with their JSON, whose key and amounts the checks repeat."""
+        listed = [(l, d) for l, d in billed if l.list_price is not None]
         if not listed:
             return {}
         r = self.result
         discounts, catalogue = [], []
-        for l in listed:
+        for l, d in listed:
             k, tol = l.key, l.tolerance if l.tolerance is not None else r.tolerance.absolute
-            key = {"date": k["date"], "model": k.get("model"), "token_type": k.get("token_type"),
-                   "service_tier": k.get("service_tier"),
-                   "context_window": CONTEXT_WINDOW_NAMES.get(k.get("context_window"), k.get("context_window")),
-                   "workspace": k.get("workspace")}
+            key = {dim: d[dim] for dim in JOIN_DIMS}
             model = k.get("model") if k.get("model") not in (None, "all") else None
             factor = r.contract.factor(model, k["date"]) if r.contract is not None else Decimal(1)
             contract_price = l.list_price * factor
-            discounts.append({**key, "list_amount_usd": l.list_price, "amount_usd": l.billed,
-                              "discount": _fraction(1 - CONTEXT.divide(l.billed, l.list_price)) if l.list_price else None,
-                              "contract_discount": 1 - factor, "contract_amount_usd": contract_price,
-                              "difference_usd": l.billed - contract_price,
-                              "within_tolerance": abs(l.billed - contract_price) <= tol})
+            off_contract = l.billed - contract_price
+            discounts.append({**key, "list_amount_usd": d["list_price_usd"], "amount_usd": d["billed_usd"],
+                              "discount": _text(_fraction(1 - CONTEXT.divide(l.billed, l.list_price)))
+                              if l.list_price else None,
+                              "contract_discount": _text(1 - factor), "contract_amount_usd": _text(contract_price),
+                              "difference_usd": _text(off_contract), "within_tolerance": abs(off_contract) <= tol})
             e = l.exp
             if e is None or e.unpriced or not e.rate_cards:
                 continue
-            catalogue.append({**key, "list_amount_usd": l.list_price, "catalogue_usd": e.list_amount,
-                              "difference_usd": l.list_price - e.list_amount,
-                              "within_tolerance": abs(l.list_price - e.list_amount) <= tol,
-                              "rate_cards": [{"source": src, "checked": checked}
+            difference = l.list_price - e.list_amount
+            catalogue.append({**key, "list_amount_usd": d["list_price_usd"], "catalogue_usd": _text(e.list_amount),
+                              "difference_usd": _text(difference), "within_tolerance": abs(difference) <= tol,
+                              "rate_cards": [{"source": src, "checked": to_json(checked)}
                                              for src, checked in sorted(e.rate_cards, key=str)]})
         return {"discount_by_line": {"contract": r.contract.path if r.contract is not None else None,
                                      "lines_outside_tolerance": sum(1 for d in discounts if not d["within_tolerance"]),
@@ -380,16 +384,16 @@ class _Result:
                                     "lines": catalogue}}
 
 
-
 def reconcile_figures(result: ReconcileResult) -> dict:
-    """The reconcile contract's figures of a ``ReconcileResult`` (money as Decimals)."""
+    """The reconcile contract's figures of a ``ReconcileResult``, as the JSON carries them (money as
+    exact decimal strings)."""
     return _Result(result).payload()
 
 
 def report_from_reconciliation(result: ReconcileResult) -> Report:
     """The reconciliation Report of a ``calculator.reconcile.reconcile.reconcile`` result."""
-    figures = to_json({"catalogue_version": result.catalogue_version, **_Result(result).payload(),
-                       "assumptions": list(result.assumptions), "warnings": list(result.warnings)})
+    figures = {"catalogue_version": result.catalogue_version, **reconcile_figures(result),
+               "assumptions": list(result.assumptions), "warnings": list(result.warnings)}
     return build_reconcile_report(figures)
 
 
