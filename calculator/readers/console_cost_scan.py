@@ -13,6 +13,7 @@ amount that is not plain, or a spelling that does not resolve returns None: the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Optional
 
@@ -27,6 +28,12 @@ AMOUNT = r"-?([0-9]{1,19}(\.[0-9]{0,%d})?|\.[0-9]{1,%d})" % (SCALE, SCALE)
 # Raw dimension -> the column it comes from (an absent optional column reads as empty).
 DIMENSIONS = ("usage_date_utc", "model", "usage_type", "context_window", "token_type", "cost_type", "workspace",
               "currency")
+
+
+def _text(expr: str) -> str:
+    """A DECIMAL sum as text: Python reads it with ``Decimal(text)`` several times faster than the
+    database driver converts a DECIMAL column."""
+    return f"CAST({expr} AS VARCHAR)"
 
 
 def _places(expr: str) -> str:
@@ -70,10 +77,10 @@ def read(path: str, maker) -> Optional[list]:
         SELECT {dims}, count(*) AS n,
                count(*) FILTER (WHERE NOT regexp_full_match({cost}, '{AMOUNT}')) AS bad_cost,
                count(*) FILTER (WHERE {lp_given} AND NOT regexp_full_match({lp}, '{AMOUNT}')) AS bad_list,
-               sum(TRY_CAST({cost} AS DECIMAL(38, {SCALE}))) AS cost,
+               {_text(f"sum(TRY_CAST({cost} AS DECIMAL(38, {SCALE})))")} AS cost,
                max({_places(cost)}) AS cost_places,
                count(*) FILTER (WHERE {lp_given}) AS listed,
-               sum(CASE WHEN {lp_given} THEN TRY_CAST({lp} AS DECIMAL(38, {SCALE})) END) AS list,
+               {_text(f"sum(CASE WHEN {lp_given} THEN TRY_CAST({lp} AS DECIMAL(38, {SCALE})) END)")} AS list,
                max(CASE WHEN {lp_given} THEN {_places(lp)} END) AS list_places
         FROM {src} GROUP BY ALL"""
     con = duckdb.connect()
@@ -86,6 +93,7 @@ def read(path: str, maker) -> Optional[list]:
     finally:
         con.close()
     # Spellings resolved through a probe maker: a value it refuses sends the file to the exact reader.
+    # Hundreds of thousands of lines have few distinct spellings: each is resolved once (functools.cache).
     from calculator.readers.cost_lines import LineMaker
     from calculator.readers._policy import InvalidRows
 
@@ -96,32 +104,26 @@ def read(path: str, maker) -> Optional[list]:
         value = value.strip()
         return "" if value == NOT_APPLICABLE else value
 
-    cache: dict[tuple, object] = {}
-
+    @functools.cache
     def resolved(kind: str, *values):
-        key = (kind, *values)
-        if key not in cache:
-            before = probe.policy.count
-            if kind == "date":
-                period = parse_period(values[0])
-                got = dt.date.fromisoformat(period[:10]) if period is not None else None
-            elif kind == "types":
-                tt, ct = values
-                if tt.lower() in ("web_search", "code_execution"):
-                    ct, tt = tt, ""
-                token_type = probe.token_type(tt, path, where)[1]
-                got = (token_type, probe.cost_type(ct, token_type, path, where)[1])
-            else:
-                got = getattr(probe, kind)(values[0], path, where)[1]
-            cache[key] = got if probe.policy.count == before and got is not False else False
-        return cache[key]
+        before = probe.policy.count
+        if kind == "date":
+            period = parse_period(values[0])
+            got = dt.date.fromisoformat(period[:10]) if period is not None else None
+        elif kind == "types":
+            tt, ct = values
+            if tt.lower() in ("web_search", "code_execution"):
+                ct, tt = tt, ""
+            token_type = probe.token_type(tt, path, where)[1]
+            got = (token_type, probe.cost_type(ct, token_type, path, where)[1])
+        else:
+            got = getattr(probe, kind)(values[0], path, where)[1]
+        return got if probe.policy.count == before and got is not False else False
 
-    lines = []
-    has_ws = "workspace" in col
-    for day_r, model_r, tier_r, ctx_r, tt_r, ct_r, ws_r, cur_r, n, bad_cost, bad_list, amount, places, listed, \
-            list_amount, list_places in groups:
-        if bad_cost or bad_list:
-            return None
+    @functools.cache
+    def line_key(day_r, model_r, tier_r, ctx_r, tt_r, ct_r) -> Optional[tuple]:
+        """(day, model, token type, cost type, tier, context) of raw values, or None when one does not
+        resolve."""
         day = resolved("date", clean(day_r))
         model = resolved("model", clean(model_r))
         types = resolved("types", clean(tt_r), clean(ct_r))
@@ -129,15 +131,30 @@ def read(path: str, maker) -> Optional[list]:
         ctx = resolved("context", clean(ctx_r))
         if day is None or False in (day, model, types, tier, ctx):
             return None
+        return day, model, *types, tier, ctx
+
+    lines = []
+    has_ws = "workspace" in col
+    for day_r, model_r, tier_r, ctx_r, tt_r, ct_r, ws_r, cur_r, n, bad_cost, bad_list, amount, places, listed, \
+            list_amount, list_places in groups:
+        if bad_cost or bad_list:
+            return None
+        key = line_key(day_r, model_r, tier_r, ctx_r, tt_r, ct_r)
+        if key is None:
+            return None
+        day, model, token_type, cost_type, tier, ctx = key
         lines.append(BilledLine(
-            date=day, cost_type=types[1], amount=_exact(amount, places), currency=(clean(cur_r) or "USD").upper(),
-            where=f"{path} ({n:,} row{'s' if n != 1 else ''} summed)", model=model, token_type=types[0],
+            date=day, cost_type=cost_type, amount=_exact(amount, places), currency=(clean(cur_r) or "USD").upper(),
+            where=f"{path} ({n:,} row{'s' if n != 1 else ''} summed)", model=model, token_type=token_type,
             service_tier=tier, context_tier=ctx, workspace=clean(ws_r) if has_ws else None,
             list_price=_exact(list_amount, list_places) if listed == n else None, rows=n, cent_rounded=True))
     return lines
 
 
-def _exact(value: Decimal, places: int) -> Decimal:
-    """A sum at the places its amounts were written with (as a Python sum of the parsed rows is):
-    exact, the values having no more places than that."""
-    return value.quantize(Decimal(1).scaleb(-int(places)))
+_UNITS = {places: Decimal(1).scaleb(-places) for places in range(SCALE + 1)}
+
+
+def _exact(text: str, places: int) -> Decimal:
+    """A sum (``text``) at the places its amounts were written with (as a Python sum of the parsed
+    rows is): exact, the values having no more places than that."""
+    return Decimal(text).quantize(_UNITS[places])

@@ -26,8 +26,8 @@ def _close(a: Decimal, b: Decimal, absolute: Decimal) -> bool:
     return abs(a - b) <= max(absolute, abs(b) * PATTERN_SLACK)
 
 
-def _common_ratio(lines: list) -> Optional[Decimal]:
-    rs = sorted(l.billed / l.expected for l in lines if l.expected and l.expected >= MIN_RATIO_EXPECTED)
+def _common_ratio(ratios: list[Decimal]) -> Optional[Decimal]:
+    rs = sorted(ratios)
     if len(rs) < 2:
         return None
     mid = rs[len(rs) // 2]
@@ -39,11 +39,16 @@ def _common_ratio(lines: list) -> Optional[Decimal]:
 def ratios(lines: list, models: Iterable[str]) -> tuple[Optional[Decimal], dict[str, Decimal]]:
     """A billed/expected ratio shared by every judgeable line of ``lines`` (matched reconcile
     ``Line``s), or else by every line of one of ``models``."""
-    constant = _common_ratio(lines)
+    judged = [(l.key["model"], l.billed / l.expected) for l in lines
+              if l.expected and l.expected >= MIN_RATIO_EXPECTED]
+    constant = _common_ratio([r for _, r in judged])
     per_model = {}
     if constant is None:
+        by_model: dict[str, list[Decimal]] = {}
+        for model, r in judged:
+            by_model.setdefault(model, []).append(r)
         for m in models:
-            r = _common_ratio([l for l in lines if l.key["model"] == m])
+            r = _common_ratio(by_model.get(m, []))
             if r is not None:
                 per_model[m] = r
     return constant, per_model

@@ -12,16 +12,18 @@ within tolerance (|residual| <= max(absolute, relative x |expected|)), and, outs
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from calculator.reconcile.contract import Contract
 from calculator.reconcile.diagnosis import diagnose, ratio_warnings, ratios
 from calculator.readers.cost_lines import NOT_RECONCILABLE, BilledLine
 from calculator.costing import ADMIN_TOKEN_TYPES, Cost, CostLine, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
-from calculator.money import CONTEXT, MTOK, per_mtok
+from calculator.money import CONTEXT, per_mtok
 from calculator.engine.pipeline import TOKEN_COUNTS
 from calculator.engine.rates import NOT_GROUPED, epoch_bounds, epoch_of
 
@@ -123,8 +125,20 @@ class ReconcileResult:
         return [l for l in (*self.lines, *self.unmatched_usage, *self.unmatched_costs) if not l.within]
 
 
-def _money(tokens: int, rate: Decimal) -> Decimal:
-    return CONTEXT.divide(CONTEXT.multiply(Decimal(tokens), rate), MTOK)
+def _line_cost(token_type: str, quantity: int, unit_price: Decimal) -> Decimal:
+    """The cost of one line from its unit price, as ``price_usage`` computes it: tokens at a rate per
+    million, searches at a fee each."""
+    if token_type == "web_search":
+        return CONTEXT.multiply(unit_price, Decimal(quantity))
+    return per_mtok(quantity, unit_price)
+
+
+class _Unit(NamedTuple):
+    """The price of one of each unit under one pricing key and rate epoch."""
+
+    cost: Cost  # ``price_usage`` of one token of each type (and one search)
+    rates: dict[str, Decimal]  # its unit price per line
+    card: tuple[str, dt.date]  # (price source, checked date) of its rate card
 
 
 class _Prices:
@@ -136,35 +150,43 @@ class _Prices:
     def __init__(self, catalogue):
         self.catalogue = catalogue
         self._bounds: dict[str, list[dt.date]] = {}
-        self._units: dict[tuple, Cost] = {}
+        self._units: dict[tuple, _Unit] = {}
+
+    def unit(self, model: str, day: dt.date, *, service_tier: str, long_context: bool, inference_geo: str,
+             speed: Optional[str], searches: bool) -> _Unit:
+        """The unit prices on ``day``, from ``price_usage`` of one of each unit (one token of each
+        type, and one search when ``searches``); raises what ``price_usage`` raises."""
+        bounds = self._bounds.get(model)
+        if bounds is None:
+            bounds = self._bounds[model] = epoch_bounds(self.catalogue, model)
+        searches = 1 if searches else 0  # the fee is looked up only when there are searches
+        key = (model, epoch_of(bounds, day), service_tier, long_context, inference_geo, speed, searches)
+        unit = self._units.get(key)
+        if unit is None:
+            # An error names the day asked for, so it is not kept.
+            cost = price_usage(self.catalogue, model, day, TokenCounts(1, 1, 1, 1, 1, searches),
+                               service_tier=service_tier, long_context=long_context, inference_geo=inference_geo,
+                               speed=speed)
+            unit = self._units[key] = _Unit(cost, {l.token_type: l.unit_price for l in cost.lines},
+                                            (cost.source, cost.checked))
+        return unit
 
     def price(self, model: str, day: dt.date, tokens: TokenCounts, *, service_tier: str, long_context: bool,
               inference_geo: str, speed: Optional[str]) -> Cost:
         """What ``price_usage`` gives (raises what it raises)."""
-        bounds = self._bounds.get(model)
-        if bounds is None:
-            bounds = self._bounds[model] = epoch_bounds(self.catalogue, model)
-        searches = 1 if tokens.web_search_requests else 0  # the fee is looked up only when there are searches
-        key = (model, epoch_of(bounds, day), service_tier, long_context, inference_geo, speed, searches)
-        unit = self._units.get(key)
-        if unit is None:
-            # One of each unit: the unit prices (an error names the day asked for, so it is not kept).
-            unit = price_usage(self.catalogue, model, day, TokenCounts(1, 1, 1, 1, 1, searches),
-                               service_tier=service_tier, long_context=long_context, inference_geo=inference_geo,
-                               speed=speed)
-            self._units[key] = unit
+        unit = self.unit(model, day, service_tier=service_tier, long_context=long_context,
+                         inference_geo=inference_geo, speed=speed, searches=bool(tokens.web_search_requests)).cost
         lines = []
         for line in unit.lines:
-            if line.token_type == "web_search":
-                n = tokens.web_search_requests
-                if n:
-                    lines.append(CostLine("web_search", n, line.unit_price,
-                                          CONTEXT.multiply(line.unit_price, Decimal(n))))
-            else:
-                qty = getattr(tokens, line.token_type)
-                lines.append(CostLine(line.token_type, qty, line.unit_price, per_mtok(qty, line.unit_price)))
+            qty = tokens.web_search_requests if line.token_type == "web_search" else getattr(tokens, line.token_type)
+            lines.append(CostLine(line.token_type, qty, line.unit_price,
+                                  _line_cost(line.token_type, qty, line.unit_price)))
         return Cost(unit.model, day, unit.service_tier, unit.long_context, unit.multiplier, tuple(lines),
                     unit.source, unit.status, unit.checked)
+
+
+# An entry's cost line -> the usage count it prices (the token columns, then web search), in entry order.
+ENTRY_COUNTS = {**{c: c for c in TOKEN_COUNTS}, "web_search": "web_search_requests"}
 
 
 class _UsageSide:
@@ -194,77 +216,121 @@ class _UsageSide:
         except (ModelError, InvalidUsageError):
             return None
 
+    def _variants(self, day, model, tier, ctx, geo, speed, counts) -> dict[str, dict[str, Decimal]]:
+        """The costs per line of the usage priced as the variants a diagnosis looks for."""
+        tokens = TokenCounts(**{c: int(counts[c]) for c in ENTRY_COUNTS.values()})
+        base = self._price(model, day, tokens, tier, ctx == "long", geo, speed)
+        std = ctxv = geov = None
+        if tier == "batch":
+            std = self._price(model, day, tokens, "standard", ctx == "long", geo, speed)
+        other = self._price(model, day, tokens, tier, ctx != "long", geo, speed)
+        ctxv = other if other is not None and other.total != base.total else None
+        og = "global" if geo == "us" else "us"
+        other = self._price(model, day, tokens, tier, ctx == "long", og, speed)
+        geov = other if other is not None and other.total != base.total else None
+        return {name: {} if v is None else {l.token_type: l.cost for l in v.lines}
+                for name, v in (("as_standard", std), ("other_context", ctxv), ("other_geo", geov))}
+
     def add_group(self, day: dt.date, model: str, tier: str, ctx: str, geo: str, speed: str,
                   workspace: str, counts: dict[str, int]) -> None:
-        tokens = TokenCounts(**{c: int(counts[c]) for c in (*TOKEN_COUNTS, "web_search_requests")})
         reason = None
-        base = None
+        unit = None
         if model == NOT_GROUPED or tier == NOT_GROUPED:
             reason = "the usage export is not grouped by model and service tier"
         else:
             try:
-                base = self.prices.price(model, day, tokens, service_tier=tier, long_context=ctx == "long",
-                                         inference_geo=geo, speed=None if speed == "standard" else speed)
+                unit = self.prices.unit(model, day, service_tier=tier, long_context=ctx == "long", inference_geo=geo,
+                                        speed=None if speed == "standard" else speed,
+                                        searches=bool(counts["web_search_requests"]))
             except (ModelError, InvalidUsageError) as exc:
                 reason = str(exc)
         f = self.factor(model, day)
-        std = ctxv = geov = None
-        if base is not None and self.what_if:
-            if tier == "batch":
-                std = self._price(model, day, tokens, "standard", ctx == "long", geo, speed)
-            other = self._price(model, day, tokens, tier, ctx != "long", geo, speed)
-            ctxv = other if other is not None and other.total != base.total else None
-            og = "global" if geo == "us" else "us"
-            other = self._price(model, day, tokens, tier, ctx == "long", og, speed)
-            geov = other if other is not None and other.total != base.total else None
-        costs = {} if base is None else {l.token_type: l.cost for l in base.lines}
-        std_costs, ctx_costs, geo_costs = ({} if v is None else {l.token_type: l.cost for l in v.lines}
-                                           for v in (std, ctxv, geov))
-        for col, qty, key in entry_keys(day, model, tier, ctx, workspace, tokens):
-            e = self.entries.setdefault(key, Expected())
+        variants = self._variants(day, model, tier, ctx, geo, speed, counts) \
+            if unit is not None and self.what_if else None
+        for col, qty, key in entry_keys(day, model, tier, ctx, workspace, counts):
+            e = self.entries.get(key)
+            if e is None:
+                e = self.entries[key] = Expected()
             e.tokens += qty
             e.geos.add(geo)
             e.contexts.add(ctx)
-            if base is None:
+            if unit is None:
                 e.unpriced = reason
                 continue
-            amount = costs[col] * f
-            if self.what_if:
-                for name, variant in (("as_standard", std_costs), ("other_context", ctx_costs),
-                                      ("other_geo", geo_costs)):
+            cost = _line_cost(col, qty, unit.rates[col])
+            amount = cost * f
+            if variants is not None:
+                for name, variant in variants.items():
                     e.add_variant(name, variant[col] * f if col in variant else None, amount)
                 as5 = None
                 if col == "cache_write_1h":
-                    as5 = _money(qty, base.line("cache_write_5m").unit_price) * f
+                    as5 = per_mtok(qty, unit.rates["cache_write_5m"]) * f
                 e.add_variant("as_5m", as5, amount)
             e.amount += amount
-            e.list_amount += costs[col]
-            e.rate_cards.add((base.source, base.checked))
+            e.list_amount += cost
+            e.rate_cards.add(unit.card)
 
 
-def entry_keys(day: dt.date, model: str, tier: str, ctx: str, workspace: str, tokens: TokenCounts):
-    """(count column, quantity, entry key) of each token type a usage group has."""
-    for col in (*TOKEN_COUNTS, "web_search"):
-        qty = tokens.web_search_requests if col == "web_search" else getattr(tokens, col)
+def entry_keys(day: dt.date, model: str, tier: str, ctx: str, workspace: str, counts: dict[str, int]):
+    """(cost line, quantity, entry key) of each token type (and web search) a usage group has."""
+    for col, count in ENTRY_COUNTS.items():
+        qty = counts[count]
         if qty:
             yield col, qty, ((day, None, "web_search", None, None, workspace) if col == "web_search"
                              else (day, model, ADMIN_TOKEN_TYPES[col], tier, ctx, workspace))
 
 
-def _expected(side: "_UsageSide", level: tuple[str, ...]) -> dict[tuple, Expected]:
-    """The usage side's entries summed at the reconciliation level."""
+def _expected(side: "_UsageSide", project) -> dict[tuple, Expected]:
+    """The usage side's entries summed at the reconciliation level (``project``: ``_projection``)."""
     expected: dict[tuple, Expected] = {}
     for key, e in side.entries.items():
-        k = _project(key, level)
+        k = project(key)
         expected[k] = _merge(expected[k], e) if k in expected else e
     return expected
 
 
-def _project(key: tuple, level: tuple[str, ...]) -> tuple:
-    """The key at the reconciliation level: dimensions the bill does not split by become ALL
-    (web search stays its own cost type)."""
-    return tuple(v if dim in level or (dim == "token_type" and v == "web_search") else ALL
-                 for dim, v in zip(JOIN_DIMS, key))
+def _projection(level: tuple[str, ...]):
+    """The function taking a key to the reconciliation level: dimensions the bill does not split by
+    become ALL (web search stays its own cost type). At the finest level it is the key itself."""
+    kept = tuple(dim in level for dim in JOIN_DIMS)
+    if all(kept):
+        return lambda key: key
+
+    def project(key: tuple) -> tuple:
+        return tuple(v if keep or (dim == "token_type" and v == "web_search") else ALL
+                     for dim, keep, v in zip(JOIN_DIMS, kept, key))
+    return project
+
+
+class _Texts(dict):
+    """The text of each dimension value, made once per distinct value: lines are ordered by the texts
+    of their key (None first)."""
+
+    def __missing__(self, value) -> str:
+        text = self[value] = "" if value is None else str(value)
+        return text
+
+    def order(self, key: tuple) -> tuple:
+        return tuple(map(self.__getitem__, key))
+
+
+class _Billed:
+    """The bill side of one line: the rows summed into it."""
+
+    __slots__ = ("amount", "list_price", "rows", "rounded_rows")
+
+    def __init__(self, listed: bool = True):
+        self.amount = Decimal(0)
+        self.list_price: Optional[Decimal] = Decimal(0) if listed else None  # None once a row has none
+        self.rows = 0
+        self.rounded_rows = 0  # of which rounded to cents per row
+
+    def add(self, c: BilledLine) -> None:
+        self.amount += c.amount
+        self.list_price = None if self.list_price is None or c.list_price is None else self.list_price + c.list_price
+        self.rows += c.rows
+        if c.cent_rounded:
+            self.rounded_rows += c.rows
 
 
 def _merge(a: Expected, b: Expected) -> Expected:
@@ -276,6 +342,23 @@ def _merge(a: Expected, b: Expected) -> Expected:
                     list_amount=a.list_amount + b.list_amount, rate_cards=a.rate_cards | b.rate_cards)
 
 
+def _gc_paused(fn):
+    """``fn`` with the cyclic garbage collector paused: reconciling builds hundreds of thousands of
+    objects that all live on, and the collector would walk the growing heap again and again to free
+    nothing (reference counting still frees what is dropped)."""
+    @functools.wraps(fn)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
+
+
+@_gc_paused
 def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Optional[Tolerance] = None,
               contract: Optional[Contract] = None, usage_warnings: list[str] | None = None,
               usage_rows: int = 0, usage_rows_skipped: int = 0,
@@ -327,16 +410,19 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
     for u in usage_lines:
         day, model, tier, ctx, geo, speed, workspace = u.key
         k = (day, model, tier, ctx, geo, speed, workspace if keep_ws else "")
-        acc = merged.setdefault(k, {c: 0 for c in (*TOKEN_COUNTS, "web_search_requests")})
+        acc = merged.get(k)
+        if acc is None:
+            acc = merged[k] = dict.fromkeys(ENTRY_COUNTS.values(), 0)
         for c in acc:
             acc[c] += u.counts[c]
     groups = [(dt.date.fromisoformat(day), model, tier, ctx, geo, speed, workspace, counts)
               for (day, model, tier, ctx, geo, speed, workspace), counts in merged.items()]
     for group in groups:
         side.add_group(*group)
-    expected = _expected(side, level_t)
+    project = _projection(level_t)
+    expected = _expected(side, project)
     # -- the bill side ---------------------------------------------------------------------
-    billed: dict[tuple, list[BilledLine]] = {}
+    billed: dict[tuple, _Billed] = {}
     not_reconciled: list[Line] = []
     seen: dict[tuple, BilledLine] = {}
     day_file: dict[dt.date, BilledLine] = {}
@@ -364,20 +450,25 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
             key = (c.date, None, "web_search", None, None, c.workspace or "")
         else:
             key = (c.date, c.model, c.token_type, c.service_tier, c.context_tier, c.workspace or "")
-        billed.setdefault(_project(key, level_t), []).append(c)
+        k = project(key)
+        b = billed.get(k)
+        if b is None:
+            b = billed[k] = _Billed()
+        b.add(c)
     # -- join ------------------------------------------------------------------------------
     lines, only_usage, only_costs = [], [], []
     unchecked: dict[str, list] = {}
-    for key in sorted(set(expected) | set(billed), key=lambda k: tuple("" if v is None else str(v) for v in k)):
+    nothing = _Billed(listed=False)  # the bill side of a line with no bill
+    for key in sorted(expected.keys() | billed.keys(), key=_Texts().order):
         e = expected.get(key)
         b = billed.get(key)
-        kd = dict(zip(JOIN_DIMS, key))
-        amount = sum((x.amount for x in b), Decimal(0)) if b else Decimal(0)
-        lp = sum((x.list_price for x in b), Decimal(0)) if b and all(x.list_price is not None for x in b) else None
-        line = Line(kd, None if e is None or e.unpriced else e.amount, amount, e.tokens if e else 0, lp, exp=e,
-                    rows=sum(x.rows for x in b) if b else 0,
-                    rounded_rows=sum(x.rows for x in b if x.cent_rounded) if b else 0)
-        line.tolerance = tol.limit(e.amount if e is not None and not e.unpriced else Decimal(0), line.rounded_rows)
+        bill = b or nothing
+        amount = bill.amount
+        priced = e is not None and not e.unpriced
+        line = Line(dict(zip(JOIN_DIMS, key)), e.amount if priced else None, amount, e.tokens if e else 0,
+                    bill.list_price, exp=e, rows=bill.rows, rounded_rows=bill.rounded_rows)
+        # The line is within tolerance when |residual| <= this (``Tolerance.allows``).
+        line.tolerance = tol.limit(e.amount if priced else Decimal(0), bill.rounded_rows)
         if e is not None and e.unpriced:
             line.diagnosis = "unpriced usage: not checked"
             entry = unchecked.setdefault(e.unpriced, [Decimal(0), 0])
@@ -388,18 +479,16 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         if e is not None and b is not None:
             line.residual = amount - e.amount
             line.residual_percent = (line.residual * 100 / e.amount) if e.amount else None
-            line.within = tol.allows(line.residual, e.amount, line.rounded_rows)
             lines.append(line)
         elif e is not None:
             line.residual = -e.amount
-            line.within = tol.allows(line.residual, e.amount)
             line.diagnosis = "usage with no bill line"
             only_usage.append(line)
         else:
             line.residual = amount
-            line.within = tol.allows(amount, Decimal(0), line.rounded_rows)
             line.diagnosis = "billed with no usage"
             only_costs.append(line)
+        line.within = abs(line.residual) <= line.tolerance
     for reason, (amount, n) in unchecked.items():
         warnings.append(f"{n} line(s) billed {amount.normalize():f} USD in all are not checked: {reason}")
     # -- diagnoses ---------------------------------------------------------------------------
@@ -409,10 +498,10 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
         keys = {tuple(line.key[d] for d in JOIN_DIMS): line for line in outside}
         what_if = _UsageSide(catalogue, contract, what_if=True)
         for group in groups:
-            tokens = TokenCounts(**{c: int(group[-1][c]) for c in (*TOKEN_COUNTS, "web_search_requests")})
-            if any(_project(k, level_t) in keys for _, _, k in entry_keys(*group[:4], group[6], tokens)):
+            day, model, tier, ctx, _, _, workspace, counts = group
+            if any(project(k) in keys for _, _, k in entry_keys(day, model, tier, ctx, workspace, counts)):
                 what_if.add_group(*group)
-        for key, e in _expected(what_if, level_t).items():
+        for key, e in _expected(what_if, project).items():
             if key in keys:
                 keys[key].exp = e
     constant, per_model = ratios(lines, sorted({l.key["model"] for l in lines} - {None, ALL}))
@@ -446,6 +535,7 @@ def reconcile(usage_lines, costs: list[BilledLine], catalogue, *, tolerance: Opt
                            assumptions, usage_rows, sum(c.rows for c in costs), usage_rows_skipped, cost_lines_skipped)
 
 
+@_gc_paused
 def reconcile_inputs(usage_paths, cost_paths, options, *, cost_source: Optional[str] = None,
                      cost_mapping: Optional[dict] = None, cost_pages=None, tolerance: Optional[Tolerance] = None,
                      contract: Optional[Contract] = None) -> ReconcileResult:

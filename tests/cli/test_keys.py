@@ -48,6 +48,23 @@ def test_short_pieces_and_ordinary_text_are_kept(keys):
     assert scrub(text) == text
 
 
+def test_a_key_in_text_that_is_not_ascii(keys):
+    # Non-ASCII text is lower-cased letter by letter (ASCII letters only, so positions hold).
+    text = f"≤ 200k {API_KEY.upper()} é {ADMIN_KEY[3:30]} 😀"
+    assert scrub(text) == f"≤ 200k {REDACTED} é {REDACTED} 😀"
+
+
+def test_half_characters_are_written_as_their_escape():
+    # A lone surrogate (half a character, which no UTF-8 output can hold) becomes its JSON escape,
+    # six ASCII characters; whole characters stay. The text is checked a slice at a time: the
+    # only surrogate of the second text is past the first megabyte.
+    assert scrub_output("≤ \ud800 é 😀 \udfff") == "≤ \\ud800 é 😀 \\udfff"
+    far = "é" + "x" * (3 << 20)
+    assert scrub_output(far + "\udc80!") == far + "\\udc80!"
+    assert scrub_output(far + "😀") == far + "😀"
+    assert scrub_output("plain ASCII") == "plain ASCII"
+
+
 def test_a_workbook_is_scrubbed_member_by_member(keys):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

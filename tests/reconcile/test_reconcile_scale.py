@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from calculator.readers import console_cost_csv, console_cost_scan
 from calculator.readers.costs import CostSource
 from calculator.readers.cost_lines import LineMaker
-from calculator.costing import TokenCounts, price_usage
+from calculator.costing import ADMIN_TOKEN_TYPES, TokenCounts, price_usage
 from calculator.errors import InputError, InvalidUsageError, ModelError
 from calculator.money import money_str
-from calculator.reconcile.reconcile import _Prices
+from calculator.reconcile.reconcile import _Prices, _UsageSide
 from calculator.readers._policy import InvalidRows
 from pricing import load_catalogue
 
@@ -179,3 +179,39 @@ def test_a_hand_priced_line():
     assert cost.line("output").cost == Decimal("7.50")
     assert cost.line("web_search").cost == Decimal("0.30")
     assert cost.total == Decimal("10.80")
+
+
+counts = st.fixed_dictionaries({
+    **{c: st.sampled_from([0, 1, 999_999, 10**13]) for c in ("uncached_input", "cache_write_5m", "cache_write_1h",
+                                                               "cache_read", "output")},
+    "web_search_requests": st.sampled_from([0, 7])})
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(groups=st.lists(st.tuples(
+    st.sampled_from([*PRICED_MODELS, "claude-nonesuch-9"]),
+    st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31)),
+    st.sampled_from(["standard", "batch", "priority"]), st.sampled_from(["base", "long"]),
+    st.sampled_from(["global", "us"]), st.sampled_from(["standard", "fast"]), st.sampled_from(["A", "B"]),
+    counts), min_size=1, max_size=12))
+def test_each_expected_line_is_price_usage_summed_over_its_groups(groups):
+    # The usage side prices each group from cached unit prices; here every group is priced by
+    # price_usage itself and its line costs summed per line key.
+    side = _UsageSide(CAT, None)
+    want: dict = {}
+    for model, day, tier, ctx, geo, speed, workspace, n in groups:
+        side.add_group(day, model, tier, ctx, geo, speed, workspace, n)
+        try:
+            cost = price_usage(CAT, model, day, TokenCounts(**n), service_tier=tier, long_context=ctx == "long",
+                               inference_geo=geo, speed=None if speed == "standard" else speed)
+        except (ModelError, InvalidUsageError):
+            cost = None
+        for col, count in [*((c, c) for c in ADMIN_TOKEN_TYPES), ("web_search", "web_search_requests")]:
+            if not n[count]:
+                continue
+            key = ((day, None, "web_search", None, None, workspace) if col == "web_search"
+                   else (day, model, ADMIN_TOKEN_TYPES[col], tier, ctx, workspace))
+            amount, tokens = want.get(key, (Decimal(0), 0))
+            want[key] = (None if cost is None or amount is None else amount + cost.line(col).cost, tokens + n[count])
+    got = {key: (None if e.unpriced else e.amount, e.tokens) for key, e in side.entries.items()}
+    assert got == want
